@@ -1,0 +1,115 @@
+//! API errors, and how each API version spells them.
+//!
+//! Handlers and extractors return [`ApiError`] without knowing which version they serve.
+//! It becomes a bare response carrying the message as an extension; the [`render`] layer,
+//! which sees the request path, writes the body in the version's shape:
+//! v1 `{"message": "..."}`, v2 `{"status":"failed","message":"...","timestamp":"...","data":null}`.
+//! Errors produced by axum itself (an unsupported method, say) get the same treatment, so no
+//! client ever sees a plain-text error from the simulator.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::body::HttpBody as _;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::ApiState;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// Mono's documented wording for a missing or wrong `mono-sec-key`.
+    pub fn unauthorized() -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, "No valid API key provided.")
+    }
+}
+
+/// The message of an error response, waiting for [`render`] to give it a body.
+#[derive(Clone)]
+struct ErrorMessage(String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(ErrorMessage(self.message));
+        response
+    }
+}
+
+/// Which API generation a path belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    V1,
+    V2,
+}
+
+impl Version {
+    pub fn of(path: &str) -> Version {
+        if path.starts_with("/v2/") {
+            Version::V2
+        } else {
+            Version::V1
+        }
+    }
+}
+
+/// Middleware: gives every error response a body in its API version's shape.
+pub async fn render(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+    let version = Version::of(request.uri().path());
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let message = match response.extensions().get::<ErrorMessage>() {
+        Some(ErrorMessage(message)) => message.clone(),
+        // An error axum produced with a body of its own is left alone; an empty one
+        // (405, for instance) is explained.
+        None if response.body().size_hint().exact() == Some(0) => match status {
+            StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {path}"),
+            _ => status.canonical_reason().unwrap_or("Error").to_string(),
+        },
+        None => return response,
+    };
+    let body = match version {
+        Version::V1 => json!({ "message": message }),
+        Version::V2 => json!({
+            "status": "failed",
+            "message": message,
+            "timestamp": state.world.now(),
+            "data": null,
+        }),
+    };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body.to_string()))
+}

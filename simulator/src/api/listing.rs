@@ -1,0 +1,58 @@
+//! Filtering and paging a transaction history, shared by v1 and v2.
+
+use super::params::{Params, TransactionFilter};
+use crate::world::{Account, Transaction};
+
+/// One page of transactions and the links around it.
+pub struct Page {
+    pub transactions: Vec<Transaction>,
+    pub total: usize,
+    pub page: u32,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Applies `filter` to the account's history; `path` is the absolute URL of the listing
+/// (`{base}/accounts/{id}/transactions`) that `previous` / `next` point back to, keeping the
+/// request's other parameters so a filtered listing pages through the same filter.
+pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path: &str) -> Page {
+    let matching: Vec<Transaction> = account
+        .transactions()
+        .into_iter()
+        .filter(|tx| {
+            let day = tx.date.date();
+            filter.start.is_none_or(|start| day >= start)
+                && filter.end.is_none_or(|end| day <= end)
+                && filter.direction.is_none_or(|d| tx.direction == d)
+                && filter
+                    .narration
+                    .as_deref()
+                    .is_none_or(|n| tx.narration.to_lowercase().contains(n))
+        })
+        .collect();
+    let total = matching.len();
+    if !filter.paginate {
+        return Page {
+            transactions: matching,
+            total,
+            page: 1,
+            previous: None,
+            next: None,
+        };
+    }
+    let limit = filter.limit as usize;
+    let pages = total.div_ceil(limit).max(1) as u32;
+    let page = filter.page;
+    let link = |p: u32| format!("{path}?{}", params.with_page(p));
+    Page {
+        transactions: matching
+            .into_iter()
+            .skip((page as usize - 1).saturating_mul(limit))
+            .take(limit)
+            .collect(),
+        total,
+        page,
+        previous: (page > 1).then(|| link((page - 1).min(pages))),
+        next: (page < pages).then(|| link(page + 1)),
+    }
+}

@@ -1,0 +1,173 @@
+//! Query parameters, read strictly: a value that is present but wrong is a 400 that names
+//! the parameter and says what would be right. Never a silent default, never a 500.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+
+use super::ApiError;
+use crate::clock::Date;
+use crate::world::Direction;
+
+/// The query string as ordered pairs. Order is kept so the links built from it
+/// (`paging.next`) are byte-for-byte reproducible.
+pub struct Params(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))?;
+        // Clients such as mono-node leave empty pairs (`?type=credit&&paginate=true&`).
+        Ok(Params(
+            pairs.into_iter().filter(|(k, _)| !k.is_empty()).collect(),
+        ))
+    }
+}
+
+impl Params {
+    /// The last value given for `name`, if any.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, ApiError> {
+        self.get(name)
+            .map(|v| match v {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                other => Err(ApiError::bad_request(format!(
+                    "Invalid `{name}`: `{other}` is not a boolean; use `true` or `false`"
+                ))),
+            })
+            .transpose()
+    }
+
+    pub fn number(&self, name: &str, min: u32, max: u32) -> Result<Option<u32>, ApiError> {
+        self.get(name)
+            .map(|v| match v.parse::<u32>() {
+                Ok(n) if (min..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::bad_request(format!(
+                    "Invalid `{name}`: `{v}` is not a whole number from {min} to {max}"
+                ))),
+            })
+            .transpose()
+    }
+
+    pub fn date(&self, name: &str) -> Result<Option<Date>, ApiError> {
+        self.get(name)
+            .map(|v| {
+                Date::parse_dmy(v).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Invalid `{name}`: `{v}` is not a date in dd-mm-yyyy format (e.g. 01-10-2020)"
+                    ))
+                })
+            })
+            .transpose()
+    }
+
+    /// The query string for a link to `page`, keeping every other parameter.
+    pub fn with_page(&self, page: u32) -> String {
+        let mut query = String::new();
+        for (k, v) in self.0.iter().filter(|(k, _)| k != "page") {
+            query.push_str(&percent_encode(k));
+            query.push('=');
+            query.push_str(&percent_encode(v));
+            query.push('&');
+        }
+        query.push_str(&format!("page={page}"));
+        query
+    }
+}
+
+/// Mono's transaction filters (`mono-api.md`): `start`/`end` in dd-mm-yyyy (inclusive days),
+/// `narration` (case-insensitive substring), `type`, `paginate`, `limit`, `page`.
+pub struct TransactionFilter {
+    pub start: Option<Date>,
+    pub end: Option<Date>,
+    pub narration: Option<String>,
+    pub direction: Option<Direction>,
+    pub paginate: bool,
+    pub limit: u32,
+    pub page: u32,
+}
+
+/// [inferred] Mono documents no default page size.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// [inferred] Upper bound on `limit`, so one request cannot ask for a million rows.
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+impl TransactionFilter {
+    pub fn from_params(params: &Params) -> Result<TransactionFilter, ApiError> {
+        let direction = match params.get("type") {
+            None | Some("") => None,
+            Some("debit") => Some(Direction::Debit),
+            Some("credit") => Some(Direction::Credit),
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid `type`: `{other}`; use `debit` or `credit`"
+                )))
+            }
+        };
+        let start = params.date("start")?;
+        let end = params.date("end")?;
+        if let (Some(start), Some(end)) = (start, end) {
+            if start > end {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid `start`: {start} is after `end` {end}"
+                )));
+            }
+        }
+        Ok(TransactionFilter {
+            start,
+            end,
+            narration: params
+                .get("narration")
+                .filter(|n| !n.is_empty())
+                .map(str::to_lowercase),
+            direction,
+            paginate: params.bool("paginate")?.unwrap_or(true),
+            limit: params
+                .number("limit", 1, MAX_PAGE_SIZE)?
+                .unwrap_or(DEFAULT_PAGE_SIZE),
+            page: params.number("page", 1, u32::MAX)?.unwrap_or(1),
+        })
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Statement `period`: `last1month` … `last12months` (both number forms accepted).
+pub fn statement_months(params: &Params) -> Result<u32, ApiError> {
+    let Some(period) = params.get("period") else {
+        return Ok(12);
+    };
+    period
+        .strip_prefix("last")
+        .and_then(|rest| {
+            rest.strip_suffix("months")
+                .or_else(|| rest.strip_suffix("month"))
+        })
+        .and_then(|n| n.parse::<u32>().ok())
+        .filter(|n| (1..=12).contains(n))
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "Invalid `period`: `{period}`; use last1month to last12months (e.g. last6months)"
+            ))
+        })
+}

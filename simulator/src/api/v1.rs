@@ -1,0 +1,276 @@
+//! Mono API v1: bare JSON bodies, camelCase account fields, `_id`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::listing;
+use super::params::{statement_months, Params, TransactionFilter};
+use super::{insights, statements, ApiError, ApiState};
+use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
+
+type Reply = Result<Json<Value>, ApiError>;
+
+pub fn routes() -> Router<Arc<ApiState>> {
+    Router::new()
+        .route("/account/auth", post(exchange_code))
+        .route("/accounts/{id}", get(details))
+        .route("/accounts/{id}/transactions", get(transactions))
+        .route("/accounts/{id}/identity", get(identity))
+        .route("/accounts/{id}/statement", get(statement))
+        .route("/accounts/{id}/statement/jobs/{job_id}", get(statement_job))
+        .route("/accounts/{id}/income", get(income))
+        .route("/accounts/{id}/credits", get(credits))
+        .route("/accounts/{id}/debits", get(debits))
+        .route("/accounts/{id}/unlink", post(unlink))
+        .route("/coverage", get(coverage))
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeBody {
+    code: String,
+}
+
+/// Reads a JSON body, naming what is wrong with it.
+pub(super) fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+}
+
+/// The account a Connect code was issued for. Codes stay valid while the account is
+/// linked [inferred: Mono documents neither a lifetime nor single use for them].
+pub(super) fn account_for_code(state: &ApiState, body: &Bytes) -> Result<Account, ApiError> {
+    let CodeBody { code } = json_body(body)?;
+    if code.is_empty() {
+        return Err(ApiError::bad_request(
+            "Invalid request body: `code` is empty",
+        ));
+    }
+    state
+        .world
+        .account_for_code(&code)
+        .filter(|a| a.linked)
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
+}
+
+async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply {
+    let account = account_for_code(&state, &body)?;
+    Ok(Json(json!({ "id": account.id })))
+}
+
+/// The last four digits, as Mono shows a BVN on account details.
+pub(super) fn masked_bvn(bvn: &str) -> &str {
+    &bvn[bvn.len().saturating_sub(4)..]
+}
+
+async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    let holder = account.holder();
+    let institution = account.institution();
+    Ok(Json(json!({
+        "meta": {
+            "data_status": account.data_status.as_str(),
+            "auth_method": account.auth_method.as_str(),
+        },
+        "account": {
+            "_id": account.id,
+            "institution": {
+                "name": institution.name,
+                "bankCode": institution.bank_code,
+                "type": institution.kind,
+            },
+            "name": holder.full_name(),
+            "accountNumber": holder.account_number,
+            "type": account.kind.as_str(),
+            "balance": account.data_status.has("balance").then_some(account.balance),
+            "currency": "NGN",
+            "bvn": masked_bvn(&holder.bvn),
+        },
+    })))
+}
+
+async fn transactions(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    let filter = TransactionFilter::from_params(&params)?;
+    let path = format!("{}/accounts/{id}/transactions", state.base_url);
+    let page = listing::page(&account, &filter, &params, &path);
+    let data: Vec<Value> = page
+        .transactions
+        .iter()
+        .map(|t| {
+            json!({
+                "_id": t.id,
+                "type": t.direction.as_str(),
+                "amount": t.amount,
+                "narration": t.narration,
+                "date": t.date,
+                "balance": t.balance,
+                "currency": "NGN",
+                "category": t.category,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "paging": {
+            "total": page.total,
+            "page": page.page,
+            "previous": page.previous,
+            "next": page.next,
+        },
+        "data": data,
+    })))
+}
+
+/// Refuses data Mono did not retrieve, rather than inventing it [inferred wording].
+pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError> {
+    if account.data_status.has(data) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!(
+            "No {data} data is available for this account (data_status {})",
+            account.data_status.as_str()
+        )))
+    }
+}
+
+async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "identity")?;
+    let holder = account.holder();
+    Ok(Json(json!({
+        "fullName": holder.full_name(),
+        "email": holder.email,
+        "phone": holder.phone,
+        "gender": holder.gender.as_str(),
+        "dob": holder.dob,
+        "bvn": holder.bvn,
+        "maritalStatus": holder.marital_status,
+        "addressLine1": holder.address_line1,
+        "addressLine2": holder.address_line2,
+    })))
+}
+
+async fn statement(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    Ok(Json(match statement_data(&state, &account, &params)? {
+        // As in Mono's statement guide, the JSON statement carries a status and message.
+        Statement::Lines(data) => json!({
+            "status": "successful",
+            "message": "Successfully fetched statement",
+            "data": data,
+        }),
+        Statement::Job(job) => job,
+    }))
+}
+
+pub(super) enum Statement {
+    Lines(Value),
+    Job(Value),
+}
+
+/// A JSON statement, or a PDF job when `output=pdf`; shared with v2.
+pub(super) fn statement_data(
+    state: &ApiState,
+    account: &Account,
+    params: &Params,
+) -> Result<Statement, ApiError> {
+    let months = statement_months(params)?;
+    match params.get("output").unwrap_or("json") {
+        "json" => {
+            require_data(account, "transactions")?;
+            let now = state.world.now();
+            Ok(Statement::Lines(statements::json_body(
+                account, months, now,
+            )))
+        }
+        "pdf" => {
+            require_data(account, "transactions")?;
+            let job = state
+                .world
+                .start_job(account.id, JobKind::Statement { months });
+            Ok(Statement::Job(statements::job_body(&job, &state.base_url)))
+        }
+        other => Err(ApiError::bad_request(format!(
+            "Invalid `output`: `{other}`; use `json` or `pdf`"
+        ))),
+    }
+}
+
+/// Polls a PDF statement job of the account; shared with v2.
+pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result<Value, ApiError> {
+    let account = state.linked_account(id)?;
+    let job = state
+        .world
+        .poll_job(&account.id, job_id)
+        .filter(|j| matches!(j.kind, JobKind::Statement { .. }))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("No statement job `{job_id}` for this account"))
+        })?;
+    Ok(statements::job_body(&job, &state.base_url))
+}
+
+async fn statement_job(
+    State(state): State<Arc<ApiState>>,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
+    Ok(Json(poll_statement(&state, &id, &job_id)?))
+}
+
+async fn income(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "transactions")?;
+    Ok(Json(insights::income(&account)))
+}
+
+async fn credits(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "transactions")?;
+    Ok(Json(insights::flow(&account, Direction::Credit)))
+}
+
+async fn debits(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "transactions")?;
+    Ok(Json(insights::flow(&account, Direction::Debit)))
+}
+
+async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    state.world.unlink(&account.id);
+    // [inferred] wording: Mono documents only that the answer is OK.
+    Ok(Json(json!({ "message": "Account unlinked successfully" })))
+}
+
+/// `GET /coverage`: the institutions one can link, in the shape of Mono's coverage list.
+async fn coverage() -> Json<Value> {
+    let list: Vec<Value> = institutions::CATALOGUE
+        .iter()
+        .map(|i| {
+            json!({
+                "name": i.name,
+                "icon": null,
+                "coverage": {
+                    "countries": ["NG"],
+                    "business": i.kind == InstitutionType::BusinessBanking,
+                    "personal": i.kind == InstitutionType::PersonalBanking,
+                },
+                "products": ["Auth", "Accounts", "Transactions", "Balance", "Income", "Identity"],
+                "website": null,
+            })
+        })
+        .collect();
+    Json(Value::Array(list))
+}

@@ -1,0 +1,275 @@
+//! Mono API v2: every body inside the envelope
+//! `{"status":"successful","message":…,"timestamp":…,"data":…}`, snake_case fields, `id`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::listing;
+use super::params::{Params, TransactionFilter};
+use super::v1::{
+    account_for_code, masked_bvn, poll_statement, require_data, statement_data, Statement,
+};
+use super::{ApiError, ApiState};
+use crate::world::{Account, JobKind};
+
+type Reply = Result<Response, ApiError>;
+
+pub fn routes() -> Router<Arc<ApiState>> {
+    Router::new()
+        .route("/v2/accounts/auth", post(exchange_code))
+        .route("/v2/accounts/{id}", get(details))
+        .route("/v2/accounts/{id}/transactions", get(transactions))
+        .route("/v2/accounts/{id}/identity", get(identity))
+        .route("/v2/accounts/{id}/balance", get(balance))
+        .route("/v2/accounts/{id}/statement", get(statement))
+        .route(
+            "/v2/accounts/{id}/statement/jobs/{job_id}",
+            get(statement_job),
+        )
+        .route("/v2/accounts/{id}/jobs/{job_id}", get(job))
+        .route("/v2/accounts/{id}/unlink", post(unlink))
+}
+
+const COMPLETED: &str = "Request was successfully completed";
+
+fn envelope(state: &ApiState, message: &str, data: Value) -> Value {
+    json!({
+        "status": "successful",
+        "message": message,
+        "timestamp": state.world.now(),
+        "data": data,
+    })
+}
+
+fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
+    Ok(Json(envelope(state, message, data)).into_response())
+}
+
+/// Answers `{"id"}` both at the top level and inside the envelope: Mono's v2 docs show
+/// both readings, and clients in the wild use either.
+async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply {
+    let account = account_for_code(&state, &body)?;
+    let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
+    body["id"] = json!(account.id);
+    Ok(Json(body).into_response())
+}
+
+async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    let holder = account.holder();
+    let institution = account.institution();
+    reply(
+        &state,
+        COMPLETED,
+        json!({
+            "account": {
+                "id": account.id,
+                "name": holder.full_name(),
+                "currency": "NGN",
+                "type": account.kind.as_str(),
+                "account_number": holder.account_number,
+                "balance": account.data_status.has("balance").then_some(account.balance),
+                "bvn": masked_bvn(&holder.bvn),
+                "institution": {
+                    "name": institution.name,
+                    "bank_code": institution.bank_code,
+                    "type": institution.kind,
+                },
+            },
+            "customer": { "id": account.customer },
+            "meta": {
+                "data_status": account.data_status.as_str(),
+                "auth_method": account.auth_method.as_str(),
+                "retrieved_data": account.data_status.retrieved_data(),
+                "ref": account.reference,
+            },
+        }),
+    )
+}
+
+/// True when the request asks for realtime data. Mono's docs spell the header both
+/// `x-realtime` and `x-real-time`; both are honoured.
+fn wants_realtime(headers: &HeaderMap) -> bool {
+    ["x-realtime", "x-real-time"].iter().any(|name| {
+        headers
+            .get(*name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    })
+}
+
+/// Adds `x-has-new-data`, `x-job-id`, `x-job-status` for a realtime request. The seeded
+/// world's data is as fresh as the bank's, so the job finishes at once with no new data.
+fn with_realtime_headers(
+    state: &ApiState,
+    account: &Account,
+    data: &'static str,
+    mut response: Response,
+) -> Response {
+    let job = state.world.realtime_job(account.id, data);
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(HeaderName::from_static(name), value);
+        }
+    };
+    set("x-has-new-data", "false");
+    set("x-job-id", &job.id);
+    set("x-job-status", "finished");
+    response
+}
+
+async fn transactions(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    params: Params,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    let filter = TransactionFilter::from_params(&params)?;
+    let path = format!("{}/v2/accounts/{id}/transactions", state.base_url);
+    let page = listing::page(&account, &filter, &params, &path);
+    let data: Vec<Value> = page
+        .transactions
+        .iter()
+        .map(|t| {
+            json!({
+                "id": t.id,
+                "narration": t.narration,
+                "amount": t.amount,
+                "type": t.direction.as_str(),
+                "balance": t.balance,
+                "date": t.date,
+                "category": t.category,
+            })
+        })
+        .collect();
+    let mut body = envelope(
+        &state,
+        "Transaction retrieved successfully",
+        Value::Array(data),
+    );
+    body["meta"] = json!({
+        "total": page.total,
+        "page": page.page,
+        "previous": page.previous,
+        "next": page.next,
+    });
+    let response = Json(body).into_response();
+    Ok(if wants_realtime(&headers) {
+        with_realtime_headers(&state, &account, "transactions", response)
+    } else {
+        response
+    })
+}
+
+async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "identity")?;
+    let holder = account.holder();
+    reply(
+        &state,
+        COMPLETED,
+        json!({
+            "full_name": holder.full_name(),
+            "bvn": holder.bvn,
+            "email": holder.email,
+            "phone": holder.phone,
+            "gender": holder.gender.as_str().to_lowercase(),
+            "dob": holder.dob,
+            "address_line1": holder.address_line1,
+            "state_of_origin": format!("{} State", holder.state_of_origin),
+            "lga_of_origin": holder.lga_of_origin,
+            "marital_status": holder.marital_status,
+            "created_at": account.linked_at,
+            "updated_at": account.linked_at,
+        }),
+    )
+}
+
+async fn balance(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    require_data(&account, "balance")?;
+    let holder = account.holder();
+    let response = reply(
+        &state,
+        COMPLETED,
+        json!({
+            "id": account.id,
+            "name": holder.full_name(),
+            "account_number": holder.account_number,
+            "balance": account.balance,
+            "currency": "NGN",
+        }),
+    )?;
+    Ok(if wants_realtime(&headers) {
+        with_realtime_headers(&state, &account, "balance", response)
+    } else {
+        response
+    })
+}
+
+async fn statement(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    match statement_data(&state, &account, &params)? {
+        Statement::Lines(data) => reply(&state, "Successfully fetched statement", data),
+        Statement::Job(job) => reply(&state, COMPLETED, job),
+    }
+}
+
+async fn statement_job(
+    State(state): State<Arc<ApiState>>,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
+    let job = poll_statement(&state, &id, &job_id)?;
+    reply(&state, COMPLETED, job)
+}
+
+/// `GET /v2/accounts/:id/jobs/:job_id`: the status of a realtime job.
+async fn job(
+    State(state): State<Arc<ApiState>>,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
+    let account = state.linked_account(&id)?;
+    let job = state
+        .world
+        .poll_job(&account.id, &job_id)
+        .ok_or_else(|| ApiError::not_found(format!("No job `{job_id}` for this account")))?;
+    let name = match job.kind {
+        JobKind::Realtime { data: "balance" } => "jobs.accounts.sync_balance",
+        JobKind::Realtime { .. } | JobKind::Statement { .. } => "jobs.accounts.sync_statement",
+    };
+    reply(
+        &state,
+        "Job execution completed",
+        json!({
+            "id": job.id,
+            "status": "finished",
+            "name": name,
+            "account": account.id,
+            "business": state.world.business(),
+            "app": state.world.app(),
+        }),
+    )
+}
+
+async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+    let account = state.linked_account(&id)?;
+    state.world.unlink(&account.id);
+    reply(&state, "Account unlinked successfully", Value::Null)
+}

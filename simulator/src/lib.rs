@@ -1,0 +1,19 @@
+//! monosim's fake Mono: the REST API v1 + v2 over a seeded, deterministic world.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! use monosim_simulator::{Simulator, SimulatorConfig};
+//! let simulator = Simulator::new(SimulatorConfig { seed: 42, ..Default::default() }).unwrap();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! simulator.serve(listener, std::future::pending()).await
+//! # }
+//! ```
+
+pub mod api;
+pub mod clock;
+mod server;
+pub mod world;
+
+pub use clock::{Clock, Timestamp};
+pub use server::{Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY};
+pub use world::{Dialect, World, WorldFile};

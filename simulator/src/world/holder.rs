@@ -1,0 +1,178 @@
+//! The person behind an account: name, BVN, contact details, address.
+//!
+//! None of it is stored. It is regenerated on demand from the account's `profile` seed, so a
+//! world of a million accounts costs a few dozen bytes per account, not a few hundred.
+
+use rand::RngExt;
+
+use super::random::{salt, stream};
+
+#[rustfmt::skip]
+const FIRST_NAMES: &[(&str, Gender)] = &[
+    ("Ada", Gender::Female), ("Adaeze", Gender::Female), ("Chinedu", Gender::Male), ("Babatunde", Gender::Male),
+    ("Ngozi", Gender::Female), ("Emeka", Gender::Male), ("Funmilayo", Gender::Female),
+    ("Bolanle", Gender::Female), ("Yusuf", Gender::Male), ("Aisha", Gender::Female),
+    ("Ibrahim", Gender::Male), ("Kemi", Gender::Female), ("Segun", Gender::Male),
+    ("Amaka", Gender::Female), ("Obinna", Gender::Male), ("Zainab", Gender::Female),
+    ("Tolulope", Gender::Female), ("Femi", Gender::Male), ("Halima", Gender::Female),
+    ("Uchenna", Gender::Male), ("Chiamaka", Gender::Female), ("Oluwaseun", Gender::Male),
+    ("Blessing", Gender::Female), ("Musa", Gender::Male), ("Ifeoma", Gender::Female),
+];
+
+#[rustfmt::skip]
+const LAST_NAMES: &[&str] = &[
+    "Okafor", "Adeyemi", "Balogun", "Eze", "Okonkwo", "Bello", "Abubakar", "Nwosu", "Adebayo",
+    "Ogunleye", "Mohammed", "Olawale", "Ibekwe", "Danjuma", "Akande", "Onyekachi", "Lawal",
+    "Nnamdi", "Oyelaran", "Usman", "Chukwu", "Afolabi", "Garba", "Obi",
+];
+
+/// (street, area, state, local government area of origin)
+const PLACES: &[(&str, &str, &str, &str)] = &[
+    ("Adeola Odeku Street", "Victoria Island", "Lagos", "Eti-Osa"),
+    ("Admiralty Way", "Lekki Phase 1", "Lagos", "Eti-Osa"),
+    ("Allen Avenue", "Ikeja", "Lagos", "Ikeja"),
+    ("Herbert Macaulay Way", "Yaba", "Lagos", "Lagos Mainland"),
+    ("Aminu Kano Crescent", "Wuse II", "FCT", "Abuja Municipal"),
+    ("Ogui Road", "Enugu", "Enugu", "Enugu North"),
+    ("Ring Road", "Ibadan", "Oyo", "Ibadan North"),
+    ("Aba Road", "Port Harcourt", "Rivers", "Obio-Akpor"),
+    ("Zoo Road", "Kano", "Kano", "Tarauni"),
+    ("Uselu-Lagos Road", "Benin City", "Edo", "Oredo"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gender {
+    Female,
+    Male,
+}
+
+impl Gender {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Gender::Female => "Female",
+            Gender::Male => "Male",
+        }
+    }
+}
+
+/// Everything Mono's identity endpoints return about the account holder.
+#[derive(Clone, Debug)]
+pub struct Holder {
+    pub first_name: String,
+    pub last_name: String,
+    pub gender: Gender,
+    /// `yyyy-mm-dd`
+    pub dob: String,
+    pub bvn: String,
+    pub email: String,
+    pub phone: String,
+    pub marital_status: &'static str,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub state_of_origin: &'static str,
+    pub lga_of_origin: &'static str,
+    /// The 10-digit NUBAN account number.
+    pub account_number: String,
+}
+
+impl Holder {
+    pub fn generate(profile: u64) -> Holder {
+        let mut rng = stream(profile, salt::HOLDER, 0);
+        let (first_name, gender) = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        let last_name = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
+        let (street, area, state, lga) = PLACES[rng.random_range(0..PLACES.len())];
+        let birth_year = rng.random_range(1960..=2004);
+        let birth_month = rng.random_range(1..=12);
+        let birth_day = rng.random_range(1..=28);
+        let email_user = format!(
+            "{}.{}{}",
+            first_name.to_lowercase(),
+            last_name.to_lowercase(),
+            rng.random_range(1..100)
+        );
+        let provider = ["gmail.com", "yahoo.com", "outlook.com"][rng.random_range(0..3)];
+        let phone_prefix = [
+            "0803", "0806", "0813", "0816", "0703", "0706", "0805", "0807", "0809", "0810",
+        ][rng.random_range(0..10)];
+        Holder {
+            first_name: first_name.to_string(),
+            last_name: last_name.to_string(),
+            gender,
+            dob: format!("{birth_year:04}-{birth_month:02}-{birth_day:02}"),
+            bvn: format!("22{:09}", rng.random_range(0..1_000_000_000u64)),
+            email: format!("{email_user}@{provider}"),
+            phone: format!("{phone_prefix}{:07}", rng.random_range(0..10_000_000u64)),
+            marital_status: ["Single", "Married"][rng.random_range(0..2)],
+            address_line1: format!("{} {street}, {area}", rng.random_range(1..120)),
+            address_line2: format!("{area}, {state}"),
+            state_of_origin: state,
+            lga_of_origin: lga,
+            account_number: format!("{:010}", rng.random_range(0..10_000_000_000u64)),
+        }
+    }
+
+    /// The same person under a chosen name (from a world file): the email follows the
+    /// name, and so does the gender when the first name is one the generator knows.
+    pub fn renamed(mut self, name: &str) -> Holder {
+        let mut parts = name.split_whitespace();
+        let first = parts.next().unwrap_or_default().to_string();
+        let last = parts.collect::<Vec<_>>().join(" ");
+        let (_, domain) = self.email.split_once('@').unwrap_or(("", "gmail.com"));
+        let digits: String = self.email.chars().filter(char::is_ascii_digit).collect();
+        let handle: String = format!("{first}.{last}")
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        self.email = format!("{}{digits}@{domain}", handle.trim_matches('.'));
+        if let Some((_, gender)) = FIRST_NAMES
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(&first))
+        {
+            self.gender = *gender;
+        }
+        self.first_name = first;
+        self.last_name = last;
+        self
+    }
+
+    /// The name as banks print it on the account: `ADAEZE OKAFOR`.
+    pub fn account_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name).to_uppercase()
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_profile_gives_the_same_holder() {
+        let a = Holder::generate(7);
+        let b = Holder::generate(7);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(format!("{a:?}"), format!("{:?}", Holder::generate(8)));
+    }
+
+    #[test]
+    fn a_chosen_name_carries_into_email_and_gender() {
+        let ada = Holder::generate(3).renamed("Ada Okafor");
+        assert_eq!(ada.full_name(), "Ada Okafor");
+        assert!(ada.email.starts_with("ada.okafor"), "{}", ada.email);
+        assert_eq!(ada.gender, Gender::Female);
+    }
+
+    #[test]
+    fn numbers_have_nigerian_lengths() {
+        for profile in 0..200 {
+            let h = Holder::generate(profile);
+            assert_eq!(h.bvn.len(), 11, "{}", h.bvn);
+            assert_eq!(h.account_number.len(), 10);
+            assert_eq!(h.phone.len(), 11);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Exit codes, named. Scripts and CI branch on these; they are documented in the README.
+
+/// Everything worked.
+pub const SUCCESS: u8 = 0;
+/// Bad arguments, or a configuration / world / scenario file that cannot be used.
+pub const USAGE: u8 = 2;
+/// The environment would not cooperate: a port could not be bound, a receiver not reached.
+pub const ENVIRONMENT: u8 = 3;

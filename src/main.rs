@@ -1,0 +1,22 @@
+//! The `monosim` binary: parse arguments, run the command, map the outcome to an exit code.
+
+mod cli;
+mod exit;
+mod serve;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let code = match cli.command {
+        cli::Command::Serve(args) => serve::run(args),
+    };
+    std::process::ExitCode::from(code)
+}

@@ -1,0 +1,150 @@
+//! `monosim serve`: the simulator on a socket until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use monosim_simulator::{Simulator, SimulatorConfig, WorldFile, DEFAULT_PUBLIC_KEY};
+use serde_json::json;
+
+use crate::cli::ServeArgs;
+use crate::exit;
+
+/// How many accounts the ready line lists.
+const SAMPLE_ACCOUNTS: usize = 5;
+
+pub fn run(args: ServeArgs) -> u8 {
+    if !args.host.is_loopback() && !args.allow_remote {
+        eprintln!(
+            "error: refusing to listen on {}: the simulator is for local testing.\n  hint: bind 127.0.0.1, or pass --allow-remote if you really mean to expose it",
+            args.host
+        );
+        return exit::USAGE;
+    }
+    let world_file = match args.world.as_deref().map(WorldFile::load).transpose() {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return exit::USAGE;
+        }
+    };
+    let random_accounts = args
+        .accounts
+        .unwrap_or(if world_file.is_some() { 0 } else { 10 });
+    let simulator = match Simulator::new(SimulatorConfig {
+        seed: args.seed,
+        dialect: args.dialect,
+        secret_key: args.secret_key.clone(),
+        random_accounts,
+        world_file,
+        start: args.start_time,
+        frozen: args.frozen,
+    }) {
+        Ok(simulator) => simulator,
+        Err(error) => {
+            eprintln!("error: cannot build the world: {error}");
+            return exit::USAGE;
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    runtime.block_on(async move {
+        let address = SocketAddr::new(args.host, args.port);
+        let listener = match tokio::net::TcpListener::bind(address).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                eprintln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
+                return exit::ENVIRONMENT;
+            }
+        };
+        if !args.host.is_loopback() {
+            tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this address can use the simulator");
+        }
+        let url = match listener.local_addr() {
+            Ok(local) => format!("http://{local}"),
+            Err(error) => {
+                eprintln!("error: cannot read the bound address: {error}");
+                return exit::ENVIRONMENT;
+            }
+        };
+        print_ready(&simulator, &url, &args);
+        match simulator.serve(listener, shutdown_signal()).await {
+            Ok(()) => {
+                tracing::info!("simulator stopped");
+                exit::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: server failed: {error}");
+                exit::ENVIRONMENT
+            }
+        }
+    })
+}
+
+/// One JSON line on stdout for scripts, a few friendly lines on stderr for people.
+fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
+    let world = simulator.world();
+    let sample: Vec<_> = world
+        .accounts(SAMPLE_ACCOUNTS)
+        .into_iter()
+        .map(|a| {
+            json!({
+                "id": a.id,
+                "institution": a.institution().slug,
+                "mfa": a.mfa.as_str(),
+                "code": a.code,
+            })
+        })
+        .collect();
+    let ready = json!({
+        "event": "ready",
+        "url": url,
+        "secret_key": args.secret_key,
+        "public_key": DEFAULT_PUBLIC_KEY,
+        "seed": world.seed(),
+        "dialect": world.dialect().to_string(),
+        "accounts": world.account_count(),
+        "sample_accounts": sample,
+    });
+    println!("{ready}");
+    eprintln!("monosim is serving a fake Mono API at {url}");
+    eprintln!("  secret key (mono-sec-key): {}", args.secret_key);
+    for account in world.accounts(SAMPLE_ACCOUNTS) {
+        eprintln!(
+            "  account {}  {:<16} mfa {:<17} code {}",
+            account.id,
+            account.institution().slug,
+            account.mfa.as_str(),
+            account.code
+        );
+    }
+    eprintln!(
+        "  try: curl -H 'mono-sec-key: {}' {url}/v2/accounts/<id>",
+        args.secret_key
+    );
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+}
