@@ -70,7 +70,7 @@ pub(super) fn masked_bvn(bvn: &str) -> &str {
 
 async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
-    let holder = account.holder();
+    let holder = account.summary();
     let institution = account.institution();
     Ok(Json(json!({
         "meta": {
@@ -84,7 +84,7 @@ async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> 
                 "bankCode": institution.bank_code,
                 "type": institution.kind,
             },
-            "name": holder.full_name(),
+            "name": holder.full_name,
             "accountNumber": holder.account_number,
             "type": account.kind.as_str(),
             "balance": account.data_status.has("balance").then_some(account.balance),

@@ -63,7 +63,7 @@ async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply
 
 async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
-    let holder = account.holder();
+    let holder = account.summary();
     let institution = account.institution();
     reply(
         &state,
@@ -71,7 +71,7 @@ async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> 
         json!({
             "account": {
                 "id": account.id,
-                "name": holder.full_name(),
+                "name": holder.full_name,
                 "currency": "NGN",
                 "type": account.kind.as_str(),
                 "account_number": holder.account_number,
@@ -185,7 +185,7 @@ async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) ->
             "gender": holder.gender.as_str().to_lowercase(),
             "dob": holder.dob,
             "address_line1": holder.address_line1,
-            "state_of_origin": format!("{} State", holder.state_of_origin),
+            "state_of_origin": holder.state_of_origin,
             "lga_of_origin": holder.lga_of_origin,
             "marital_status": holder.marital_status,
             "created_at": account.linked_at,
@@ -201,13 +201,13 @@ async fn balance(
 ) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "balance")?;
-    let holder = account.holder();
+    let holder = account.summary();
     let response = reply(
         &state,
         COMPLETED,
         json!({
             "id": account.id,
-            "name": holder.full_name(),
+            "name": holder.full_name,
             "account_number": holder.account_number,
             "balance": account.balance,
             "currency": "NGN",

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::holder::Holder;
+use super::holder::{Holder, Summary};
 use super::ids::ObjectId;
 use super::institutions::{AuthMethod, Institution, Mfa, CATALOGUE};
 use super::transactions::{self, Transaction};
@@ -109,6 +109,15 @@ impl Account {
             Some(name) => holder.renamed(name),
             None => holder,
         }
+    }
+
+    /// Name, account number and BVN: what account details need, cheaper than [`Self::holder`].
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::generate(self.profile);
+        if let Some(name) = &self.name {
+            summary.full_name = name.to_string();
+        }
+        summary
     }
 
     /// The full history, newest first; empty unless transactions were retrieved.

@@ -26,18 +26,19 @@ const LAST_NAMES: &[&str] = &[
     "Nnamdi", "Oyelaran", "Usman", "Chukwu", "Afolabi", "Garba", "Obi",
 ];
 
-/// (street, area, state, local government area of origin)
-const PLACES: &[(&str, &str, &str, &str)] = &[
-    ("Adeola Odeku Street", "Victoria Island", "Lagos", "Eti-Osa"),
-    ("Admiralty Way", "Lekki Phase 1", "Lagos", "Eti-Osa"),
-    ("Allen Avenue", "Ikeja", "Lagos", "Ikeja"),
-    ("Herbert Macaulay Way", "Yaba", "Lagos", "Lagos Mainland"),
-    ("Aminu Kano Crescent", "Wuse II", "FCT", "Abuja Municipal"),
-    ("Ogui Road", "Enugu", "Enugu", "Enugu North"),
-    ("Ring Road", "Ibadan", "Oyo", "Ibadan North"),
-    ("Aba Road", "Port Harcourt", "Rivers", "Obio-Akpor"),
-    ("Zoo Road", "Kano", "Kano", "Tarauni"),
-    ("Uselu-Lagos Road", "Benin City", "Edo", "Oredo"),
+/// (street, area, city, state of origin, local government area of origin)
+#[rustfmt::skip]
+const PLACES: &[(&str, &str, &str, &str, &str)] = &[
+    ("Adeola Odeku Street", "Victoria Island", "Lagos", "Lagos State", "Eti-Osa"),
+    ("Admiralty Way", "Lekki Phase 1", "Lagos", "Lagos State", "Eti-Osa"),
+    ("Allen Avenue", "Ikeja", "Lagos", "Lagos State", "Ikeja"),
+    ("Herbert Macaulay Way", "Yaba", "Lagos", "Lagos State", "Lagos Mainland"),
+    ("Aminu Kano Crescent", "Wuse II", "Abuja", "Federal Capital Territory", "Abuja Municipal"),
+    ("Ogui Road", "Ogui", "Enugu", "Enugu State", "Enugu North"),
+    ("Ring Road", "Oke-Ado", "Ibadan", "Oyo State", "Ibadan South-West"),
+    ("Aba Road", "Rumuola", "Port Harcourt", "Rivers State", "Obio-Akpor"),
+    ("Zoo Road", "Gyadi-Gyadi", "Kano", "Kano State", "Tarauni"),
+    ("Uselu-Lagos Road", "Uselu", "Benin City", "Edo State", "Egor"),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,12 +76,66 @@ pub struct Holder {
     pub account_number: String,
 }
 
+/// What account details and balances show of the holder. Drawn first from the holder's
+/// stream, so the hot endpoints can draw just this much.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub full_name: String,
+    pub account_number: String,
+    pub bvn: String,
+}
+
+struct Basics {
+    first_name: &'static str,
+    last_name: &'static str,
+    gender: Gender,
+    account_number: u64,
+    bvn: u64,
+}
+
+impl Basics {
+    fn draw(rng: &mut impl rand::Rng) -> Basics {
+        let (first_name, gender) = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
+        Basics {
+            first_name,
+            last_name: LAST_NAMES[rng.random_range(0..LAST_NAMES.len())],
+            gender,
+            account_number: rng.random_range(0..10_000_000_000u64),
+            bvn: rng.random_range(0..1_000_000_000u64),
+        }
+    }
+}
+
+fn account_number(n: u64) -> String {
+    format!("{n:010}")
+}
+
+fn bvn(n: u64) -> String {
+    format!("22{n:09}")
+}
+
+impl Summary {
+    pub fn generate(profile: u64) -> Summary {
+        let basics = Basics::draw(&mut stream(profile, salt::HOLDER, 0));
+        Summary {
+            full_name: format!("{} {}", basics.first_name, basics.last_name),
+            account_number: account_number(basics.account_number),
+            bvn: bvn(basics.bvn),
+        }
+    }
+}
+
 impl Holder {
     pub fn generate(profile: u64) -> Holder {
         let mut rng = stream(profile, salt::HOLDER, 0);
-        let (first_name, gender) = FIRST_NAMES[rng.random_range(0..FIRST_NAMES.len())];
-        let last_name = LAST_NAMES[rng.random_range(0..LAST_NAMES.len())];
-        let (street, area, state, lga) = PLACES[rng.random_range(0..PLACES.len())];
+        let Basics {
+            first_name,
+            last_name,
+            gender,
+            account_number: number,
+            bvn: bvn_number,
+        } = Basics::draw(&mut rng);
+        let (street, area, city, state, lga) = PLACES[rng.random_range(0..PLACES.len())];
         let birth_year = rng.random_range(1960..=2004);
         let birth_month = rng.random_range(1..=12);
         let birth_day = rng.random_range(1..=28);
@@ -99,15 +154,15 @@ impl Holder {
             last_name: last_name.to_string(),
             gender,
             dob: format!("{birth_year:04}-{birth_month:02}-{birth_day:02}"),
-            bvn: format!("22{:09}", rng.random_range(0..1_000_000_000u64)),
+            bvn: bvn(bvn_number),
             email: format!("{email_user}@{provider}"),
             phone: format!("{phone_prefix}{:07}", rng.random_range(0..10_000_000u64)),
             marital_status: ["Single", "Married"][rng.random_range(0..2)],
             address_line1: format!("{} {street}, {area}", rng.random_range(1..120)),
-            address_line2: format!("{area}, {state}"),
+            address_line2: format!("{area}, {city}"),
             state_of_origin: state,
             lga_of_origin: lga,
-            account_number: format!("{:010}", rng.random_range(0..10_000_000_000u64)),
+            account_number: account_number(number),
         }
     }
 
@@ -164,6 +219,17 @@ mod tests {
         assert_eq!(ada.full_name(), "Ada Okafor");
         assert!(ada.email.starts_with("ada.okafor"), "{}", ada.email);
         assert_eq!(ada.gender, Gender::Female);
+    }
+
+    #[test]
+    fn the_summary_agrees_with_the_full_holder() {
+        for profile in 0..50 {
+            let holder = Holder::generate(profile);
+            let summary = Summary::generate(profile);
+            assert_eq!(summary.full_name, holder.full_name());
+            assert_eq!(summary.account_number, holder.account_number);
+            assert_eq!(summary.bvn, holder.bvn);
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use rand::RngExt;
 
 pub use account::{Account, AccountKind, DataStatus};
 pub use file::{WorldFile, WorldFileError};
-pub use holder::{Gender, Holder};
+pub use holder::{Gender, Holder, Summary};
 pub use ids::{alphanumeric, InvalidObjectId, ObjectId};
 pub use institutions::{AuthMethod, Institution, InstitutionType, Mfa};
 pub use transactions::{Direction, Timeline, Transaction};
