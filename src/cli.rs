@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use monosim_simulator::{Dialect, Timestamp, DEFAULT_SECRET_KEY};
+use monosim_simulator::{Dialect, Timestamp, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET};
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +25,68 @@ pub enum Command {
     /// Prints one JSON "ready" line on stdout (base URL, keys, a few account ids) once it
     /// accepts connections.
     Serve(ServeArgs),
+    /// Fire a webhook event at a running simulator's webhook URLs (like `stripe trigger`).
+    Fire(FireArgs),
+    /// Play the user re-authenticating an account in the Connect widget.
+    Reauth(ReauthArgs),
+    /// Print a running simulator's webhook delivery log.
+    Logs(LogsArgs),
+}
+
+/// Where a running simulator is.
+#[derive(clap::Args)]
+pub struct Remote {
+    /// Base URL of the running simulator.
+    #[arg(long, env = "MONOSIM_URL", default_value = "http://127.0.0.1:7410")]
+    pub url: String,
+}
+
+#[derive(clap::Args)]
+pub struct FireArgs {
+    /// The event, e.g. mono.events.reauthorisation_required (any name is accepted).
+    pub event: String,
+    /// The account it is about.
+    #[arg(long)]
+    pub account: String,
+    /// Override a body field: --set data.meta.data_status=FAILED (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum MfaChoice {
+    Correct,
+    Wrong,
+    Expired,
+    Abandon,
+}
+
+#[derive(clap::Args)]
+pub struct ReauthArgs {
+    /// The account to re-authorise (its latest re-auth token is used).
+    pub account: String,
+    /// What the user answers to the MFA challenge.
+    #[arg(long, value_enum, default_value = "correct")]
+    pub mfa: MfaChoice,
+    /// Use this token instead of the latest one.
+    #[arg(long)]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+#[derive(clap::Args)]
+pub struct LogsArgs {
+    /// Only this account's deliveries.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub remote: Remote,
 }
 
 #[derive(clap::Args)]
@@ -59,6 +121,33 @@ pub struct ServeArgs {
     /// Keep the clock still, so the same requests get byte-identical answers.
     #[arg(long, env = "MONOSIM_FROZEN")]
     pub frozen: bool,
+    /// Run the clock this many times faster than wall time (e.g. 60: a minute per second).
+    #[arg(long, env = "MONOSIM_TIME_SCALE", default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Where to POST webhooks (repeatable).
+    #[arg(
+        long = "webhook-url",
+        env = "MONOSIM_WEBHOOK_URL",
+        value_delimiter = ','
+    )]
+    pub webhook_urls: Vec<String>,
+    /// The `mono-webhook-secret` header every webhook carries.
+    #[arg(long, env = "MONOSIM_WEBHOOK_SECRET", default_value = DEFAULT_WEBHOOK_SECRET)]
+    pub webhook_secret: String,
+    /// How long one delivery attempt may take before it counts as failed.
+    #[arg(long, env = "MONOSIM_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_millis)]
+    pub webhook_timeout: i64,
+    /// The longest gap between two delivery attempts (see the README on Mono's schedule).
+    #[arg(long, env = "MONOSIM_RETRY_CAP", default_value = "3h", value_parser = parse_millis)]
+    pub retry_cap: i64,
+    /// From a link or re-authorisation to `account_updated` (Mono: 0.5 s to 5 min).
+    #[arg(long, env = "MONOSIM_DATA_DELAY", default_value = "1s", value_parser = parse_millis)]
+    pub data_delay: i64,
+}
+
+fn parse_millis(text: &str) -> Result<i64, String> {
+    monosim_simulator::clock::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration like 500ms, 30s, 10m or 4h"))
 }
 
 fn parse_dialect(text: &str) -> Result<Dialect, String> {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod exit;
+mod remote;
 mod serve;
 
 use clap::Parser;
@@ -17,6 +18,9 @@ fn main() -> std::process::ExitCode {
         .init();
     let code = match cli.command {
         cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Fire(args) => remote::fire(args),
+        cli::Command::Reauth(args) => remote::reauth(args),
+        cli::Command::Logs(args) => remote::logs(args),
     };
     std::process::ExitCode::from(code)
 }

@@ -2,6 +2,9 @@
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
+use monosim_simulator::webhooks::RetryPolicy;
 use monosim_simulator::{Simulator, SimulatorConfig, WorldFile, DEFAULT_PUBLIC_KEY};
 use serde_json::json;
 
@@ -37,6 +40,15 @@ pub fn run(args: ServeArgs) -> u8 {
         world_file,
         start: args.start_time,
         frozen: args.frozen,
+        time_scale: args.time_scale,
+        webhook_urls: args.webhook_urls.clone(),
+        webhook_secret: args.webhook_secret.clone(),
+        retry: RetryPolicy {
+            cap: args.retry_cap,
+            timeout: Duration::from_millis(args.webhook_timeout.max(1) as u64),
+            ..RetryPolicy::default()
+        },
+        data_delay: args.data_delay,
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -104,6 +116,9 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         "url": url,
         "secret_key": args.secret_key,
         "public_key": DEFAULT_PUBLIC_KEY,
+        "webhook_secret": args.webhook_secret,
+        "webhook_urls": args.webhook_urls,
+        "control_url": format!("{url}/_sim"),
         "seed": world.seed(),
         "dialect": world.dialect().to_string(),
         "accounts": world.account_count(),

@@ -194,9 +194,11 @@ fn parse_digits(text: &str, width: usize) -> Option<i64> {
 
 /// The simulator's notion of "now".
 ///
-/// Wall time by default; a test (or `serve --start-time … --frozen`) starts it at a chosen
-/// instant and may freeze it. Running time is measured with a monotonic [`Instant`] so a
-/// system clock adjustment never sends the simulator backwards.
+/// Wall time by default; it may run faster than wall time (`scale`, for `serve
+/// --time-scale`), start at a chosen instant, or be frozen so it moves only when advanced
+/// (tests and the harness, which replay a 48-hour retry schedule in milliseconds). Running
+/// time is measured with a monotonic [`Instant`], so a system clock adjustment never sends
+/// the simulator backwards. Time never goes backwards through this API either.
 #[derive(Debug)]
 pub struct Clock {
     state: Mutex<ClockState>,
@@ -208,6 +210,25 @@ struct ClockState {
     at: Timestamp,
     since: Instant,
     frozen: bool,
+    /// Simulated milliseconds per wall millisecond while running.
+    scale: f64,
+}
+
+impl ClockState {
+    fn now(&self) -> Timestamp {
+        if self.frozen {
+            self.at
+        } else {
+            let elapsed = self.since.elapsed().as_secs_f64() * 1_000.0 * self.scale;
+            self.at.plus(elapsed as i64)
+        }
+    }
+
+    /// Re-bases so `at` is now, keeping the current reading.
+    fn rebase(&mut self) {
+        self.at = self.now();
+        self.since = Instant::now();
+    }
 }
 
 impl Clock {
@@ -223,29 +244,122 @@ impl Clock {
                 at,
                 since: Instant::now(),
                 frozen,
+                scale: 1.0,
             }),
         }
     }
 
+    fn state(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn now(&self) -> Timestamp {
-        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if state.frozen {
-            state.at
+        self.state().now()
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.state().frozen
+    }
+
+    pub fn scale(&self) -> f64 {
+        self.state().scale
+    }
+
+    /// Runs `scale` simulated milliseconds per wall millisecond (1.0 = real time).
+    pub fn set_scale(&self, scale: f64) {
+        let mut state = self.state();
+        state.rebase();
+        state.scale = if scale.is_finite() && scale > 0.0 {
+            scale
         } else {
-            state.at.plus(state.since.elapsed().as_millis() as i64)
-        }
+            1.0
+        };
+    }
+
+    /// Stops the clock where it is.
+    pub fn freeze(&self) -> Timestamp {
+        let mut state = self.state();
+        state.rebase();
+        state.frozen = true;
+        state.at
+    }
+
+    /// Lets a frozen clock run again from where it stands.
+    pub fn resume(&self) -> Timestamp {
+        let mut state = self.state();
+        state.rebase();
+        state.frozen = false;
+        state.at
     }
 
     /// Moves simulated time forward by `millis` (frozen or not).
     pub fn advance(&self, millis: i64) -> Timestamp {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = self.state();
+        state.rebase();
         state.at = state.at.plus(millis.max(0));
+        state.at
+    }
+
+    /// Moves simulated time forward to `to`; an instant already past is ignored.
+    pub fn advance_to(&self, to: Timestamp) -> Timestamp {
+        let mut state = self.state();
+        state.rebase();
+        state.at = state.at.max(to);
+        state.at
+    }
+
+    /// How much wall time it takes this clock to reach `at` (zero if frozen or already
+    /// there: a frozen clock reaches it only by being advanced).
+    pub fn wall_time_until(&self, at: Timestamp) -> Option<std::time::Duration> {
+        let state = self.state();
         if state.frozen {
-            state.at
-        } else {
-            state.at.plus(state.since.elapsed().as_millis() as i64)
+            return None;
+        }
+        let ahead = (at.millis() - state.now().millis()).max(0) as f64 / state.scale;
+        Some(std::time::Duration::from_micros((ahead * 1_000.0) as u64))
+    }
+}
+
+/// Parses a duration as people write them in config and scenarios: `500ms`, `30s`, `10m`,
+/// `4h`, `2d`, or a bare number of milliseconds. Returns milliseconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().ok()?;
+    let unit_ms = match unit.trim() {
+        "" | "ms" => 1,
+        "s" => SECOND,
+        "m" | "min" => MINUTE,
+        "h" => HOUR,
+        "d" => DAY,
+        _ => return None,
+    };
+    number.checked_mul(unit_ms)
+}
+
+/// The inverse of [`parse_duration`], for messages and logs: `90000` → `1m30s`.
+pub fn format_duration(millis: i64) -> String {
+    if millis == 0 {
+        return "0s".to_string();
+    }
+    let mut rest = millis;
+    let mut out = String::new();
+    for (unit, size) in [
+        ("d", DAY),
+        ("h", HOUR),
+        ("m", MINUTE),
+        ("s", SECOND),
+        ("ms", 1),
+    ] {
+        if rest >= size {
+            out.push_str(&format!("{}{unit}", rest / size));
+            rest %= size;
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -302,11 +416,29 @@ mod tests {
     }
 
     #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(parse_duration("30s"), Some(30 * SECOND));
+        assert_eq!(parse_duration("4h"), Some(4 * HOUR));
+        assert_eq!(parse_duration("250"), Some(250));
+        assert_eq!(parse_duration("10 m"), Some(10 * MINUTE));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("5y"), None);
+        assert_eq!(format_duration(90 * SECOND), "1m30s");
+        assert_eq!(format_duration(2 * DAY + 5), "2d5ms");
+    }
+
+    #[test]
     fn a_frozen_clock_moves_only_when_advanced() {
         let start = Timestamp::parse_rfc3339("2026-01-15T09:00:00Z").unwrap();
         let clock = Clock::starting_at(start, true);
         assert_eq!(clock.now(), start);
         assert_eq!(clock.advance(10 * MINUTE), start.plus(10 * MINUTE));
         assert_eq!(clock.now(), start.plus(10 * MINUTE));
+        assert_eq!(
+            clock.advance_to(start),
+            start.plus(10 * MINUTE),
+            "never backwards"
+        );
+        assert_eq!(clock.wall_time_until(start.plus(HOUR)), None);
     }
 }

@@ -1,4 +1,6 @@
-//! monosim's fake Mono: the REST API v1 + v2 over a seeded, deterministic world.
+//! monosim's fake Mono: the REST API v1 + v2 over a seeded, deterministic world, the
+//! account lifecycle with re-authorisation and sync, a webhook dispatcher with Mono's
+//! retries and injectable faults, and the `/_sim/` control API that drives it all.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -11,9 +13,17 @@
 
 pub mod api;
 pub mod clock;
+pub mod control;
+pub mod faults;
+pub mod lifecycle;
+pub mod scheduler;
 mod server;
+pub mod sim;
+pub mod webhooks;
 pub mod world;
 
 pub use clock::{Clock, Timestamp};
-pub use server::{Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY};
+pub use server::{
+    Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
+};
 pub use world::{Dialect, World, WorldFile};

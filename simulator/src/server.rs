@@ -1,4 +1,5 @@
-//! The simulator as a whole: a world, its clock, and the HTTP server in front of them.
+//! The simulator as a whole: a world, its clock, the moving parts, and the HTTP server in
+//! front of them (Mono's API and the `/_sim/` control API on one port).
 
 use std::future::Future;
 use std::io;
@@ -7,7 +8,10 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 use crate::api::{self, ApiState};
-use crate::clock::{Clock, Timestamp};
+use crate::clock::{Clock, Timestamp, SECOND};
+use crate::control;
+use crate::sim::{Sim, SimConfig};
+use crate::webhooks::{RetryPolicy, Targets};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
 
 /// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
@@ -15,6 +19,8 @@ use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
 pub const DEFAULT_SECRET_KEY: &str = "test_sk_monosim";
 /// The matching public key, for the Connect widget.
 pub const DEFAULT_PUBLIC_KEY: &str = "test_pk_monosim";
+/// The `mono-webhook-secret` webhooks carry unless told otherwise.
+pub const DEFAULT_WEBHOOK_SECRET: &str = "monosim_webhook_secret";
 
 pub struct SimulatorConfig {
     pub seed: u64,
@@ -27,6 +33,13 @@ pub struct SimulatorConfig {
     pub start: Option<Timestamp>,
     /// Keeps the clock still (it moves only when advanced), for byte-reproducible runs.
     pub frozen: bool,
+    /// Simulated seconds per wall second while the clock runs.
+    pub time_scale: f64,
+    pub webhook_urls: Vec<String>,
+    pub webhook_secret: String,
+    pub retry: RetryPolicy,
+    /// Simulated milliseconds from a link or re-authorisation to `account_updated`.
+    pub data_delay: i64,
 }
 
 impl Default for SimulatorConfig {
@@ -39,13 +52,17 @@ impl Default for SimulatorConfig {
             world_file: None,
             start: None,
             frozen: false,
+            time_scale: 1.0,
+            webhook_urls: Vec::new(),
+            webhook_secret: DEFAULT_WEBHOOK_SECRET.to_string(),
+            retry: RetryPolicy::default(),
+            data_delay: SECOND,
         }
     }
 }
 
 pub struct Simulator {
-    world: Arc<World>,
-    secret_key: String,
+    sim: Arc<Sim>,
 }
 
 impl Simulator {
@@ -55,6 +72,7 @@ impl Simulator {
             None if config.frozen => Clock::starting_at(Timestamp::wall(), true),
             None => Clock::wall(),
         };
+        clock.set_scale(config.time_scale);
         let world = World::new(
             WorldConfig {
                 seed: config.seed,
@@ -64,23 +82,44 @@ impl Simulator {
             },
             Arc::new(clock),
         )?;
-        Ok(Simulator {
-            world: Arc::new(world),
-            secret_key: config.secret_key,
-        })
+        let sim = Sim::new(
+            world,
+            SimConfig {
+                secret_key: config.secret_key,
+                targets: Targets {
+                    urls: config.webhook_urls,
+                    secret: config.webhook_secret,
+                },
+                retry: config.retry,
+                data_delay: config.data_delay,
+                request_log: 10_000,
+                delivery_log: 100_000,
+            },
+        );
+        Ok(Simulator { sim })
     }
 
     pub fn world(&self) -> &Arc<World> {
-        &self.world
+        &self.sim.world
     }
 
-    /// The HTTP API, with absolute links pointing at `base_url`.
+    /// The moving parts, for tests and embedding.
+    pub fn sim(&self) -> &Arc<Sim> {
+        &self.sim
+    }
+
+    /// Mono's API and the control API, with absolute links pointing at `base_url`.
+    ///
+    /// Starts the scheduler's driver on the current tokio runtime the first time, so
+    /// webhooks flow as soon as a router exists.
     pub fn router(&self, base_url: &str) -> axum::Router {
-        api::router(Arc::new(ApiState {
-            world: self.world.clone(),
-            secret_key: self.secret_key.clone(),
+        self.sim.start();
+        let state = Arc::new(ApiState {
+            sim: self.sim.clone(),
+            world: self.sim.world.clone(),
             base_url: base_url.trim_end_matches('/').to_string(),
-        }))
+        });
+        api::router(state.clone()).merge(control::router(state))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
@@ -90,7 +129,7 @@ impl Simulator {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> io::Result<()> {
         let base_url = format!("http://{}", listener.local_addr()?);
-        tracing::info!(%base_url, accounts = self.world.account_count(), "simulator listening");
+        tracing::info!(%base_url, accounts = self.world().account_count(), "simulator listening");
         axum::serve(listener, self.router(&base_url))
             .with_graceful_shutdown(shutdown)
             .await

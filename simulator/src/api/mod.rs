@@ -9,8 +9,10 @@
 
 mod error;
 mod insights;
+mod lifecycle;
 mod listing;
 mod params;
+mod requests;
 mod statements;
 mod v1;
 mod v2;
@@ -24,14 +26,17 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
-pub use error::{ApiError, Version};
+pub use error::{render as render_errors, ApiError, Version};
+pub use requests::{RequestLog, RequestRecord};
 
+use crate::sim::Sim;
 use crate::world::{Account, ObjectId, World};
 
 /// What every handler can reach.
 pub struct ApiState {
+    pub sim: Arc<Sim>,
+    /// The same world as `sim.world`, for brevity in handlers.
     pub world: Arc<World>,
-    pub secret_key: String,
     /// The simulator's own base URL, e.g. `http://127.0.0.1:7410`; absolute links in
     /// responses (`paging.next`, statement PDFs) point here.
     pub base_url: String,
@@ -49,7 +54,7 @@ impl ApiState {
         // [inferred] wording; the only public sample is a third-party mock's.
         let missing = || ApiError::not_found("This account does not exist.");
         let account = self.world.account(&parsed).ok_or_else(missing)?;
-        if !account.linked {
+        if !account.is_linked() {
             return Err(missing());
         }
         Ok(account)
@@ -66,6 +71,10 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/statements/{file}", get(statements::download))
         .fallback(unknown_route)
         .layer(middleware::from_fn_with_state(state.clone(), error::render))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            requests::record,
+        ))
         .with_state(state)
 }
 
@@ -79,7 +88,7 @@ async fn require_secret_key(
         .headers()
         .get("mono-sec-key")
         .and_then(|v| v.to_str().ok());
-    if given != Some(state.secret_key.as_str()) {
+    if given != Some(state.sim.secret_key.as_str()) {
         return Err(ApiError::unauthorized());
     }
     Ok(next.run(request).await)

@@ -28,6 +28,11 @@ pub fn routes() -> Router<Arc<ApiState>> {
         .route("/accounts/{id}/credits", get(credits))
         .route("/accounts/{id}/debits", get(debits))
         .route("/accounts/{id}/unlink", post(unlink))
+        .route("/accounts/{id}/sync", post(super::lifecycle::sync))
+        .route(
+            "/accounts/{id}/reauthorise",
+            post(super::lifecycle::reauthorise),
+        )
         .route("/coverage", get(coverage))
 }
 
@@ -54,7 +59,7 @@ pub(super) fn account_for_code(state: &ApiState, body: &Bytes) -> Result<Account
     state
         .world
         .account_for_code(&code)
-        .filter(|a| a.linked)
+        .filter(|a| a.is_linked())
         .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
 }
 
@@ -249,7 +254,7 @@ async fn debits(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> R
 
 async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
-    state.world.unlink(&account.id);
+    state.sim.unlink(&account.id)?;
     // [inferred] wording: Mono documents only that the answer is OK.
     Ok(Json(json!({ "message": "Account unlinked successfully" })))
 }

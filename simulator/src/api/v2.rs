@@ -35,6 +35,7 @@ pub fn routes() -> Router<Arc<ApiState>> {
         )
         .route("/v2/accounts/{id}/jobs/{job_id}", get(job))
         .route("/v2/accounts/{id}/unlink", post(unlink))
+        .route("/v2/accounts/initiate", post(super::lifecycle::initiate))
 }
 
 const COMPLETED: &str = "Request was successfully completed";
@@ -270,6 +271,6 @@ async fn job(
 
 async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
-    state.world.unlink(&account.id);
+    state.sim.unlink(&account.id)?;
     reply(&state, "Account unlinked successfully", Value::Null)
 }

@@ -8,6 +8,7 @@ use super::ids::ObjectId;
 use super::institutions::{AuthMethod, Institution, Mfa, CATALOGUE};
 use super::transactions::{self, Transaction};
 use crate::clock::Timestamp;
+use crate::world::Dialect;
 
 /// `meta.data_status`. `PARTIAL` and `UNAVAILABLE` exist from the September 2025 API on
 /// (the `current` dialect); the legacy dialect knows only the other three.
@@ -78,8 +79,22 @@ pub struct Account {
     pub mfa: Mfa,
     pub kind: AccountKind,
     pub data_status: DataStatus,
-    /// False once unlinked: the account then answers as Mono does for unlinked accounts.
-    pub linked: bool,
+    /// Where the account is in its life: only linked accounts are served by the API.
+    pub stage: Stage,
+    /// When the data being fetched since linking (or re-authorising) is in. Before then the
+    /// account reads as `PROCESSING`; [`World::account`](super::World::account) resolves it.
+    pub data_ready_at: Timestamp,
+    /// The bank session of an MFA account has expired: syncs fail with
+    /// `REAUTHORISATION_REQUIRED` until the user re-authorises.
+    pub session_expired: bool,
+    /// The latest re-auth token issued for this account; earlier ones no longer work.
+    pub token: Option<Box<ReauthToken>>,
+    /// The last manual sync, for Mono's one-per-2-minutes limit.
+    pub last_manual_sync: Option<Timestamp>,
+    /// Hours between automatic syncs: 24 by default, 12 or 6 on request.
+    pub sync_every_hours: u8,
+    /// The payload shapes this account's webhooks use.
+    pub dialect: Dialect,
     /// Current balance in kobo; the newest transaction's running balance.
     pub balance: i64,
     pub transaction_count: u32,
@@ -98,7 +113,44 @@ pub struct Account {
     pub name: Option<Box<str>>,
 }
 
+/// The stages of an account's life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Created through the control API but not linked yet: invisible to the Mono API.
+    Pending,
+    Linked,
+    /// Unlinked: Mono deletes the account's data and authorisation.
+    Unlinked,
+}
+
+/// A re-authorisation token: valid 10 minutes, single use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReauthToken {
+    pub value: String,
+    pub issued_at: Timestamp,
+    pub used: bool,
+}
+
+/// Mono: "this Reauth code/token expires in 10mins".
+pub const TOKEN_LIFETIME: i64 = 10 * crate::clock::MINUTE;
+
+impl ReauthToken {
+    pub fn expired_at(&self, now: Timestamp) -> bool {
+        now.millis() - self.issued_at.millis() >= TOKEN_LIFETIME
+    }
+}
+
 impl Account {
+    pub fn is_linked(&self) -> bool {
+        self.stage == Stage::Linked
+    }
+
+    /// Whether the bank asks for a second factor, which is what makes sessions expire.
+    pub fn has_mfa(&self) -> bool {
+        self.mfa != Mfa::None
+    }
+
     pub fn institution(&self) -> &'static Institution {
         &CATALOGUE[usize::from(self.institution)]
     }

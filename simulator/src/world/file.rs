@@ -23,7 +23,7 @@ use serde::Deserialize;
 use super::account::{AccountKind, DataStatus};
 use super::ids::ObjectId;
 use super::institutions::{self, AuthMethod, Mfa};
-use super::AccountSpec;
+use super::{AccountSpec, Dialect};
 
 #[derive(Debug, Default)]
 pub struct WorldFile {
@@ -68,6 +68,20 @@ struct Entry {
     name: Option<String>,
     code: Option<String>,
     reference: Option<String>,
+    sync_every_hours: Option<u8>,
+    dialect: Option<DialectName>,
+}
+
+/// `legacy` or `current`.
+struct DialectName(Dialect);
+
+impl<'de> Deserialize<'de> for DialectName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse()
+            .map(DialectName)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// An institution named by slug, name or bank code, resolved while parsing so an unknown
@@ -126,6 +140,8 @@ impl WorldFile {
                 name: e.name,
                 code: e.code,
                 reference: e.reference,
+                sync_every_hours: e.sync_every_hours,
+                dialect: e.dialect.map(|d| d.0),
             })
             .collect();
         Ok(WorldFile { accounts })

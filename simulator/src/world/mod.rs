@@ -20,7 +20,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use rand::RngExt;
 
-pub use account::{Account, AccountKind, DataStatus};
+pub use account::{Account, AccountKind, DataStatus, ReauthToken, Stage, TOKEN_LIFETIME};
 pub use file::{WorldFile, WorldFileError};
 pub use holder::{Gender, Holder, Summary};
 pub use ids::{alphanumeric, InvalidObjectId, ObjectId};
@@ -77,6 +77,19 @@ pub struct AccountSpec {
     pub name: Option<String>,
     pub code: Option<String>,
     pub reference: Option<String>,
+    /// Hours between automatic syncs (24, 12 or 6).
+    pub sync_every_hours: Option<u8>,
+    /// Webhook payload shapes for this account (the world's when absent).
+    pub dialect: Option<Dialect>,
+}
+
+/// How a new account enters the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Linked long ago, data in (seeded accounts).
+    Seeded,
+    /// Created through the control API, not linked yet.
+    Pending,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -92,6 +105,17 @@ pub enum WorldError {
     },
     #[error("data status {0} needs the `current` dialect (it did not exist in the legacy API)")]
     StatusNeedsCurrentDialect(&'static str),
+    #[error("automatic syncs run every 24, 12 or 6 hours, not every {0}")]
+    SyncInterval(u8),
+}
+
+/// Refuses a data status the dialect's API did not have.
+pub fn check_status(status: DataStatus, dialect: Dialect) -> Result<(), WorldError> {
+    if dialect == Dialect::Legacy && matches!(status, DataStatus::Partial | DataStatus::Unavailable)
+    {
+        return Err(WorldError::StatusNeedsCurrentDialect(status.as_str()));
+    }
+    Ok(())
 }
 
 /// A background job: a PDF statement being built, or a realtime data fetch.
@@ -130,8 +154,13 @@ pub struct World {
     as_of: Timestamp,
     app: ObjectId,
     business: ObjectId,
+    /// What the world was built from, for [`World::reset`].
+    initial: (Vec<AccountSpec>, usize),
     inner: RwLock<Inner>,
 }
+
+/// A ceiling on any one account's history, so a clock advanced by years stays cheap.
+const MAX_TRANSACTIONS: u32 = 20_000;
 
 /// Mono's realtime rate window: one session per account per 5 minutes.
 const REALTIME_WINDOW: i64 = 5 * crate::clock::MINUTE;
@@ -141,6 +170,10 @@ struct Inner {
     accounts: Vec<Account>,
     by_id: HashMap<ObjectId, u32>,
     by_code: HashMap<Box<str>, u32>,
+    /// Every re-auth token ever issued, so a superseded one is recognised as such.
+    by_token: HashMap<Box<str>, u32>,
+    tokens_issued: u64,
+    events_created: u64,
     jobs: HashMap<String, Job>,
     /// The latest realtime job per (account, data).
     last_realtime: HashMap<(ObjectId, &'static str), String>,
@@ -161,15 +194,37 @@ impl World {
             as_of,
             app: ObjectId::generate(as_of.seconds() - 400 * DAY / 1000, &mut rng),
             business: ObjectId::generate(as_of.seconds() - 400 * DAY / 1000, &mut rng),
+            initial: (
+                config.file.map(|f| f.accounts).unwrap_or_default(),
+                config.random_accounts,
+            ),
             inner: RwLock::new(Inner::default()),
         };
-        for spec in config.file.into_iter().flat_map(|f| f.accounts) {
-            world.create_account(spec)?;
-        }
-        for _ in 0..config.random_accounts {
-            world.create_account(AccountSpec::default())?;
-        }
+        world.seed_accounts()?;
         Ok(world)
+    }
+
+    fn seed_accounts(&self) -> Result<(), WorldError> {
+        for spec in &self.initial.0 {
+            self.create_account(spec.clone(), Arrival::Seeded)?;
+        }
+        for _ in 0..self.initial.1 {
+            self.create_account(AccountSpec::default(), Arrival::Seeded)?;
+        }
+        Ok(())
+    }
+
+    /// Back to the world as it was built: the same seeded accounts, nothing created since,
+    /// no jobs or tokens.
+    pub fn reset(&self) {
+        *self.write() = Inner::default();
+        // The seeded accounts were valid when the world was built; they still are.
+        let _ = self.seed_accounts();
+    }
+
+    /// Every account's id, in creation order.
+    pub fn ids(&self) -> Vec<ObjectId> {
+        self.read().accounts.iter().map(|a| a.id).collect()
     }
 
     pub fn seed(&self) -> u64 {
@@ -198,7 +253,11 @@ impl World {
 
     /// Creates an account from `spec`, drawing what it leaves open from the account's own
     /// seeded stream.
-    pub fn create_account(&self, spec: AccountSpec) -> Result<ObjectId, WorldError> {
+    pub fn create_account(
+        &self,
+        spec: AccountSpec,
+        arrival: Arrival,
+    ) -> Result<ObjectId, WorldError> {
         let mut inner = self.write();
         let k = inner.created;
         let profile = random::mix(self.seed ^ salt::ACCOUNT ^ random::mix(k));
@@ -218,12 +277,17 @@ impl World {
             });
         }
         let data_status = spec.data_status.unwrap_or(DataStatus::Available);
-        if self.dialect == Dialect::Legacy
-            && matches!(data_status, DataStatus::Partial | DataStatus::Unavailable)
-        {
-            return Err(WorldError::StatusNeedsCurrentDialect(data_status.as_str()));
+        let dialect = spec.dialect.unwrap_or(self.dialect);
+        check_status(data_status, dialect)?;
+        let sync_every_hours = spec.sync_every_hours.unwrap_or(24);
+        if ![24, 12, 6].contains(&sync_every_hours) {
+            return Err(WorldError::SyncInterval(sync_every_hours));
         }
-        let linked_at = self.as_of.plus(-rng.random_range(1..=180) * DAY);
+        let days_ago = rng.random_range(1..=180);
+        let linked_at = match arrival {
+            Arrival::Seeded => self.as_of.plus(-days_ago * DAY),
+            Arrival::Pending => self.clock.now(),
+        };
         let generated_id = ObjectId::generate(linked_at.seconds(), &mut rng);
         let id = spec.id.unwrap_or(generated_id);
         let customer = ObjectId::generate(linked_at.seconds() - 60, &mut rng);
@@ -251,6 +315,10 @@ impl World {
         if inner.by_code.contains_key(code.as_str()) {
             return Err(WorldError::DuplicateCode(code));
         }
+        let history = match arrival {
+            Arrival::Seeded => Timeline::ending_at(self.as_of, transaction_count),
+            Arrival::Pending => Timeline::ending_at(self.clock.now(), transaction_count),
+        };
         let account = Account {
             id,
             customer,
@@ -259,10 +327,19 @@ impl World {
             mfa: spec.mfa.unwrap_or(catalogue_entry.mfa),
             kind,
             data_status,
-            linked: true,
+            stage: match arrival {
+                Arrival::Seeded => Stage::Linked,
+                Arrival::Pending => Stage::Pending,
+            },
+            data_ready_at: linked_at,
+            session_expired: false,
+            token: None,
+            last_manual_sync: None,
+            sync_every_hours,
+            dialect,
             balance,
             transaction_count,
-            history: Timeline::ending_at(self.as_of, transaction_count),
+            history,
             linked_at,
             profile,
             code: code.into(),
@@ -277,12 +354,22 @@ impl World {
         Ok(id)
     }
 
+    /// The account as it reads now: while its data is still being fetched its
+    /// `data_status` is `PROCESSING`.
     pub fn account(&self, id: &ObjectId) -> Option<Account> {
         let inner = self.read();
         inner
             .by_id
             .get(id)
-            .map(|&i| inner.accounts[i as usize].clone())
+            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+    }
+
+    fn as_now(&self, account: &Account) -> Account {
+        let mut account = account.clone();
+        if self.clock.now() < account.data_ready_at {
+            account.data_status = DataStatus::Processing;
+        }
+        account
     }
 
     /// The account a Connect `code` was issued for.
@@ -291,7 +378,60 @@ impl World {
         inner
             .by_code
             .get(code)
-            .map(|&i| inner.accounts[i as usize].clone())
+            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+    }
+
+    /// The account a re-auth token was issued for (current or superseded).
+    pub fn account_for_token(&self, token: &str) -> Option<Account> {
+        let inner = self.read();
+        inner
+            .by_token
+            .get(token)
+            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+    }
+
+    /// Changes an account in place; `None` if there is no such account.
+    pub fn update<R>(&self, id: &ObjectId, change: impl FnOnce(&mut Account) -> R) -> Option<R> {
+        let mut inner = self.write();
+        let i = *inner.by_id.get(id)?;
+        Some(change(&mut inner.accounts[i as usize]))
+    }
+
+    /// Issues a new re-auth token for the account, replacing any earlier one.
+    pub fn issue_token(&self, id: &ObjectId) -> Option<ReauthToken> {
+        let now = self.clock.now();
+        let mut inner = self.write();
+        let i = *inner.by_id.get(id)?;
+        let mut rng = stream(self.seed, salt::TOKEN, inner.tokens_issued);
+        inner.tokens_issued += 1;
+        let token = ReauthToken {
+            value: alphanumeric(20, &mut rng),
+            issued_at: now,
+            used: false,
+        };
+        inner.by_token.insert(token.value.clone().into(), i);
+        inner.accounts[i as usize].token = Some(Box::new(token.clone()));
+        Some(token)
+    }
+
+    /// Brings the account's transactions up to `now`: every slot of its timeline that has
+    /// fully passed gets its transaction, and the balance moves with them. Returns how many
+    /// transactions were added.
+    pub fn fetch_new_transactions(&self, id: &ObjectId) -> usize {
+        let now = self.clock.now();
+        self.update(id, |account| {
+            let timeline = account.history;
+            let due = ((now.millis() - timeline.start.millis()) / timeline.spacing).max(0);
+            let due = u32::try_from(due).unwrap_or(u32::MAX).min(MAX_TRANSACTIONS);
+            if due <= account.transaction_count {
+                return 0;
+            }
+            let added = timeline.between(account.profile, account.transaction_count, due);
+            account.balance += added.iter().map(Transaction::signed_amount).sum::<i64>();
+            account.transaction_count = due;
+            added.len()
+        })
+        .unwrap_or(0)
     }
 
     /// The first `limit` accounts, in creation order.
@@ -301,18 +441,6 @@ impl World {
 
     pub fn account_count(&self) -> usize {
         self.read().accounts.len()
-    }
-
-    /// Marks an account unlinked. Returns `false` if there is no such account.
-    pub fn unlink(&self, id: &ObjectId) -> bool {
-        let mut inner = self.write();
-        match inner.by_id.get(id).copied() {
-            Some(i) => {
-                inner.accounts[i as usize].linked = false;
-                true
-            }
-            None => false,
-        }
     }
 
     /// Starts a job for `account` and returns it.
@@ -366,6 +494,15 @@ impl World {
             .last_realtime
             .insert((account, data), job.id.clone());
         job
+    }
+
+    /// A fresh, seeded webhook `event_id`.
+    pub fn new_event_id(&self) -> ObjectId {
+        let now = self.clock.now();
+        let mut inner = self.write();
+        let mut rng = stream(self.seed, salt::EVENT, inner.events_created);
+        inner.events_created += 1;
+        ObjectId::generate(now.seconds(), &mut rng)
     }
 
     /// The integrator's app and business as Mono names them in job payloads.

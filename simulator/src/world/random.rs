@@ -15,6 +15,8 @@ pub mod salt {
     pub const TRANSACTION: u64 = 0x7478_6e00_0000_0002;
     pub const ACCOUNT: u64 = 0x6163_636f_756e_7403;
     pub const JOB: u64 = 0x6a6f_6200_0000_0004;
+    pub const TOKEN: u64 = 0x746f_6b65_6e00_0005;
+    pub const EVENT: u64 = 0x6576_656e_7400_0006;
 }
 
 /// The stream for item `index` of kind `salt` under `key`.

@@ -21,6 +21,16 @@ pub enum Direction {
     Credit,
 }
 
+impl Transaction {
+    /// The amount as it moves the balance: credits up, debits down.
+    pub fn signed_amount(&self) -> i64 {
+        match self.direction {
+            Direction::Credit => self.amount,
+            Direction::Debit => -self.amount,
+        }
+    }
+}
+
 impl Direction {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -171,6 +181,20 @@ impl Timeline {
             start: as_of.plus(-span),
             spacing: (span / i64::from(count.max(1))).max(1),
         }
+    }
+
+    /// Transactions `from..to` (oldest first), as a sync fetches them.
+    pub fn between(self, profile: u64, from: u32, to: u32) -> Vec<Transaction> {
+        (i64::from(from)..i64::from(to))
+            .map(|j| {
+                generate(
+                    profile,
+                    j as u64,
+                    self.start.plus(j * self.spacing),
+                    self.spacing,
+                )
+            })
+            .collect()
     }
 
     /// All `count` transactions of an account holding `balance` kobo now, newest first (the

@@ -1,0 +1,150 @@
+//! The API routes that drive the lifecycle: manual sync, re-auth tokens (v1 and v2's
+//! `initiate`), and unlink. API-side faults (`status`, `hang`) for `/reauthorise` and
+//! `/sync` are applied here, before the lifecycle sees the call.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::params::Params;
+use super::v1::json_body;
+use super::{ApiError, ApiState};
+use crate::faults::{Endpoint, FaultKind};
+use crate::lifecycle::LifecycleError;
+use crate::world::ObjectId;
+
+impl From<LifecycleError> for ApiError {
+    fn from(error: LifecycleError) -> ApiError {
+        let status = match &error {
+            LifecycleError::NoSuchAccount(_) | LifecycleError::NotLinked(_) => {
+                return ApiError::not_found("This account does not exist.")
+            }
+            LifecycleError::SyncTooSoon(_) => StatusCode::TOO_MANY_REQUESTS,
+            LifecycleError::AlreadyLinked(_) | LifecycleError::NoMfa(_) => StatusCode::CONFLICT,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        ApiError::new(status, error.to_string())
+    }
+}
+
+/// Applies an injected API fault for this call, if one is set: an error status, or no
+/// answer for a while (then 504, by which time the client should have given up).
+async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Result<(), ApiError> {
+    match state.sim.faults.take_for_call(endpoint, account) {
+        Some(FaultKind::Status { status }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Err(ApiError::new(
+                status,
+                format!(
+                    "Injected fault: {}",
+                    status.canonical_reason().unwrap_or("error")
+                ),
+            ))
+        }
+        Some(FaultKind::Hang { hang }) => {
+            // The fault *is* the wait: the simulator plays a bank that does not answer.
+            tokio::time::sleep(Duration::from_millis(hang as u64)).await;
+            Err(ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Injected fault: no answer in time",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /accounts/:id/sync[?allow_incomplete_statement=true]`.
+pub async fn sync(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Json<Value>, ApiError> {
+    let account = state.linked_account(&id)?;
+    let allow = params.bool("allow_incomplete_statement")?.unwrap_or(false);
+    injected(&state, Endpoint::Sync, account.id).await?;
+    let result = state.sim.manual_sync(&account.id, allow)?;
+    Ok(Json(json!(result)))
+}
+
+/// `POST /accounts/:id/reauthorise` → `{"token"}`.
+pub async fn reauthorise(
+    State(state): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let parsed: ObjectId = id
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))?;
+    injected(&state, Endpoint::Reauthorise, parsed).await?;
+    let token = state.sim.issue_token(&parsed)?;
+    Ok(Json(json!({ "token": token.value })))
+}
+
+#[derive(Deserialize)]
+struct Initiate {
+    scope: String,
+    account: Option<String>,
+    redirect_url: Option<String>,
+    #[serde(default)]
+    meta: Option<Value>,
+}
+
+/// `POST /v2/accounts/initiate` with `scope: "reauth"`: a re-auth session whose `mono_url`
+/// opens the widget on the simulator.
+pub async fn initiate(
+    State(state): State<Arc<ApiState>>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: Initiate = json_body(&body)?;
+    match request.scope.as_str() {
+        "reauth" => {}
+        "auth" => {
+            return Err(ApiError::bad_request(
+                "scope `auth` (a new link through the Connect widget) is not simulated yet; create and link accounts with POST /_sim/accounts",
+            ))
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Invalid `scope`: `{other}`; use `reauth` (or `auth`)"
+            )))
+        }
+    }
+    let id = request.account.ok_or_else(|| {
+        ApiError::bad_request("Invalid request body: `account` is required for scope `reauth`")
+    })?;
+    let parsed: ObjectId = id
+        .parse()
+        .map_err(|e| ApiError::bad_request(format!("Invalid `account` `{id}`: {e}")))?;
+    injected(&state, Endpoint::Reauthorise, parsed).await?;
+    let token = state.sim.issue_token(&parsed)?;
+    let account = state.linked_account(&id)?;
+    let institution = account.institution();
+    let data = json!({
+        "mono_url": format!("{}/link/{}", state.base_url, token.value),
+        "customer": account.customer,
+        "account": account.id,
+        "meta": { "ref": request.meta.as_ref().and_then(|m| m.get("ref")).cloned().unwrap_or(json!(account.reference)) },
+        "scope": "reauth",
+        "institution": {
+            "name": institution.name,
+            "bank_code": institution.bank_code,
+            "type": institution.kind,
+        },
+        "auth_method": account.auth_method.as_str(),
+        "redirect_url": request.redirect_url,
+        "created_at": token.issued_at,
+    });
+    Ok(Json(json!({
+        "status": "successful",
+        "message": "Request was successfully completed",
+        "timestamp": state.sim.clock.now(),
+        "data": data,
+    }))
+    .into_response())
+}

@@ -1,0 +1,115 @@
+//! Firing any event by hand, and where webhooks go.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{account_id, body, duration};
+use crate::api::{ApiError, ApiState};
+use crate::lifecycle::Emit;
+use crate::webhooks::Targets;
+use crate::world::DataStatus;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fire {
+    event: String,
+    account: String,
+    /// `path → value` overrides of the body: `{"data.meta.data_status": "FAILED"}`.
+    #[serde(default)]
+    set: BTreeMap<String, Value>,
+    /// The data status an `account_updated` reports (the account's by default).
+    data_status: Option<DataStatus>,
+    /// Hold it back this long (simulated time).
+    delay: Option<String>,
+}
+
+/// `POST /_sim/events`: fires `event` about `account` as Mono would, through the dispatcher
+/// (faults apply). Unknown event names are allowed — that is how a receiver is tested
+/// against event types Mono may add.
+pub async fn fire(
+    State(state): State<Arc<ApiState>>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: Fire = body(&bytes)?;
+    if !request.event.contains('.') {
+        return Err(ApiError::bad_request(format!(
+            "Invalid `event`: `{}` does not look like a Mono event (e.g. mono.events.account_updated)",
+            request.event
+        )));
+    }
+    let id = account_id(&request.account)?;
+    let account = state
+        .world
+        .account(&id)
+        .ok_or_else(|| ApiError::not_found(format!("No account {id}")))?;
+    let overrides = request
+        .set
+        .into_iter()
+        .map(|(path, value)| {
+            let text = match value {
+                Value::String(s) => serde_json::to_string(&s).unwrap_or(s),
+                other => other.to_string(),
+            };
+            (path, text)
+        })
+        .collect();
+    let delay = request
+        .delay
+        .as_deref()
+        .map(|d| duration("delay", d))
+        .transpose()?;
+    let event_id = state.sim.emit(
+        &request.event,
+        &account,
+        Emit {
+            data_status: request.data_status,
+            delay: delay.unwrap_or(0),
+            overrides,
+            ..Emit::default()
+        },
+    )?;
+    Ok(Json(
+        json!({ "event_id": event_id, "event": request.event, "account": id }),
+    ))
+}
+
+pub async fn targets(State(state): State<Arc<ApiState>>) -> Json<Targets> {
+    Json(state.sim.webhooks.targets())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetTargets {
+    urls: Vec<String>,
+    secret: Option<String>,
+}
+
+/// `PUT /_sim/webhooks {"urls": [...], "secret": "..."}`.
+pub async fn set_targets(
+    State(state): State<Arc<ApiState>>,
+    bytes: Bytes,
+) -> Result<Json<Targets>, ApiError> {
+    let request: SetTargets = body(&bytes)?;
+    for url in &request.urls {
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || reqwest::Url::parse(url).is_err()
+        {
+            return Err(ApiError::bad_request(format!(
+                "Invalid `urls`: `{url}` is not an http(s) URL like http://127.0.0.1:3000/webhook"
+            )));
+        }
+    }
+    let mut targets = state.sim.webhooks.targets();
+    targets.urls = request.urls;
+    if let Some(secret) = request.secret {
+        targets.secret = secret;
+    }
+    state.sim.webhooks.set_targets(targets.clone());
+    Ok(Json(targets))
+}

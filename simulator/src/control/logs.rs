@@ -1,0 +1,133 @@
+//! What happened (request and delivery logs), waiting for quiet, faults, and reset.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{account_id, body, duration};
+use crate::api::{ApiError, ApiState};
+use crate::faults::FaultRule;
+
+pub async fn state(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    Json(json!({
+        "now": state.sim.clock.now(),
+        "frozen": state.sim.clock.is_frozen(),
+        "seed": state.world.seed(),
+        "dialect": state.world.dialect().to_string(),
+        "accounts": state.world.account_count(),
+        "webhooks": state.sim.webhooks.targets(),
+        "unfinished_deliveries": state.sim.webhooks.unfinished(),
+        "pending": state.sim.scheduler.pending(),
+        "faults": state.sim.faults.list(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    /// Only records after this sequence number.
+    #[serde(default)]
+    since: u64,
+    account: Option<String>,
+    event: Option<String>,
+}
+
+pub async fn requests(
+    State(state): State<Arc<ApiState>>,
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    let account = query.account.as_deref().map(account_id).transpose()?;
+    let records = state.sim.requests.since(query.since, |r| {
+        account.is_none_or(|a| r.account == Some(a))
+    });
+    Ok(Json(json!({ "requests": records })))
+}
+
+pub async fn deliveries(
+    State(state): State<Arc<ApiState>>,
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    let account = query.account.as_deref().map(account_id).transpose()?;
+    let records = state.sim.webhooks.log.since(query.since, |r| {
+        account.is_none_or(|a| r.account == Some(a))
+            && query.event.as_deref().is_none_or(|e| r.event == e)
+    });
+    Ok(Json(json!({ "deliveries": records })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Idle {
+    /// Wall time to wait at most (`10s` by default).
+    timeout: Option<String>,
+}
+
+/// `POST /_sim/idle`: answers once no delivery is in flight and nothing is due now (200), or
+/// when the timeout passes (408, with what is still pending). Deliveries scheduled for
+/// later simulated time (retries on a frozen clock) do not count: advance the clock for them.
+pub async fn idle(
+    State(state): State<Arc<ApiState>>,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let request: Idle = body(&bytes)?;
+    let limit = match request.timeout.as_deref() {
+        Some(t) => duration("timeout", t)?,
+        None => 10_000,
+    };
+    let idle = state
+        .sim
+        .wait_idle(Duration::from_millis(limit.max(0) as u64))
+        .await;
+    let status = if idle {
+        StatusCode::OK
+    } else {
+        StatusCode::REQUEST_TIMEOUT
+    };
+    Ok((
+        status,
+        Json(json!({
+            "idle": idle,
+            "now": state.sim.clock.now(),
+            "pending": state.sim.scheduler.pending(),
+            "unfinished_deliveries": state.sim.webhooks.unfinished(),
+        })),
+    ))
+}
+
+pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    Json(json!({ "faults": state.sim.faults.list() }))
+}
+
+/// `POST /_sim/faults {"kind": "duplicate", "account": "...", "event": "...", "count": 1}`.
+pub async fn add_fault(
+    State(state): State<Arc<ApiState>>,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    let raw: Value = body(&bytes)?;
+    let rule = FaultRule::from_json(raw)
+        .map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))?;
+    let id = state.sim.faults.add(rule);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "faults": state.sim.faults.list() })),
+    ))
+}
+
+pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    state.sim.faults.clear();
+    Json(json!({ "faults": [] }))
+}
+
+pub async fn reset(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    state.sim.reset();
+    Json(json!({ "reset": true, "accounts": state.world.account_count() }))
+}

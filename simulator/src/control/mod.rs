@@ -1,0 +1,99 @@
+//! The control API under `/_sim/` — the simulator's analogue of Plaid's `/sandbox/`: a test
+//! suite in any language drives the fake Mono over HTTP with it. JSON in, JSON out; a bad
+//! request is a 400 naming the field. No `mono-sec-key` is needed: it is not Mono's API.
+//!
+//! | route | does |
+//! | --- | --- |
+//! | `GET /_sim/state` | clock, webhook targets, pending deliveries |
+//! | `POST /_sim/accounts` | create an account (and link it unless `"link": false`) |
+//! | `GET /_sim/accounts/:id` | the account's lifecycle state |
+//! | `POST /_sim/accounts/:id/link` | link a pending or unlinked account |
+//! | `POST /_sim/accounts/:id/expire-session` | the bank session expires |
+//! | `POST /_sim/accounts/:id/reauth` | the user re-authenticates (`mfa`, optional `token`) |
+//! | `POST /_sim/accounts/:id/auto-sync` | run an automatic sync now |
+//! | `POST /_sim/accounts/:id/unlink` | unlink |
+//! | `POST /_sim/events` | fire any event, with overrides |
+//! | `GET`/`PUT /_sim/webhooks` | webhook URLs and secret |
+//! | `GET /_sim/clock`, `POST /_sim/clock/advance`, `/freeze`, `/resume` | the clock |
+//! | `GET`/`POST`/`DELETE /_sim/faults` | injected faults |
+//! | `GET /_sim/requests`, `GET /_sim/deliveries` | the request and delivery logs |
+//! | `POST /_sim/idle` | wait until no delivery is in flight or due |
+//! | `POST /_sim/reset` | back to the starting world |
+
+mod accounts;
+mod events;
+mod logs;
+mod time;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+use crate::api::{ApiError, ApiState};
+use crate::world::ObjectId;
+
+pub fn router(state: Arc<ApiState>) -> Router {
+    Router::new()
+        .route("/_sim/state", get(logs::state))
+        .route("/_sim/accounts", post(accounts::create))
+        .route("/_sim/accounts/{id}", get(accounts::show))
+        .route("/_sim/accounts/{id}/link", post(accounts::link))
+        .route(
+            "/_sim/accounts/{id}/expire-session",
+            post(accounts::expire_session),
+        )
+        .route("/_sim/accounts/{id}/reauth", post(accounts::reauth))
+        .route("/_sim/accounts/{id}/auto-sync", post(accounts::auto_sync))
+        .route("/_sim/accounts/{id}/unlink", post(accounts::unlink))
+        .route("/_sim/events", post(events::fire))
+        .route(
+            "/_sim/webhooks",
+            get(events::targets).put(events::set_targets),
+        )
+        .route("/_sim/clock", get(time::show))
+        .route("/_sim/clock/advance", post(time::advance))
+        .route("/_sim/clock/freeze", post(time::freeze))
+        .route("/_sim/clock/resume", post(time::resume))
+        .route(
+            "/_sim/faults",
+            get(logs::faults)
+                .post(logs::add_fault)
+                .delete(logs::clear_faults),
+        )
+        .route("/_sim/requests", get(logs::requests))
+        .route("/_sim/deliveries", get(logs::deliveries))
+        .route("/_sim/idle", post(logs::idle))
+        .route("/_sim/reset", post(logs::reset))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::api::render_errors,
+        ))
+        .with_state(state)
+}
+
+/// Reads a JSON body (an empty body reads as `{}`), naming what is wrong with it.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        bytes
+    };
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+}
+
+fn account_id(id: &str) -> Result<ObjectId, ApiError> {
+    id.parse()
+        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))
+}
+
+fn duration(field: &str, text: &str) -> Result<i64, ApiError> {
+    crate::clock::parse_duration(text).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Invalid `{field}`: `{text}` is not a duration like 500ms, 30s, 10m or 4h"
+        ))
+    })
+}

@@ -1,0 +1,70 @@
+//! The clock: read it, freeze it, let it run, advance it.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{body, duration};
+use crate::api::{ApiError, ApiState};
+use crate::clock::Timestamp;
+
+fn clock_json(state: &ApiState) -> Value {
+    let clock = &state.sim.clock;
+    json!({
+        "now": clock.now(),
+        "frozen": clock.is_frozen(),
+        "scale": clock.scale(),
+        "pending": state.sim.scheduler.pending(),
+    })
+}
+
+pub async fn show(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    Json(clock_json(&state))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    /// `30s`, `10m`, `48h`…
+    by: Option<String>,
+    /// Or an instant (RFC 3339).
+    to: Option<String>,
+}
+
+/// `POST /_sim/clock/advance {"by": "48h"}`: moves simulated time forward, running every
+/// retry, delayed event and automatic sync due on the way at its own instant. Answers when
+/// all of them are done.
+pub async fn advance(
+    State(state): State<Arc<ApiState>>,
+    bytes: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let request: Advance = body(&bytes)?;
+    let target = match (request.by.as_deref(), request.to.as_deref()) {
+        (Some(by), None) => state.sim.clock.now().plus(duration("by", by)?),
+        (None, Some(to)) => Timestamp::parse_rfc3339(to).ok_or_else(|| {
+            ApiError::bad_request(format!("Invalid `to`: `{to}` is not an RFC 3339 UTC time"))
+        })?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "Give exactly one of `by` (e.g. \"30s\") or `to` (an RFC 3339 time)",
+            ))
+        }
+    };
+    state.sim.advance_to(target).await;
+    Ok(Json(clock_json(&state)))
+}
+
+pub async fn freeze(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    state.sim.clock.freeze();
+    Json(clock_json(&state))
+}
+
+pub async fn resume(State(state): State<Arc<ApiState>>) -> Json<Value> {
+    state.sim.clock.resume();
+    state.sim.clock_changed();
+    Json(clock_json(&state))
+}

@@ -1,0 +1,439 @@
+//! The account lifecycle — link, data in, bank session expiry, re-auth token, the user
+//! re-authenticating, syncs, unlink — and the webhooks each step fires.
+//!
+//! ```text
+//!  pending ──link──▶ linked (PROCESSING) ──data_delay──▶ linked (AVAILABLE | PARTIAL | …)
+//!                      account_connected                  account_updated
+//!  linked ──session expires (MFA only)──▶ reauth required          reauthorisation_required
+//!         ──POST /reauthorise──▶ token issued (10 min, single use, newest only)
+//!         ──user answers MFA right──▶ reauthorised ──data_delay──▶ synced
+//!                                     account_reauthorized         account_updated
+//!         (wrong answer: nothing fires, the token stays usable; expired / reused /
+//!          superseded token: refused, nothing fires; user gives up: nothing fires)
+//!  any ──unlink──▶ unlinked                                        account_unlinked
+//! ```
+
+use serde::Serialize;
+
+use crate::clock::{Timestamp, MINUTE};
+use crate::faults::{FaultKind, SyncCode};
+use crate::sim::Sim;
+use crate::webhooks::event::{self, Context, SyncReport};
+use crate::webhooks::{Outgoing, SecretMode};
+use crate::world::{
+    check_status, Account, AccountSpec, Arrival, DataStatus, Dialect, ObjectId, ReauthToken, Stage,
+    WorldError,
+};
+
+/// Mono: a manual sync at most once per account every 2 minutes.
+pub const MANUAL_SYNC_INTERVAL: i64 = 2 * MINUTE;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    #[error("no account {0}")]
+    NoSuchAccount(ObjectId),
+    #[error("account {0} is not linked")]
+    NotLinked(ObjectId),
+    #[error("account {0} is already linked")]
+    AlreadyLinked(ObjectId),
+    #[error("account {0} has no MFA, so its bank session does not expire")]
+    NoMfa(ObjectId),
+    /// Mono's own words for an account that cannot be re-authorised.
+    #[error("This account can not be re-authorised.")]
+    CannotReauthorise,
+    #[error("no re-auth token `{0}` was ever issued")]
+    UnknownToken(String),
+    #[error("re-auth token `{0}` was replaced by a newer one; use the latest token")]
+    SupersededToken(String),
+    #[error(
+        "re-auth token `{0}` was already used; fetch a new one with POST /accounts/:id/reauthorise"
+    )]
+    UsedToken(String),
+    #[error("re-auth token `{0}` has expired (tokens last 10 minutes); fetch a new one")]
+    ExpiredToken(String),
+    #[error("no re-auth token has been issued for account {0}: the integrator must call POST /accounts/:id/reauthorise first")]
+    NoToken(ObjectId),
+    #[error("manual sync of this account is allowed once every 2 minutes; try again in {0} s")]
+    SyncTooSoon(i64),
+    #[error("{0}")]
+    World(#[from] WorldError),
+    #[error("{0}")]
+    BadOverride(String),
+}
+
+/// What the user does in the widget when asked for the MFA answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaAnswer {
+    Correct,
+    Wrong,
+    /// The user comes back after the token's 10 minutes (or the session timed out).
+    Expired,
+    /// The user closes the widget.
+    Abandon,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "outcome")]
+pub enum ReauthOutcome {
+    /// `account_reauthorized` fired, `account_updated` follows once the data is in.
+    Reauthorised { events: Vec<String> },
+    /// The bank rejected the answer; the token may be used again.
+    WrongAnswer,
+    /// The user gave up; nothing changed.
+    Abandoned,
+}
+
+/// The answer to `POST /accounts/:id/sync`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SyncResult {
+    pub status: &'static str,
+    #[serde(rename = "hasNewData")]
+    pub has_new_data: bool,
+    pub code: &'static str,
+    pub message: Option<String>,
+}
+
+/// Options of a link.
+#[derive(Clone, Debug, Default)]
+pub struct LinkOptions {
+    /// The data status once the data is in (`AVAILABLE` by default).
+    pub data_status: Option<DataStatus>,
+    /// Simulated milliseconds until then (the simulator's `data_delay` by default).
+    pub data_delay: Option<i64>,
+}
+
+/// Details of one webhook to fire.
+#[derive(Clone, Debug, Default)]
+pub struct Emit {
+    pub data_status: Option<DataStatus>,
+    pub sync: SyncReport,
+    /// Simulated milliseconds to wait before it is sent.
+    pub delay: i64,
+    /// `path=value` overrides of the body.
+    pub overrides: Vec<(String, String)>,
+}
+
+impl Sim {
+    fn linked(&self, id: &ObjectId) -> Result<Account, LifecycleError> {
+        let account = self
+            .world
+            .account(id)
+            .ok_or(LifecycleError::NoSuchAccount(*id))?;
+        if !account.is_linked() {
+            return Err(LifecycleError::NotLinked(*id));
+        }
+        Ok(account)
+    }
+
+    /// Creates an account; with `link`, links it at once.
+    pub fn create_account(
+        &self,
+        spec: AccountSpec,
+        link: Option<LinkOptions>,
+    ) -> Result<ObjectId, LifecycleError> {
+        let id = self.world.create_account(spec, Arrival::Pending)?;
+        if let Some(options) = link {
+            self.link(&id, options)?;
+        }
+        Ok(id)
+    }
+
+    /// The user links the account in the widget: `account_connected` now, and
+    /// `account_updated` when the data is in.
+    pub fn link(&self, id: &ObjectId, options: LinkOptions) -> Result<(), LifecycleError> {
+        let account = self
+            .world
+            .account(id)
+            .ok_or(LifecycleError::NoSuchAccount(*id))?;
+        match account.stage {
+            Stage::Linked => return Err(LifecycleError::AlreadyLinked(*id)),
+            Stage::Pending | Stage::Unlinked => {}
+        }
+        let status = options.data_status.unwrap_or(DataStatus::Available);
+        check_status(status, account.dialect)?;
+        let now = self.clock.now();
+        let delay = options.data_delay.unwrap_or(self.data_delay).max(0);
+        self.world.update(id, |a| {
+            a.stage = Stage::Linked;
+            a.linked_at = now;
+            a.data_status = status;
+            a.data_ready_at = now.plus(delay);
+            a.session_expired = false;
+        });
+        let account = self.linked(id)?;
+        self.emit(event::ACCOUNT_CONNECTED, &account, Emit::default())?;
+        self.emit(
+            event::ACCOUNT_UPDATED,
+            &account,
+            Emit {
+                data_status: Some(status),
+                delay,
+                ..Emit::default()
+            },
+        )?;
+        self.schedule_auto_sync(id, now, account.sync_every_hours, now);
+        Ok(())
+    }
+
+    /// The bank session of an MFA account expires: `reauthorisation_required`.
+    pub fn expire_session(&self, id: &ObjectId) -> Result<String, LifecycleError> {
+        let account = self.linked(id)?;
+        if !account.has_mfa() {
+            return Err(LifecycleError::NoMfa(*id));
+        }
+        self.world.update(id, |a| a.session_expired = true);
+        self.emit(event::REAUTHORISATION_REQUIRED, &account, Emit::default())
+    }
+
+    /// `POST /accounts/:id/reauthorise`: a fresh token, replacing any earlier one.
+    pub fn issue_token(&self, id: &ObjectId) -> Result<ReauthToken, LifecycleError> {
+        let account = self
+            .world
+            .account(id)
+            .ok_or(LifecycleError::CannotReauthorise)?;
+        if !account.is_linked() || !account.has_mfa() {
+            return Err(LifecycleError::CannotReauthorise);
+        }
+        self.world
+            .issue_token(id)
+            .ok_or(LifecycleError::CannotReauthorise)
+    }
+
+    /// The latest token issued for the account.
+    pub fn latest_token(&self, id: &ObjectId) -> Result<String, LifecycleError> {
+        let account = self
+            .world
+            .account(id)
+            .ok_or(LifecycleError::NoSuchAccount(*id))?;
+        account
+            .token
+            .map(|t| t.value)
+            .ok_or(LifecycleError::NoToken(*id))
+    }
+
+    /// The user re-authenticates in the widget with `token` and answers the MFA challenge.
+    pub fn reauthorise(
+        &self,
+        token: &str,
+        answer: MfaAnswer,
+    ) -> Result<ReauthOutcome, LifecycleError> {
+        let account = self
+            .world
+            .account_for_token(token)
+            .ok_or_else(|| LifecycleError::UnknownToken(token.to_string()))?;
+        if !account.is_linked() {
+            return Err(LifecycleError::CannotReauthorise);
+        }
+        let current = account
+            .token
+            .as_deref()
+            .filter(|t| t.value == token)
+            .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
+        if current.used {
+            return Err(LifecycleError::UsedToken(token.to_string()));
+        }
+        if answer == MfaAnswer::Expired || current.expired_at(self.clock.now()) {
+            return Err(LifecycleError::ExpiredToken(token.to_string()));
+        }
+        match answer {
+            MfaAnswer::Wrong => return Ok(ReauthOutcome::WrongAnswer),
+            MfaAnswer::Abandon => return Ok(ReauthOutcome::Abandoned),
+            MfaAnswer::Correct | MfaAnswer::Expired => {}
+        }
+        self.world.update(&account.id, |a| {
+            a.session_expired = false;
+            if let Some(t) = a.token.as_mut() {
+                t.used = true;
+            }
+        });
+        let added = self.world.fetch_new_transactions(&account.id);
+        let account = self.linked(&account.id)?;
+        let reauthorized = self.emit(event::ACCOUNT_REAUTHORIZED, &account, Emit::default())?;
+        let updated = self.emit(
+            event::ACCOUNT_UPDATED,
+            &account,
+            Emit {
+                sync: SyncReport {
+                    sync_status: Some("SUCCESSFUL"),
+                    job_id: None,
+                    has_new_data: added > 0,
+                },
+                delay: self.data_delay,
+                ..Emit::default()
+            },
+        )?;
+        Ok(ReauthOutcome::Reauthorised {
+            events: vec![reauthorized, updated],
+        })
+    }
+
+    /// `POST /accounts/:id/sync`: Mono's manual sync, with its codes and its 2-minute limit.
+    pub fn manual_sync(
+        &self,
+        id: &ObjectId,
+        allow_incomplete: bool,
+    ) -> Result<SyncResult, LifecycleError> {
+        let account = self.linked(id)?;
+        let now = self.clock.now();
+        if let Some(last) = account.last_manual_sync {
+            let wait = last.millis() + MANUAL_SYNC_INTERVAL - now.millis();
+            if wait > 0 {
+                return Err(LifecycleError::SyncTooSoon((wait + 999) / 1000));
+            }
+        }
+        self.world.update(id, |a| a.last_manual_sync = Some(now));
+        self.sync(&account, allow_incomplete, false)
+    }
+
+    /// The scheduled automatic sync, due at `due`; schedules the next one.
+    pub fn auto_sync(&self, id: &ObjectId, due: Timestamp) {
+        let Ok(account) = self.linked(id) else {
+            return; // unlinked (or reset) since it was scheduled: the cycle ends
+        };
+        if let Err(error) = self.sync(&account, false, true) {
+            tracing::warn!(account = %id, %error, "automatic sync could not fire its webhook");
+        }
+        self.schedule_auto_sync(id, account.linked_at, account.sync_every_hours, due);
+    }
+
+    /// An automatic sync now, outside the schedule (control API).
+    pub fn auto_sync_now(&self, id: &ObjectId) -> Result<SyncResult, LifecycleError> {
+        let account = self.linked(id)?;
+        self.sync(&account, false, true)
+    }
+
+    fn sync(
+        &self,
+        account: &Account,
+        allow_incomplete: bool,
+        automatic: bool,
+    ) -> Result<SyncResult, LifecycleError> {
+        let failed = |code, message: &str| SyncResult {
+            status: "failed",
+            has_new_data: false,
+            code,
+            message: Some(message.to_string()),
+        };
+        if account.session_expired {
+            self.emit(event::REAUTHORISATION_REQUIRED, account, Emit::default())?;
+            return Ok(failed(
+                "REAUTHORISATION_REQUIRED",
+                "The bank session of this account has expired; it needs re-authorisation",
+            ));
+        }
+        let failure = match self.faults.take_sync_code(account.id) {
+            Some(SyncCode::SyncError) => Some(failed(
+                "SYNC_ERROR",
+                "The bank could not be reached; try again later",
+            )),
+            Some(SyncCode::IncompleteStatementError) if !allow_incomplete => Some(failed(
+                "INCOMPLETE_STATEMENT_ERROR",
+                "The bank returned fewer transactions than before; retry with allow_incomplete_statement=true to accept them",
+            )),
+            _ => None,
+        };
+        if let Some(failure) = failure {
+            if automatic {
+                self.emit(event::SYNC_FAILED, account, Emit::default())?;
+            }
+            return Ok(failure);
+        }
+        let added = self.world.fetch_new_transactions(&account.id);
+        let account = self.linked(&account.id)?;
+        self.emit(
+            event::ACCOUNT_UPDATED,
+            &account,
+            Emit {
+                sync: SyncReport {
+                    sync_status: Some("SUCCESSFUL"),
+                    job_id: None,
+                    has_new_data: added > 0,
+                },
+                ..Emit::default()
+            },
+        )?;
+        Ok(SyncResult {
+            status: "successful",
+            has_new_data: added > 0,
+            code: "SYNC_SUCCESSFUL",
+            message: None,
+        })
+    }
+
+    /// Unlinks the account (through the API or the control API): `account_unlinked`.
+    pub fn unlink(&self, id: &ObjectId) -> Result<String, LifecycleError> {
+        let account = self.linked(id)?;
+        self.world.update(id, |a| {
+            a.stage = Stage::Unlinked;
+            a.token = None;
+        });
+        self.emit(event::ACCOUNT_UNLINKED, &account, Emit::default())
+    }
+
+    /// Fires `event` about `account` through the dispatcher, applying any webhook faults
+    /// set for it. Returns the `event_id`.
+    pub fn emit(
+        &self,
+        event: &str,
+        account: &Account,
+        emit: Emit,
+    ) -> Result<String, LifecycleError> {
+        let event_id = self.world.new_event_id();
+        let ctx = Context {
+            event_id,
+            now: self.clock.now(),
+            app: self.world.app(),
+            business: self.world.business(),
+            data_status: emit.data_status.unwrap_or(account.data_status),
+            sync: emit.sync,
+        };
+        let build = |dialect: Dialect| -> Result<Vec<u8>, LifecycleError> {
+            let mut body = event::body(event, account, dialect, &ctx);
+            for (path, value) in &emit.overrides {
+                event::apply_override(&mut body, path, value)
+                    .map_err(LifecycleError::BadOverride)?;
+            }
+            Ok(body.to_string().into_bytes())
+        };
+        // Build once first, so a bad override is refused before any fault is used up.
+        let body = build(account.dialect)?;
+        let faults = self.faults.take_for_event(Some(account.id), event);
+        let mut dialect = account.dialect;
+        let mut outgoing = Outgoing {
+            event_id: event_id.to_string(),
+            event: event.to_string(),
+            account: Some(account.id),
+            body: body.into(),
+            dialect,
+            secret: SecretMode::Correct,
+            delay: emit.delay,
+            reorder: None,
+            copies: 1,
+        };
+        for fault in faults {
+            match fault {
+                FaultKind::Duplicate => outgoing.copies += 1,
+                FaultKind::Reorder { by } => outgoing.reorder = Some(emit.delay + by),
+                FaultKind::Delay { by } => outgoing.delay += by,
+                FaultKind::WrongSecret => outgoing.secret = SecretMode::Wrong,
+                FaultKind::MissingSecret => outgoing.secret = SecretMode::Missing,
+                FaultKind::OtherDialect => {
+                    dialect = match dialect {
+                        Dialect::Legacy => Dialect::Current,
+                        Dialect::Current => Dialect::Legacy,
+                    };
+                    outgoing.body = build(dialect)?.into();
+                    outgoing.dialect = dialect;
+                }
+                FaultKind::DropAttempt
+                | FaultKind::Status { .. }
+                | FaultKind::Hang { .. }
+                | FaultKind::SyncCode { .. } => {}
+            }
+        }
+        let queued = self.webhooks.enqueue(outgoing);
+        tracing::debug!(event, account = %account.id, queued, "event fired");
+        Ok(event_id.to_string())
+    }
+}

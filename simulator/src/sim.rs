@@ -1,0 +1,225 @@
+//! The fake Mono's moving parts, wired together: the world, the clock, the scheduler and its
+//! driver, the webhook dispatcher, faults, and the request log. The HTTP APIs (Mono's and
+//! the control API) and the lifecycle operations all work on one shared [`Sim`].
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::api::RequestLog;
+use crate::clock::{Clock, Timestamp, HOUR};
+use crate::faults::Faults;
+use crate::scheduler::{Job, Scheduler};
+use crate::webhooks::{Dispatcher, RetryPolicy, Targets};
+use crate::world::{ObjectId, World};
+
+/// Settings of the moving parts.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub secret_key: String,
+    pub targets: Targets,
+    pub retry: RetryPolicy,
+    /// Simulated milliseconds between a link or re-authorisation and its data being in
+    /// (when `account_updated` fires). Mono: 0.5 s to 5 min.
+    pub data_delay: i64,
+    pub request_log: usize,
+    pub delivery_log: usize,
+}
+
+pub struct Sim {
+    pub world: Arc<World>,
+    pub clock: Arc<Clock>,
+    pub scheduler: Arc<Scheduler>,
+    pub faults: Arc<Faults>,
+    pub webhooks: Dispatcher,
+    pub requests: RequestLog,
+    pub secret_key: String,
+    pub data_delay: i64,
+    commands: mpsc::UnboundedSender<Command>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
+}
+
+enum Command {
+    /// Step the clock to `to`, running everything due on the way, then answer.
+    Advance {
+        to: Timestamp,
+        done: oneshot::Sender<Timestamp>,
+    },
+}
+
+impl Sim {
+    pub fn new(world: World, config: SimConfig) -> Arc<Sim> {
+        let clock = world.clock().clone();
+        let scheduler = Arc::new(Scheduler::default());
+        let faults = Arc::new(Faults::default());
+        let webhooks = Dispatcher::new(
+            config.retry,
+            config.targets,
+            clock.clone(),
+            scheduler.clone(),
+            faults.clone(),
+            config.delivery_log,
+        );
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let sim = Arc::new(Sim {
+            world: Arc::new(world),
+            clock,
+            scheduler,
+            faults,
+            webhooks,
+            requests: RequestLog::new(config.request_log),
+            secret_key: config.secret_key,
+            data_delay: config.data_delay,
+            commands,
+            receiver: Mutex::new(Some(receiver)),
+        });
+        sim.schedule_auto_syncs();
+        sim
+    }
+
+    /// Starts the driver on the current tokio runtime, once; later calls do nothing.
+    pub fn start(self: &Arc<Self>) {
+        let receiver = self
+            .receiver
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(receiver) = receiver {
+            tokio::spawn(drive(self.clone(), receiver));
+        }
+    }
+
+    /// Schedules every linked account's next automatic sync.
+    fn schedule_auto_syncs(&self) {
+        let now = self.clock.now();
+        for id in self.world.ids() {
+            if let Some(account) = self.world.account(&id) {
+                if account.is_linked() {
+                    self.schedule_auto_sync(&id, account.linked_at, account.sync_every_hours, now);
+                }
+            }
+        }
+    }
+
+    /// Schedules the first automatic sync of `id` after `after`, on its cycle from `since`.
+    pub fn schedule_auto_sync(&self, id: &ObjectId, since: Timestamp, hours: u8, after: Timestamp) {
+        let period = i64::from(hours.max(1)) * HOUR;
+        let cycles = (after.millis() - since.millis()).div_euclid(period) + 1;
+        self.scheduler
+            .schedule(since.plus(cycles.max(1) * period), Job::AutoSync(*id));
+    }
+
+    /// Moves simulated time forward to `to`, running every job due on the way at its own
+    /// instant, and returns once all of them are done.
+    pub async fn advance_to(&self, to: Timestamp) -> Timestamp {
+        let (done, answer) = oneshot::channel();
+        if self.commands.send(Command::Advance { to, done }).is_err() {
+            return self.clock.advance_to(to);
+        }
+        answer.await.unwrap_or_else(|_| self.clock.now())
+    }
+
+    /// Waits until nothing is in flight or due now, or `limit` of wall time passes. Returns
+    /// whether it became idle.
+    pub async fn wait_idle(&self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            if self.scheduler.is_idle(self.clock.now()) {
+                return true;
+            }
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if remaining.is_zero() {
+                return false;
+            }
+            // Wake on any change (a job scheduled or finished), or re-check shortly: due
+            // jobs on a running clock become due without anyone saying so.
+            let _ = tokio::time::timeout(
+                remaining.min(Duration::from_millis(20)),
+                self.scheduler.settled(),
+            )
+            .await;
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Back to the starting world: no deliveries, faults, logs or tokens.
+    pub fn reset(&self) {
+        self.scheduler.clear();
+        self.webhooks.clear();
+        self.webhooks.log.clear();
+        self.requests.clear();
+        self.faults.clear();
+        self.world.reset();
+        self.schedule_auto_syncs();
+    }
+
+    async fn run(self: &Arc<Self>, due: Timestamp, job: Job) {
+        match job {
+            Job::Attempt(id) => self.webhooks.attempt(id, due).await,
+            Job::AutoSync(id) => self.auto_sync(&id, due),
+        }
+    }
+
+    /// Notes a clock change that may make jobs due sooner (resume, time scale).
+    pub fn clock_changed(&self) {
+        self.scheduler.changed.notify_one();
+    }
+}
+
+/// Marks a job done even if it panicked.
+struct Done(Arc<Scheduler>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0.done();
+    }
+}
+
+/// The driver: starts due jobs, sleeps until the next one, and steps through time when the
+/// clock is advanced. See [`crate::scheduler`] for the design.
+async fn drive(sim: Arc<Sim>, mut commands: mpsc::UnboundedReceiver<Command>) {
+    loop {
+        for (due, job) in sim.scheduler.take_due(sim.clock.now()) {
+            let sim = sim.clone();
+            tokio::spawn(async move {
+                let _done = Done(sim.scheduler.clone());
+                sim.run(due, job).await;
+            });
+        }
+        let changed = sim.scheduler.changed.notified();
+        let wait = sim
+            .scheduler
+            .next_due()
+            .and_then(|at| sim.clock.wall_time_until(at))
+            .unwrap_or(Duration::from_secs(3600));
+        tokio::select! {
+            _ = changed => {}
+            _ = tokio::time::sleep(wait) => {}
+            command = commands.recv() => match command {
+                Some(Command::Advance { to, done }) => {
+                    let reached = step(&sim, to).await;
+                    let _ = done.send(reached);
+                }
+                None => return,
+            },
+        }
+    }
+}
+
+async fn step(sim: &Arc<Sim>, to: Timestamp) -> Timestamp {
+    sim.scheduler.settled().await;
+    while let Some((at, jobs)) = sim.scheduler.take_next_batch(to) {
+        sim.clock.advance_to(at);
+        let mut running = tokio::task::JoinSet::new();
+        for job in jobs {
+            let sim = sim.clone();
+            running.spawn(async move {
+                let _done = Done(sim.scheduler.clone());
+                sim.run(at, job).await;
+            });
+        }
+        while running.join_next().await.is_some() {}
+    }
+    sim.clock.advance_to(to)
+}

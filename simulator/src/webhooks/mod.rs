@@ -1,0 +1,17 @@
+//! The webhook dispatcher: Mono's events, their payloads in both dialects, delivery to the
+//! integrator's URLs with the `mono-webhook-secret` header, retries on Mono's schedule,
+//! per-account ordering, injected faults, and a log of every attempt.
+//!
+//! - [`event`]: event names and payload shapes;
+//! - [`dispatcher`]: lanes, sending, retrying (the ordering policy is documented there);
+//! - [`retry`]: the schedule, and why it is not quite Mono's published numbers;
+//! - [`log`]: the delivery log.
+
+pub mod dispatcher;
+pub mod event;
+pub mod log;
+pub mod retry;
+
+pub use dispatcher::{Dispatcher, Outgoing, Targets};
+pub use log::{AttemptRecord, Outcome, SecretMode};
+pub use retry::RetryPolicy;

@@ -1,0 +1,169 @@
+//! `monosim fire`, `monosim reauth`, `monosim logs`: thin clients of a running simulator's
+//! control API (`/_sim/`).
+
+use serde_json::{json, Value};
+
+use crate::cli::{FireArgs, LogsArgs, MfaChoice, ReauthArgs};
+use crate::exit;
+
+/// What went wrong talking to the simulator, already phrased for the terminal.
+struct Failure(u8, String);
+
+fn run(work: impl std::future::Future<Output = Result<(), Failure>>) -> u8 {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(()) => exit::SUCCESS,
+        Err(Failure(code, message)) => {
+            eprintln!("error: {message}");
+            code
+        }
+    }
+}
+
+async fn call(method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value, Failure> {
+    let client = reqwest::Client::new();
+    let mut request = client
+        .request(method, url)
+        .timeout(std::time::Duration::from_secs(30));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| {
+        Failure(
+            exit::ENVIRONMENT,
+            format!("cannot reach the simulator at {url}: {e}\n  hint: is `monosim serve` running? Pass --url or set MONOSIM_URL"),
+        )
+    })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let value: Value = serde_json::from_str(&text).map_err(|_| {
+        Failure(
+            exit::ENVIRONMENT,
+            format!("{url} answered {status} with something that is not JSON: {text}"),
+        )
+    })?;
+    if !status.is_success() {
+        let message = value["message"].as_str().unwrap_or(&text).to_string();
+        return Err(Failure(
+            exit::USAGE,
+            format!("the simulator refused ({status}): {message}"),
+        ));
+    }
+    Ok(value)
+}
+
+pub fn fire(args: FireArgs) -> u8 {
+    run(async move {
+        let mut set = serde_json::Map::new();
+        for pair in &args.set {
+            let (path, value) = pair.split_once('=').ok_or_else(|| {
+                Failure(
+                    exit::USAGE,
+                    format!("--set `{pair}` is not PATH=VALUE (e.g. data.meta.data_status=FAILED)"),
+                )
+            })?;
+            let value = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+            set.insert(path.to_string(), value);
+        }
+        let url = format!("{}/_sim/events", args.remote.url.trim_end_matches('/'));
+        let answer = call(
+            reqwest::Method::POST,
+            &url,
+            Some(json!({ "event": args.event, "account": args.account, "set": set })),
+        )
+        .await?;
+        println!(
+            "fired {} event_id {}",
+            args.event,
+            answer["event_id"].as_str().unwrap_or("?")
+        );
+        Ok(())
+    })
+}
+
+pub fn reauth(args: ReauthArgs) -> u8 {
+    run(async move {
+        let mfa = match args.mfa {
+            MfaChoice::Correct => "correct",
+            MfaChoice::Wrong => "wrong",
+            MfaChoice::Expired => "expired",
+            MfaChoice::Abandon => "abandon",
+        };
+        let url = format!(
+            "{}/_sim/accounts/{}/reauth",
+            args.remote.url.trim_end_matches('/'),
+            args.account
+        );
+        let answer = call(
+            reqwest::Method::POST,
+            &url,
+            Some(json!({ "mfa": mfa, "token": args.token })),
+        )
+        .await?;
+        let outcome = &answer["result"];
+        match outcome["outcome"].as_str() {
+            Some("reauthorised") => println!(
+                "re-authorised {}: fired {}",
+                args.account,
+                outcome["events"].as_array().map(|e| e.len()).unwrap_or(0)
+            ),
+            Some(other) => println!("{other}: no webhook fired"),
+            None => println!("{outcome}"),
+        }
+        Ok(())
+    })
+}
+
+pub fn logs(args: LogsArgs) -> u8 {
+    run(async move {
+        let mut url = format!("{}/_sim/deliveries", args.remote.url.trim_end_matches('/'));
+        if let Some(account) = &args.account {
+            url.push_str(&format!("?account={account}"));
+        }
+        let answer = call(reqwest::Method::GET, &url, None).await?;
+        let records = answer["deliveries"].as_array().cloned().unwrap_or_default();
+        if args.json {
+            for record in &records {
+                println!("{record}");
+            }
+            return Ok(());
+        }
+        println!(
+            "{:>5}  {:<24}  {:<42}  {:>3}  {:<9}  {:>6}  ACCOUNT / ERROR",
+            "SEQ", "SENT", "EVENT", "TRY", "OUTCOME", "STATUS"
+        );
+        for r in &records {
+            let status = r["status"]
+                .as_u64()
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into());
+            let tail = match r["error"].as_str() {
+                Some(error) => format!("{}  {error}", r["account"].as_str().unwrap_or("-")),
+                None => r["account"].as_str().unwrap_or("-").to_string(),
+            };
+            println!(
+                "{:>5}  {:<24}  {:<42}  {:>3}  {:<9}  {:>6}  {}",
+                r["seq"],
+                r["sent_at"].as_str().unwrap_or(""),
+                r["event"].as_str().unwrap_or(""),
+                r["attempt"],
+                r["outcome"].as_str().unwrap_or(""),
+                status,
+                tail
+            );
+        }
+        if records.is_empty() {
+            println!("(no deliveries yet)");
+        }
+        Ok(())
+    })
+}
