@@ -152,10 +152,10 @@ pub fn logs(args: LogsArgs) -> u8 {
             };
             println!(
                 "{:>5}  {:<24}  {:<42}  {:>3}  {:<9}  {:>6}  {}",
-                r["seq"],
+                r["seq"].as_u64().unwrap_or(0),
                 r["sent_at"].as_str().unwrap_or(""),
                 r["event"].as_str().unwrap_or(""),
-                r["attempt"],
+                r["attempt"].as_u64().unwrap_or(0),
                 r["outcome"].as_str().unwrap_or(""),
                 status,
                 tail
