@@ -1,0 +1,162 @@
+//! The control API refuses bad requests with a 400 that names the field, and its reads
+//! (state, clock, account) answer what a test suite needs.
+
+mod live;
+
+use live::Live;
+use serde_json::json;
+
+#[tokio::test]
+async fn bad_control_requests_are_400s_naming_the_field() {
+    let live = Live::start(vec![]).await;
+    let id = live.link(json!({"institution": "gtbank"})).await;
+    let cases = [
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"institution": "narnia"}),
+            "unknown `narnia`",
+        ),
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"balanse": 5}),
+            "unknown field `balanse`",
+        ),
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"mfa": "sms"}),
+            "unknown variant `sms`",
+        ),
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"data_delay": "later"}),
+            "Invalid `data_delay`",
+        ),
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"dialect": "2019"}),
+            "Invalid `dialect`",
+        ),
+        (
+            "POST",
+            "/accounts".to_string(),
+            json!({"sync_every_hours": 5}),
+            "every 24, 12 or 6 hours",
+        ),
+        (
+            "POST",
+            format!("/accounts/{id}/reauth"),
+            json!({"mfa": "maybe"}),
+            "unknown variant `maybe`",
+        ),
+        (
+            "POST",
+            "/accounts/xyz/expire-session".to_string(),
+            json!({}),
+            "Invalid account id `xyz`",
+        ),
+        (
+            "POST",
+            "/clock/advance".to_string(),
+            json!({"by": "a while"}),
+            "Invalid `by`",
+        ),
+        (
+            "POST",
+            "/clock/advance".to_string(),
+            json!({}),
+            "exactly one of `by`",
+        ),
+        (
+            "PUT",
+            "/webhooks".to_string(),
+            json!({"urls": ["ftp://x"]}),
+            "Invalid `urls`",
+        ),
+        (
+            "POST",
+            "/events".to_string(),
+            json!({"event": "updated", "account": id}),
+            "Invalid `event`",
+        ),
+        (
+            "POST",
+            "/events".to_string(),
+            json!({"account": id}),
+            "missing field `event`",
+        ),
+        (
+            "POST",
+            "/idle".to_string(),
+            json!({"timeout": "forever"}),
+            "Invalid `timeout`",
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let (status, answer) = live.control_raw(method, &path, body.clone()).await;
+        assert_eq!(status, 400, "{method} {path} {body}: {answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains(expected),
+            "{method} {path} {body}: {message}"
+        );
+    }
+    let (status, _) = live
+        .control_raw("GET", "/accounts/5f171a530295e231abca1154", json!({}))
+        .await;
+    assert_eq!(status, 404);
+    let (status, answer) = live
+        .control_raw("POST", &format!("/accounts/{id}/link"), json!({}))
+        .await;
+    assert_eq!(status, 409, "{answer}");
+}
+
+#[tokio::test]
+async fn the_clock_can_be_read_advanced_frozen_and_resumed() {
+    let live = Live::start(vec![]).await;
+    let clock = live.control("GET", "/clock", json!({})).await;
+    assert_eq!(clock["now"], "2026-01-15T09:00:00.000Z");
+    assert_eq!(clock["frozen"], true);
+    let advanced = live.advance("90m").await;
+    assert_eq!(advanced["now"], "2026-01-15T10:30:00.000Z");
+    let to = live
+        .control(
+            "POST",
+            "/clock/advance",
+            json!({"to": "2026-01-16T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(to["now"], "2026-01-16T00:00:00.000Z");
+    let resumed = live.control("POST", "/clock/resume", json!({})).await;
+    assert_eq!(resumed["frozen"], false);
+    let frozen = live.control("POST", "/clock/freeze", json!({})).await;
+    assert_eq!(frozen["frozen"], true);
+}
+
+#[tokio::test]
+async fn reset_returns_to_the_starting_world() {
+    let live = Live::start(vec![]).await;
+    live.link(json!({})).await;
+    live.fault(json!({"kind": "duplicate"})).await;
+    let state = live.control("GET", "/state", json!({})).await;
+    assert_eq!(
+        (
+            state["accounts"].as_u64(),
+            state["faults"].as_array().unwrap().len()
+        ),
+        (Some(1), 1)
+    );
+    live.control("POST", "/reset", json!({})).await;
+    let state = live.control("GET", "/state", json!({})).await;
+    assert_eq!(
+        (
+            state["accounts"].as_u64(),
+            state["faults"].as_array().unwrap().len()
+        ),
+        (Some(0), 0)
+    );
+}
