@@ -122,13 +122,14 @@ pub struct ServeArgs {
     #[arg(long, env = "MONOSIM_FROZEN")]
     pub frozen: bool,
     /// Run the clock this many times faster than wall time (e.g. 60: a minute per second).
-    #[arg(long, env = "MONOSIM_TIME_SCALE", default_value_t = 1.0)]
+    #[arg(long, env = "MONOSIM_TIME_SCALE", default_value_t = 1.0, value_parser = parse_scale)]
     pub time_scale: f64,
     /// Where to POST webhooks (repeatable).
     #[arg(
         long = "webhook-url",
         env = "MONOSIM_WEBHOOK_URL",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = parse_url
     )]
     pub webhook_urls: Vec<String>,
     /// The `mono-webhook-secret` header every webhook carries.
@@ -143,6 +144,26 @@ pub struct ServeArgs {
     /// From a link or re-authorisation to `account_updated` (Mono: 0.5 s to 5 min).
     #[arg(long, env = "MONOSIM_DATA_DELAY", default_value = "1s", value_parser = parse_millis)]
     pub data_delay: i64,
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(scale) if scale.is_finite() && scale > 0.0 => Ok(scale),
+        _ => Err(format!(
+            "`{text}` is not a positive number (1 = real time, 60 = a minute per second)"
+        )),
+    }
+}
+
+fn parse_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!(
+            "`{text}` is not an http(s) URL like http://127.0.0.1:3000/webhook"
+        )),
+    }
 }
 
 fn parse_millis(text: &str) -> Result<i64, String> {

@@ -46,6 +46,10 @@ pub enum FaultKind {
     SyncCode { code: SyncCode },
 }
 
+/// The longest an API call may be held by a `hang` fault: long enough to trip any
+/// client's timeout, short enough that a typo cannot park a request for days.
+pub const MAX_HANG: i64 = 10 * crate::clock::MINUTE;
+
 fn default_reorder() -> i64 {
     crate::clock::SECOND
 }
@@ -153,6 +157,11 @@ impl FaultRule {
         match (&self.kind, self.endpoint) {
             (FaultKind::Status { status }, _) if !(400..=599).contains(status) => Err(format!(
                 "`status` {status} is not an error status (400–599)"
+            )),
+            (FaultKind::Hang { hang }, _) if *hang > MAX_HANG => Err(format!(
+                "`for` {} is longer than the {} a hang may last",
+                crate::clock::format_duration(*hang),
+                crate::clock::format_duration(MAX_HANG)
             )),
             (FaultKind::Status { .. } | FaultKind::Hang { .. }, None) => {
                 Err("`endpoint` is required for this kind: `reauthorise` or `sync`".into())

@@ -78,10 +78,12 @@ impl Version {
 
 /// Middleware: gives every error response a body in its API version's shape.
 pub async fn render(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
-    let version = Version::of(request.uri().path());
+    // Cheap clones (a shared buffer and a small enum): the path is only read on errors.
+    let uri = request.uri().clone();
     let method = request.method().clone();
-    let path = request.uri().path().to_string();
     let response = next.run(request).await;
+    let path = uri.path();
+    let version = Version::of(path);
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

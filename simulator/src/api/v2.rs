@@ -17,7 +17,9 @@ use super::v1::{
     account_for_code, masked_bvn, poll_statement, require_data, statement_data, Statement,
 };
 use super::{ApiError, ApiState};
-use crate::world::{Account, JobKind};
+use crate::clock::Timestamp;
+use crate::world::{Account, InstitutionType, JobKind, ObjectId};
+use serde::Serialize;
 
 type Reply = Result<Response, ApiError>;
 
@@ -62,37 +64,96 @@ async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply
     Ok(Json(body).into_response())
 }
 
+/// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
+/// (field order as Mono's) rather than through a `serde_json::Value` tree.
 async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
-    reply(
-        &state,
-        COMPLETED,
-        json!({
-            "account": {
-                "id": account.id,
-                "name": holder.full_name,
-                "currency": "NGN",
-                "type": account.kind.as_str(),
-                "account_number": holder.account_number,
-                "balance": account.data_status.has("balance").then_some(account.balance),
-                "bvn": masked_bvn(&holder.bvn),
-                "institution": {
-                    "name": institution.name,
-                    "bank_code": institution.bank_code,
-                    "type": institution.kind,
+    let body = Envelope {
+        status: "successful",
+        message: COMPLETED,
+        timestamp: state.world.now(),
+        data: Details {
+            account: DetailsAccount {
+                id: account.id,
+                name: &holder.full_name,
+                currency: "NGN",
+                kind: account.kind.as_str(),
+                account_number: &holder.account_number,
+                balance: account
+                    .data_status
+                    .has("balance")
+                    .then_some(account.balance),
+                bvn: masked_bvn(&holder.bvn),
+                institution: DetailsInstitution {
+                    name: institution.name,
+                    bank_code: institution.bank_code,
+                    kind: institution.kind,
                 },
             },
-            "customer": { "id": account.customer },
-            "meta": {
-                "data_status": account.data_status.as_str(),
-                "auth_method": account.auth_method.as_str(),
-                "retrieved_data": account.data_status.retrieved_data(),
-                "ref": account.reference,
+            customer: DetailsCustomer {
+                id: account.customer,
             },
-        }),
-    )
+            meta: DetailsMeta {
+                data_status: account.data_status.as_str(),
+                auth_method: account.auth_method.as_str(),
+                retrieved_data: account.data_status.retrieved_data(),
+                reference: &account.reference,
+            },
+        },
+    };
+    Ok(Json(body).into_response())
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    status: &'static str,
+    message: &'a str,
+    timestamp: Timestamp,
+    data: T,
+}
+
+#[derive(Serialize)]
+struct Details<'a> {
+    account: DetailsAccount<'a>,
+    customer: DetailsCustomer,
+    meta: DetailsMeta<'a>,
+}
+
+#[derive(Serialize)]
+struct DetailsAccount<'a> {
+    id: ObjectId,
+    name: &'a str,
+    currency: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    account_number: &'a str,
+    balance: Option<i64>,
+    bvn: &'a str,
+    institution: DetailsInstitution,
+}
+
+#[derive(Serialize)]
+struct DetailsInstitution {
+    name: &'static str,
+    bank_code: &'static str,
+    #[serde(rename = "type")]
+    kind: InstitutionType,
+}
+
+#[derive(Serialize)]
+struct DetailsCustomer {
+    id: ObjectId,
+}
+
+#[derive(Serialize)]
+struct DetailsMeta<'a> {
+    data_status: &'static str,
+    auth_method: &'static str,
+    retrieved_data: &'static [&'static str],
+    #[serde(rename = "ref")]
+    reference: &'a str,
 }
 
 /// True when the request asks for realtime data. Mono's docs spell the header both

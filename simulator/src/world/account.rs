@@ -1,6 +1,8 @@
 //! A connected account as the simulator stores it: a few dozen bytes of facts, with the
 //! holder and transaction history regenerated on demand from `profile`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::holder::{Holder, Summary};
@@ -106,11 +108,11 @@ pub struct Account {
     pub profile: u64,
     /// The one-time code the Connect widget handed the integrator's frontend, exchanged at
     /// `/account/auth` for this account's id.
-    pub code: Box<str>,
+    pub code: Arc<str>,
     /// `meta.ref`: the integrator's reference passed to the widget.
-    pub reference: Box<str>,
+    pub reference: Arc<str>,
     /// A holder name chosen in the world file, replacing the generated one.
-    pub name: Option<Box<str>>,
+    pub name: Option<Arc<str>>,
 }
 
 /// The stages of an account's life.

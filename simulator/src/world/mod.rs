@@ -169,7 +169,7 @@ const REALTIME_WINDOW: i64 = 5 * crate::clock::MINUTE;
 struct Inner {
     accounts: Vec<Account>,
     by_id: HashMap<ObjectId, u32>,
-    by_code: HashMap<Box<str>, u32>,
+    by_code: HashMap<Arc<str>, u32>,
     /// Every re-auth token ever issued, so a superseded one is recognised as such.
     by_token: HashMap<Box<str>, u32>,
     tokens_issued: u64,
