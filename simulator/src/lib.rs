@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod scheduler;
 mod server;
 pub mod sim;
+pub mod tenants;
 pub mod webhooks;
 pub mod world;
 

@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::api::{self, ApiState};
+use crate::api::{self, ApiState, Shared};
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::control;
 use crate::sim::{Sim, SimConfig};
+use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
 
@@ -63,6 +64,10 @@ impl Default for SimulatorConfig {
 
 pub struct Simulator {
     sim: Arc<Sim>,
+    tenants: Arc<Tenants>,
+    /// What tenants inherit from the main simulator.
+    tenant_config: SimConfig,
+    dialect: Dialect,
 }
 
 impl Simulator {
@@ -82,21 +87,25 @@ impl Simulator {
             },
             Arc::new(clock),
         )?;
-        let sim = Sim::new(
-            world,
-            SimConfig {
-                secret_key: config.secret_key,
-                targets: Targets {
-                    urls: config.webhook_urls,
-                    secret: config.webhook_secret,
-                },
-                retry: config.retry,
-                data_delay: config.data_delay,
-                request_log: 10_000,
-                delivery_log: 100_000,
+        let sim_config = SimConfig {
+            secret_key: config.secret_key,
+            targets: Targets {
+                urls: config.webhook_urls,
+                secret: config.webhook_secret,
             },
-        );
-        Ok(Simulator { sim })
+            retry: config.retry,
+            data_delay: config.data_delay,
+            request_log: 10_000,
+            delivery_log: 100_000,
+        };
+        let sim = Sim::new(world, sim_config.clone());
+        let tenants = Arc::new(Tenants::new(sim.clone()));
+        Ok(Simulator {
+            sim,
+            tenants,
+            tenant_config: sim_config,
+            dialect: config.dialect,
+        })
     }
 
     pub fn world(&self) -> &Arc<World> {
@@ -108,18 +117,45 @@ impl Simulator {
         &self.sim
     }
 
+    /// The other simulated Monos served on the same port (the harness adds one per
+    /// scenario run).
+    pub fn tenants(&self) -> &Arc<Tenants> {
+        &self.tenants
+    }
+
+    /// A new, empty simulated Mono served on this port beside the main one: its own seed,
+    /// accounts and frozen clock starting at `start`; the main one's keys, webhook targets,
+    /// retry policy and data delay. Remove it with [`Tenants::remove`] when done.
+    pub fn add_tenant(&self, seed: u64, start: Timestamp) -> Result<Arc<Sim>, WorldError> {
+        let world = World::new(
+            WorldConfig {
+                seed,
+                dialect: self.dialect,
+                random_accounts: 0,
+                file: None,
+            },
+            Arc::new(Clock::starting_at(start, true)),
+        )?;
+        let mut config = self.tenant_config.clone();
+        config.targets = self.sim.webhooks.targets();
+        let sim = Sim::new(world, config);
+        self.tenants.add(sim.clone());
+        Ok(sim)
+    }
+
     /// Mono's API and the control API, with absolute links pointing at `base_url`.
     ///
     /// Starts the scheduler's driver on the current tokio runtime the first time, so
     /// webhooks flow as soon as a router exists.
     pub fn router(&self, base_url: &str) -> axum::Router {
         self.sim.start();
-        let state = Arc::new(ApiState {
-            sim: self.sim.clone(),
-            world: self.sim.world.clone(),
-            base_url: base_url.trim_end_matches('/').to_string(),
+        let shared = Arc::new(Shared {
+            tenants: self.tenants.clone(),
+            secret_key: self.sim.secret_key.clone(),
+            base_url: base_url.trim_end_matches('/').into(),
         });
-        api::router(state.clone()).merge(control::router(state))
+        let main = Arc::new(ApiState::new(self.sim.clone(), &shared));
+        api::router(shared).merge(control::router(main))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.

@@ -160,3 +160,34 @@ async fn reset_returns_to_the_starting_world() {
         (Some(0), 0)
     );
 }
+
+#[tokio::test]
+async fn tenants_share_the_port_but_not_accounts_or_clocks() {
+    let live = Live::start(vec![]).await;
+    let main_id = live.link(json!({"institution": "gtbank"})).await;
+    let later = live::start_time().plus(30 * 24 * 3_600_000);
+    let tenant = live.simulator.add_tenant(99, later).unwrap();
+    let tenant_id = tenant
+        .create_account(Default::default(), Some(Default::default()))
+        .unwrap()
+        .to_string();
+
+    let (status, answer) = live.api("GET", &format!("/v2/accounts/{tenant_id}")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["timestamp"], "2026-02-14T09:00:00.000Z",
+        "the tenant's own clock"
+    );
+    let (_, answer) = live.api("GET", &format!("/v2/accounts/{main_id}")).await;
+    assert_eq!(answer["timestamp"], "2026-01-15T09:00:00.000Z");
+
+    // The tenant's request log has its calls only.
+    assert_eq!(tenant.requests.since(0, |_| true).len(), 1);
+    live.simulator.tenants().remove(&tenant);
+    assert_eq!(
+        live.api("GET", &format!("/v2/accounts/{tenant_id}"))
+            .await
+            .0,
+        404
+    );
+}

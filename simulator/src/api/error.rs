@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::body::HttpBody as _;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -77,7 +77,8 @@ impl Version {
 }
 
 /// Middleware: gives every error response a body in its API version's shape.
-pub async fn render(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+pub async fn render(request: Request, next: Next) -> Response {
+    let state = request.extensions().get::<Arc<ApiState>>().cloned();
     // Cheap clones (a shared buffer and a small enum): the path is only read on errors.
     let uri = request.uri().clone();
     let method = request.method().clone();
@@ -103,7 +104,7 @@ pub async fn render(State(state): State<Arc<ApiState>>, request: Request, next: 
         Version::V2 => json!({
             "status": "failed",
             "message": message,
-            "timestamp": state.world.now(),
+            "timestamp": state.map(|s| s.world.now()),
             "data": null,
         }),
     };

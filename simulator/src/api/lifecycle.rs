@@ -2,11 +2,10 @@
 //! `initiate`), and unlink. API-side faults (`status`, `hang`) for `/reauthorise` and
 //! `/sync` are applied here, before the lifecycle sees the call.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,7 +14,7 @@ use serde_json::{json, Value};
 
 use super::params::Params;
 use super::v1::json_body;
-use super::{ApiError, ApiState};
+use super::{ApiError, ApiState, Tenant};
 use crate::faults::{Endpoint, FaultKind};
 use crate::lifecycle::LifecycleError;
 use crate::world::ObjectId;
@@ -62,7 +61,7 @@ async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Re
 
 /// `POST /accounts/:id/sync[?allow_incomplete_statement=true]`.
 pub async fn sync(
-    State(state): State<Arc<ApiState>>,
+    Tenant(state): Tenant,
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Json<Value>, ApiError> {
@@ -75,7 +74,7 @@ pub async fn sync(
 
 /// `POST /accounts/:id/reauthorise` → `{"token"}`.
 pub async fn reauthorise(
-    State(state): State<Arc<ApiState>>,
+    Tenant(state): Tenant,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let parsed: ObjectId = id
@@ -97,10 +96,7 @@ struct Initiate {
 
 /// `POST /v2/accounts/initiate` with `scope: "reauth"`: a re-auth session whose `mono_url`
 /// opens the widget on the simulator.
-pub async fn initiate(
-    State(state): State<Arc<ApiState>>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
+pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
     let request: Initiate = json_body(&body)?;
     match request.scope.as_str() {
         "reauth" => {}

@@ -1,11 +1,13 @@
-//! Mono's REST API, v1 and v2, over a [`World`].
+//! Mono's REST API, v1 and v2, over the simulated worlds.
 //!
 //! Paths, field names, casing, envelopes and status codes follow `mono-api.md`; where Mono
 //! documents nothing (error wording, page size, job status names) the choice is marked
 //! `[inferred]` beside the code that makes it.
 //!
-//! Layers, outermost first: [`error::render`] (error bodies in the version's shape), then
-//! [`require_secret_key`] (every route, like Mono), then the routes.
+//! Layers, outermost first: [`resolve_tenant`] (which simulated Mono the request is for, see
+//! [`crate::tenants`]), [`requests::record`] (the request log), [`error::render`] (error
+//! bodies in the version's shape), then [`require_secret_key`] (every route, like Mono), then
+//! the routes.
 
 mod error;
 mod insights;
@@ -19,7 +21,8 @@ mod v2;
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -30,19 +33,37 @@ pub use error::{render as render_errors, ApiError, Version};
 pub use requests::{RequestLog, RequestRecord};
 
 use crate::sim::Sim;
+use crate::tenants::Tenants;
 use crate::world::{Account, ObjectId, World};
 
-/// What every handler can reach.
+/// What the whole server shares.
+pub struct Shared {
+    pub tenants: Arc<Tenants>,
+    pub secret_key: String,
+    /// The simulator's own base URL, e.g. `http://127.0.0.1:7410`; absolute links in
+    /// responses (`paging.next`, statement PDFs, `mono_url`) point here.
+    pub base_url: Arc<str>,
+}
+
+/// What a handler works with: the simulated Mono the request is for.
 pub struct ApiState {
     pub sim: Arc<Sim>,
     /// The same world as `sim.world`, for brevity in handlers.
     pub world: Arc<World>,
-    /// The simulator's own base URL, e.g. `http://127.0.0.1:7410`; absolute links in
-    /// responses (`paging.next`, statement PDFs) point here.
-    pub base_url: String,
+    pub base_url: Arc<str>,
+    pub tenants: Arc<Tenants>,
 }
 
 impl ApiState {
+    pub fn new(sim: Arc<Sim>, shared: &Shared) -> ApiState {
+        ApiState {
+            world: sim.world.clone(),
+            sim,
+            base_url: shared.base_url.clone(),
+            tenants: shared.tenants.clone(),
+        }
+    }
+
     /// The linked account with this id, or the error Mono gives.
     ///
     /// Malformed ids are a 400 naming the value; unknown and unlinked accounts a 404
@@ -61,26 +82,61 @@ impl ApiState {
     }
 }
 
+/// Extracts the [`ApiState`] of the request's simulated Mono.
+pub struct Tenant(pub Arc<ApiState>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Tenant {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Arc<ApiState>>()
+            .cloned()
+            .map(Tenant)
+            .ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "no simulator for this request",
+                )
+            })
+    }
+}
+
 /// The API as a router, for `serve` or for `tower::ServiceExt::oneshot` in tests.
-pub fn router(state: Arc<ApiState>) -> Router {
+pub fn router(shared: Arc<Shared>) -> Router {
     let mono = Router::new().merge(v1::routes()).merge(v2::routes()).layer(
-        middleware::from_fn_with_state(state.clone(), require_secret_key),
+        middleware::from_fn_with_state(shared.clone(), require_secret_key),
     );
     Router::new()
         .merge(mono)
         .route("/statements/{file}", get(statements::download))
         .fallback(unknown_route)
-        .layer(middleware::from_fn_with_state(state.clone(), error::render))
+        .layer(middleware::from_fn(error::render))
+        .layer(middleware::from_fn(requests::record))
         .layer(middleware::from_fn_with_state(
-            state.clone(),
-            requests::record,
+            shared.clone(),
+            resolve_tenant,
         ))
-        .with_state(state)
+        .with_state(shared)
+}
+
+/// Middleware: finds the simulated Mono the request is for and hands it to what follows.
+async fn resolve_tenant(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let sim = shared.tenants.for_path(request.uri().path());
+    request
+        .extensions_mut()
+        .insert(Arc::new(ApiState::new(sim, &shared)));
+    next.run(request).await
 }
 
 /// Every Mono route needs `mono-sec-key: <secret key>`.
 async fn require_secret_key(
-    State(state): State<Arc<ApiState>>,
+    State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -88,7 +144,7 @@ async fn require_secret_key(
         .headers()
         .get("mono-sec-key")
         .and_then(|v| v.to_str().ok());
-    if given != Some(state.sim.secret_key.as_str()) {
+    if given != Some(shared.secret_key.as_str()) {
         return Err(ApiError::unauthorized());
     }
     Ok(next.run(request).await)

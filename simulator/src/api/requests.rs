@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use serde::Serialize;
@@ -74,16 +74,11 @@ impl RequestLog {
     }
 }
 
-/// The account id in `/accounts/{id}/…` or `/v2/accounts/{id}/…`, if well-formed.
-fn account_in(path: &str) -> Option<ObjectId> {
-    let rest = path
-        .strip_prefix("/v2/accounts/")
-        .or_else(|| path.strip_prefix("/accounts/"))?;
-    rest.split('/').next()?.parse().ok()
-}
-
 /// Middleware: records every request with its status and latency.
-pub async fn record(State(state): State<Arc<ApiState>>, request: Request, next: Next) -> Response {
+pub async fn record(request: Request, next: Next) -> Response {
+    let Some(state) = request.extensions().get::<Arc<ApiState>>().cloned() else {
+        return next.run(request).await;
+    };
     let started = Instant::now();
     let method = request.method().to_string();
     let path = request.uri().path().to_string();
@@ -92,7 +87,7 @@ pub async fn record(State(state): State<Arc<ApiState>>, request: Request, next: 
     state.sim.requests.push(RequestRecord {
         seq: 0,
         at: state.sim.clock.now(),
-        account: account_in(&path),
+        account: crate::tenants::account_in(&path),
         method,
         path,
         query,

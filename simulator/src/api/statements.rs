@@ -1,14 +1,12 @@
 //! Account statements: JSON inline, or PDF built by a job and downloaded from a URL on the
 //! simulator — the same three steps a client of the real API goes through.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
-use super::{ApiError, ApiState};
+use super::{ApiError, Tenant};
 use crate::clock::{Timestamp, DAY};
 use crate::world::{Account, Job, JobKind, Transaction};
 
@@ -66,16 +64,17 @@ pub fn job_body(job: &Job, base_url: &str) -> Value {
 /// `GET /statements/{job}.pdf`: the built statement. Unauthenticated, like the storage URL
 /// Mono hands out.
 pub async fn download(
-    State(state): State<Arc<ApiState>>,
+    Tenant(state): Tenant,
     Path(file): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let not_found = || ApiError::not_found(format!("No statement {file}"));
     let job_id = file.strip_suffix(".pdf").ok_or_else(not_found)?;
-    let job = state.world.job(job_id).ok_or_else(not_found)?;
+    let sim = state.tenants.for_job(job_id).ok_or_else(not_found)?;
+    let job = sim.world.job(job_id).ok_or_else(not_found)?;
     let JobKind::Statement { months } = job.kind else {
         return Err(not_found());
     };
-    let account = state.world.account(&job.account).ok_or_else(not_found)?;
+    let account = sim.world.account(&job.account).ok_or_else(not_found)?;
     let pdf = render_pdf(&account, months, job.created_at);
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }

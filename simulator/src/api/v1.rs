@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -11,12 +11,12 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{statement_months, Params, TransactionFilter};
-use super::{insights, statements, ApiError, ApiState};
+use super::{insights, statements, ApiError, ApiState, Tenant};
 use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
 
 type Reply = Result<Json<Value>, ApiError>;
 
-pub fn routes() -> Router<Arc<ApiState>> {
+pub fn routes() -> Router<Arc<super::Shared>> {
     Router::new()
         .route("/account/auth", post(exchange_code))
         .route("/accounts/{id}", get(details))
@@ -57,13 +57,14 @@ pub(super) fn account_for_code(state: &ApiState, body: &Bytes) -> Result<Account
         ));
     }
     state
-        .world
-        .account_for_code(&code)
+        .tenants
+        .for_code(&code)
+        .and_then(|sim| sim.world.account_for_code(&code))
         .filter(|a| a.is_linked())
         .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
 }
 
-async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply {
+async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     let account = account_for_code(&state, &body)?;
     Ok(Json(json!({ "id": account.id })))
 }
@@ -73,7 +74,7 @@ pub(super) fn masked_bvn(bvn: &str) -> &str {
     &bvn[bvn.len().saturating_sub(4)..]
 }
 
-async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
@@ -99,11 +100,7 @@ async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> 
     })))
 }
 
-async fn transactions(
-    State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-    params: Params,
-) -> Reply {
+async fn transactions(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/accounts/{id}/transactions", state.base_url);
@@ -147,7 +144,7 @@ pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError
     }
 }
 
-async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
@@ -164,11 +161,7 @@ async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) ->
     })))
 }
 
-async fn statement(
-    State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-    params: Params,
-) -> Reply {
+async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     Ok(Json(match statement_data(&state, &account, &params)? {
         // As in Mono's statement guide, the JSON statement carries a status and message.
@@ -227,32 +220,29 @@ pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result
     Ok(statements::job_body(&job, &state.base_url))
 }
 
-async fn statement_job(
-    State(state): State<Arc<ApiState>>,
-    Path((id, job_id)): Path<(String, String)>,
-) -> Reply {
+async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     Ok(Json(poll_statement(&state, &id, &job_id)?))
 }
 
-async fn income(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::income(&account)))
 }
 
-async fn credits(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Credit)))
 }
 
-async fn debits(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Debit)))
 }
 
-async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
     // [inferred] wording: Mono documents only that the answer is OK.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,14 +16,14 @@ use super::params::{Params, TransactionFilter};
 use super::v1::{
     account_for_code, masked_bvn, poll_statement, require_data, statement_data, Statement,
 };
-use super::{ApiError, ApiState};
+use super::{ApiError, ApiState, Tenant};
 use crate::clock::Timestamp;
 use crate::world::{Account, InstitutionType, JobKind, ObjectId};
 use serde::Serialize;
 
 type Reply = Result<Response, ApiError>;
 
-pub fn routes() -> Router<Arc<ApiState>> {
+pub fn routes() -> Router<Arc<super::Shared>> {
     Router::new()
         .route("/v2/accounts/auth", post(exchange_code))
         .route("/v2/accounts/{id}", get(details))
@@ -57,7 +57,7 @@ fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
 
 /// Answers `{"id"}` both at the top level and inside the envelope: Mono's v2 docs show
 /// both readings, and clients in the wild use either.
-async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply {
+async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     let account = account_for_code(&state, &body)?;
     let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
     body["id"] = json!(account.id);
@@ -66,7 +66,7 @@ async fn exchange_code(State(state): State<Arc<ApiState>>, body: Bytes) -> Reply
 
 /// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
 /// (field order as Mono's) rather than through a `serde_json::Value` tree.
-async fn details(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
@@ -189,7 +189,7 @@ fn with_realtime_headers(
 }
 
 async fn transactions(
-    State(state): State<Arc<ApiState>>,
+    Tenant(state): Tenant,
     Path(id): Path<String>,
     headers: HeaderMap,
     params: Params,
@@ -232,7 +232,7 @@ async fn transactions(
     })
 }
 
-async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
@@ -256,11 +256,7 @@ async fn identity(State(state): State<Arc<ApiState>>, Path(id): Path<String>) ->
     )
 }
 
-async fn balance(
-    State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Reply {
+async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderMap) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "balance")?;
     let holder = account.summary();
@@ -282,11 +278,7 @@ async fn balance(
     })
 }
 
-async fn statement(
-    State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-    params: Params,
-) -> Reply {
+async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     match statement_data(&state, &account, &params)? {
         Statement::Lines(data) => reply(&state, "Successfully fetched statement", data),
@@ -294,19 +286,13 @@ async fn statement(
     }
 }
 
-async fn statement_job(
-    State(state): State<Arc<ApiState>>,
-    Path((id, job_id)): Path<(String, String)>,
-) -> Reply {
+async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     let job = poll_statement(&state, &id, &job_id)?;
     reply(&state, COMPLETED, job)
 }
 
 /// `GET /v2/accounts/:id/jobs/:job_id`: the status of a realtime job.
-async fn job(
-    State(state): State<Arc<ApiState>>,
-    Path((id, job_id)): Path<(String, String)>,
-) -> Reply {
+async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     let account = state.linked_account(&id)?;
     let job = state
         .world
@@ -330,7 +316,7 @@ async fn job(
     )
 }
 
-async fn unlink(State(state): State<Arc<ApiState>>, Path(id): Path<String>) -> Reply {
+async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
     reply(&state, "Account unlinked successfully", Value::Null)

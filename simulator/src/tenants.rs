@@ -1,0 +1,96 @@
+//! Several simulated Monos behind one port.
+//!
+//! `serve` has one world. The harness runs many scenarios at once against one receiver,
+//! which knows one `MONO_BASE_URL`, yet each scenario needs its own accounts and its own
+//! virtual clock (one scenario's "advance 48 h" must not expire another's tokens). So the
+//! server holds a *main* [`Sim`] plus any number of *tenants*, each a complete `Sim`, and
+//! routes every API request to the one that owns the account it names (or the code or job
+//! it carries). Ids come from per-tenant seeds, so they do not collide.
+
+use std::sync::{Arc, RwLock};
+
+use crate::sim::Sim;
+use crate::world::ObjectId;
+
+pub struct Tenants {
+    main: Arc<Sim>,
+    others: RwLock<Vec<Arc<Sim>>>,
+}
+
+impl Tenants {
+    pub fn new(main: Arc<Sim>) -> Tenants {
+        Tenants {
+            main,
+            others: RwLock::new(Vec::new()),
+        }
+    }
+
+    pub fn main(&self) -> &Arc<Sim> {
+        &self.main
+    }
+
+    /// Serves `sim`'s accounts from now on (and starts its driver).
+    pub fn add(&self, sim: Arc<Sim>) {
+        sim.start();
+        self.others
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(sim);
+    }
+
+    /// Stops serving `sim`'s accounts.
+    pub fn remove(&self, sim: &Arc<Sim>) {
+        self.others
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|s| !Arc::ptr_eq(s, sim));
+    }
+
+    fn find(&self, owns: impl Fn(&Sim) -> bool) -> Option<Arc<Sim>> {
+        let others = self.others.read().unwrap_or_else(|p| p.into_inner());
+        others
+            .iter()
+            .find(|s| owns(s))
+            .cloned()
+            .or_else(|| owns(&self.main).then(|| self.main.clone()))
+    }
+
+    /// The simulator owning `account`; the main one when nobody does (it then answers 404).
+    pub fn for_account(&self, account: &ObjectId) -> Arc<Sim> {
+        self.find(|s| s.world.account(account).is_some())
+            .unwrap_or_else(|| self.main.clone())
+    }
+
+    pub fn for_code(&self, code: &str) -> Option<Arc<Sim>> {
+        self.find(|s| s.world.account_for_code(code).is_some())
+    }
+
+    pub fn for_job(&self, job: &str) -> Option<Arc<Sim>> {
+        self.find(|s| s.world.job(job).is_some())
+    }
+
+    /// The simulator a request path is about: the account in `/accounts/{id}/…` or
+    /// `/v2/accounts/{id}/…`, else the main one.
+    pub fn for_path(&self, path: &str) -> Arc<Sim> {
+        match account_in(path) {
+            Some(id)
+                if !self
+                    .others
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .is_empty() =>
+            {
+                self.for_account(&id)
+            }
+            _ => self.main.clone(),
+        }
+    }
+}
+
+/// The account id in `/accounts/{id}/…` or `/v2/accounts/{id}/…`, if well-formed.
+pub fn account_in(path: &str) -> Option<ObjectId> {
+    let rest = path
+        .strip_prefix("/v2/accounts/")
+        .or_else(|| path.strip_prefix("/accounts/"))?;
+    rest.split('/').next()?.parse().ok()
+}
