@@ -142,8 +142,19 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     );
 }
 
-/// Completes on Ctrl-C or SIGTERM.
+/// Completes on Ctrl-C or SIGTERM. A second signal while requests are still finishing (a
+/// long `hang` fault, an `/_sim/idle` wait) ends the process at once.
 async fn shutdown_signal() {
+    signal().await;
+    tracing::info!("shutting down; a second Ctrl-C stops at once");
+    tokio::spawn(async {
+        signal().await;
+        eprintln!("stopped before the requests in flight finished");
+        std::process::exit(130);
+    });
+}
+
+async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -46,6 +46,9 @@ pub enum FaultKind {
     SyncCode { code: SyncCode },
 }
 
+/// The longest a `delay` or `reorder` fault may hold an event (simulated time).
+pub const MAX_HOLD: i64 = 30 * crate::clock::DAY;
+
 /// The longest an API call may be held by a `hang` fault: long enough to trip any
 /// client's timeout, short enough that a typo cannot park a request for days.
 pub const MAX_HANG: i64 = 10 * crate::clock::MINUTE;
@@ -158,6 +161,13 @@ impl FaultRule {
             (FaultKind::Status { status }, _) if !(400..=599).contains(status) => Err(format!(
                 "`status` {status} is not an error status (400–599)"
             )),
+            (FaultKind::Delay { by } | FaultKind::Reorder { by }, _) if *by > MAX_HOLD => {
+                Err(format!(
+                    "`by` {} is longer than the {} an event may be held",
+                    crate::clock::format_duration(*by),
+                    crate::clock::format_duration(MAX_HOLD)
+                ))
+            }
             (FaultKind::Hang { hang }, _) if *hang > MAX_HANG => Err(format!(
                 "`for` {} is longer than the {} a hang may last",
                 crate::clock::format_duration(*hang),

@@ -191,7 +191,7 @@ impl Sim {
         let account = self
             .world
             .account(id)
-            .ok_or(LifecycleError::CannotReauthorise)?;
+            .ok_or(LifecycleError::NoSuchAccount(*id))?;
         if !account.is_linked() || !account.has_mfa() {
             return Err(LifecycleError::CannotReauthorise);
         }
@@ -218,35 +218,43 @@ impl Sim {
         token: &str,
         answer: MfaAnswer,
     ) -> Result<ReauthOutcome, LifecycleError> {
-        let account = self
+        let unknown = || LifecycleError::UnknownToken(token.to_string());
+        let id = self.world.account_for_token(token).ok_or_else(unknown)?.id;
+        let now = self.clock.now();
+        // Checked and used up under one lock, so two answers racing for one token cannot
+        // both succeed, and a token issued meanwhile is not the one burned.
+        let refused = self
             .world
-            .account_for_token(token)
-            .ok_or_else(|| LifecycleError::UnknownToken(token.to_string()))?;
-        if !account.is_linked() {
-            return Err(LifecycleError::CannotReauthorise);
+            .update(&id, |a| {
+                if !a.is_linked() {
+                    return Err(LifecycleError::CannotReauthorise);
+                }
+                let current = a
+                    .token
+                    .as_deref_mut()
+                    .filter(|t| t.value == token)
+                    .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
+                if current.used {
+                    return Err(LifecycleError::UsedToken(token.to_string()));
+                }
+                if answer == MfaAnswer::Expired || current.expired_at(now) {
+                    return Err(LifecycleError::ExpiredToken(token.to_string()));
+                }
+                match answer {
+                    MfaAnswer::Wrong => Ok(Some(ReauthOutcome::WrongAnswer)),
+                    MfaAnswer::Abandon => Ok(Some(ReauthOutcome::Abandoned)),
+                    MfaAnswer::Correct | MfaAnswer::Expired => {
+                        current.used = true;
+                        a.session_expired = false;
+                        Ok(None)
+                    }
+                }
+            })
+            .ok_or_else(unknown)??;
+        if let Some(outcome) = refused {
+            return Ok(outcome);
         }
-        let current = account
-            .token
-            .as_deref()
-            .filter(|t| t.value == token)
-            .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
-        if current.used {
-            return Err(LifecycleError::UsedToken(token.to_string()));
-        }
-        if answer == MfaAnswer::Expired || current.expired_at(self.clock.now()) {
-            return Err(LifecycleError::ExpiredToken(token.to_string()));
-        }
-        match answer {
-            MfaAnswer::Wrong => return Ok(ReauthOutcome::WrongAnswer),
-            MfaAnswer::Abandon => return Ok(ReauthOutcome::Abandoned),
-            MfaAnswer::Correct | MfaAnswer::Expired => {}
-        }
-        self.world.update(&account.id, |a| {
-            a.session_expired = false;
-            if let Some(t) = a.token.as_mut() {
-                t.used = true;
-            }
-        });
+        let account = self.linked(&id)?;
         let added = self.world.fetch_new_transactions(&account.id);
         let account = self.linked(&account.id)?;
         let reauthorized = self.emit(event::ACCOUNT_REAUTHORIZED, &account, Emit::default())?;
@@ -276,21 +284,31 @@ impl Sim {
     ) -> Result<SyncResult, LifecycleError> {
         let account = self.linked(id)?;
         let now = self.clock.now();
-        if let Some(last) = account.last_manual_sync {
-            let wait = last.millis() + MANUAL_SYNC_INTERVAL - now.millis();
-            if wait > 0 {
-                return Err(LifecycleError::SyncTooSoon((wait + 999) / 1000));
-            }
-        }
-        self.world.update(id, |a| a.last_manual_sync = Some(now));
+        // Checked and recorded under one lock: of two racing calls, one is refused.
+        self.world
+            .update(id, |a| match a.last_manual_sync {
+                Some(last) if last.millis() + MANUAL_SYNC_INTERVAL > now.millis() => {
+                    let wait = last.millis() + MANUAL_SYNC_INTERVAL - now.millis();
+                    Err(LifecycleError::SyncTooSoon((wait + 999) / 1000))
+                }
+                _ => {
+                    a.last_manual_sync = Some(now);
+                    Ok(())
+                }
+            })
+            .ok_or(LifecycleError::NoSuchAccount(*id))??;
         self.sync(&account, allow_incomplete, false)
     }
 
-    /// The scheduled automatic sync, due at `due`; schedules the next one.
-    pub fn auto_sync(&self, id: &ObjectId, due: Timestamp) {
+    /// The scheduled automatic sync of the link made at `linked_at`, due at `due`;
+    /// schedules the next one.
+    pub fn auto_sync(&self, id: &ObjectId, linked_at: Timestamp, due: Timestamp) {
         let Ok(account) = self.linked(id) else {
             return; // unlinked (or reset) since it was scheduled: the cycle ends
         };
+        if account.linked_at != linked_at {
+            return; // unlinked and linked again: that link has its own cycle
+        }
         if let Err(error) = self.sync(&account, false, true) {
             tracing::warn!(account = %id, %error, "automatic sync could not fire its webhook");
         }

@@ -26,8 +26,9 @@ use crate::world::ObjectId;
 pub enum Job {
     /// The next attempt of webhook delivery `id`.
     Attempt(u64),
-    /// An automatic sync of the account.
-    AutoSync(ObjectId),
+    /// An automatic sync of the account, in the cycle of the link made at `linked_at`: a
+    /// job left over from an earlier link (unlink, then link again) is stale and skipped.
+    AutoSync(ObjectId, Timestamp),
 }
 
 #[derive(Default)]

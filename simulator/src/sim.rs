@@ -106,13 +106,16 @@ impl Sim {
     pub fn schedule_auto_sync(&self, id: &ObjectId, since: Timestamp, hours: u8, after: Timestamp) {
         let period = i64::from(hours.max(1)) * HOUR;
         let cycles = (after.millis() - since.millis()).div_euclid(period) + 1;
-        self.scheduler
-            .schedule(since.plus(cycles.max(1) * period), Job::AutoSync(*id));
+        self.scheduler.schedule(
+            since.plus(cycles.max(1) * period),
+            Job::AutoSync(*id, since),
+        );
     }
 
     /// Moves simulated time forward to `to`, running every job due on the way at its own
     /// instant, and returns once all of them are done.
-    pub async fn advance_to(&self, to: Timestamp) -> Timestamp {
+    pub async fn advance_to(self: &Arc<Self>, to: Timestamp) -> Timestamp {
+        self.start();
         let (done, answer) = oneshot::channel();
         if self.commands.send(Command::Advance { to, done }).is_err() {
             return self.clock.advance_to(to);
@@ -157,7 +160,7 @@ impl Sim {
     async fn run(self: &Arc<Self>, due: Timestamp, job: Job) {
         match job {
             Job::Attempt(id) => self.webhooks.attempt(id, due).await,
-            Job::AutoSync(id) => self.auto_sync(&id, due),
+            Job::AutoSync(id, linked_at) => self.auto_sync(&id, linked_at, due),
         }
     }
 

@@ -191,3 +191,53 @@ async fn tenants_share_the_port_but_not_accounts_or_clocks() {
         404
     );
 }
+
+#[tokio::test]
+async fn limits_keep_one_request_from_running_away() {
+    let live = Live::start(vec![]).await;
+    for (method, path, body, expected) in [
+        (
+            "POST",
+            "/clock/advance",
+            json!({"by": "400d"}),
+            "more than the 366d",
+        ),
+        (
+            "POST",
+            "/clock/advance",
+            json!({"to": "2020-01-01T00:00:00Z"}),
+            "only moves forward",
+        ),
+        (
+            "POST",
+            "/faults",
+            json!({"kind": "delay", "by": "365d"}),
+            "longer than the 30d",
+        ),
+        (
+            "POST",
+            "/faults",
+            json!({"kind": "hang", "for": "1d", "endpoint": "sync"}),
+            "longer than the 10m",
+        ),
+        (
+            "POST",
+            "/accounts",
+            json!({"balance": i64::MAX}),
+            "beyond what the simulator models",
+        ),
+        (
+            "POST",
+            "/accounts",
+            json!({"transactions": 4_000_000_000u32}),
+            "more than the 20000",
+        ),
+    ] {
+        let (status, answer) = live.control_raw(method, path, body.clone()).await;
+        assert_eq!(status, 400, "{path} {body}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(expected),
+            "{path} {body}: {answer}"
+        );
+    }
+}

@@ -549,3 +549,53 @@ async fn any_event_can_be_fired_with_overrides() {
         "{bad}"
     );
 }
+
+#[tokio::test]
+async fn relinking_does_not_double_the_automatic_syncs() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start(vec![receiver.url.clone()]).await;
+    let id = link_ready(&live, json!({"institution": "kuda", "mfa": "none"})).await;
+    live.control("POST", &format!("/accounts/{id}/unlink"), json!({}))
+        .await;
+    live.control(
+        "POST",
+        &format!("/accounts/{id}/link"),
+        json!({"data_delay": "0s"}),
+    )
+    .await;
+    live.idle().await;
+    let before = receiver.events().len();
+    live.advance("24h").await;
+    let synced: Vec<String> = receiver.events()[before..].to_vec();
+    assert_eq!(
+        synced,
+        [UPDATED],
+        "one automatic sync a day, not one per link ever made"
+    );
+}
+
+#[tokio::test]
+async fn the_control_api_says_when_an_account_is_not_linked() {
+    let live = Live::start(vec![]).await;
+    let pending = live
+        .control("POST", "/accounts", json!({"link": false}))
+        .await;
+    let id = pending["id"].as_str().unwrap();
+    assert_eq!(pending["stage"], "pending");
+    let (status, answer) = live
+        .control_raw("POST", &format!("/accounts/{id}/expire-session"), json!({}))
+        .await;
+    assert_eq!(status, 409);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not linked; link it with POST /_sim/accounts/"),
+        "{answer}"
+    );
+    assert_eq!(
+        live.api("GET", &format!("/v2/accounts/{id}")).await.0,
+        404,
+        "Mono's API does not see it"
+    );
+}

@@ -74,7 +74,11 @@ pub async fn download(
     let JobKind::Statement { months } = job.kind else {
         return Err(not_found());
     };
-    let account = sim.world.account(&job.account).ok_or_else(not_found)?;
+    let account = sim
+        .world
+        .account(&job.account)
+        .filter(|a| a.is_linked())
+        .ok_or_else(not_found)?;
     let pdf = render_pdf(&account, months, job.created_at);
     Ok(([(header::CONTENT_TYPE, "application/pdf")], pdf))
 }

@@ -69,11 +69,6 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     Ok(Json(json!({ "id": account.id })))
 }
 
-/// The last four digits, as Mono shows a BVN on account details.
-pub(super) fn masked_bvn(bvn: &str) -> &str {
-    &bvn[bvn.len().saturating_sub(4)..]
-}
-
 async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
@@ -95,7 +90,7 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
             "type": account.kind.as_str(),
             "balance": account.data_status.has("balance").then_some(account.balance),
             "currency": "NGN",
-            "bvn": masked_bvn(&holder.bvn),
+            "bvn": holder.masked_bvn(),
         },
     })))
 }

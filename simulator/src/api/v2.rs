@@ -13,9 +13,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{Params, TransactionFilter};
-use super::v1::{
-    account_for_code, masked_bvn, poll_statement, require_data, statement_data, Statement,
-};
+use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
 use super::{ApiError, ApiState, Tenant};
 use crate::clock::Timestamp;
 use crate::world::{Account, InstitutionType, JobKind, ObjectId};
@@ -85,7 +83,7 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
                     .data_status
                     .has("balance")
                     .then_some(account.balance),
-                bvn: masked_bvn(&holder.bvn),
+                bvn: holder.masked_bvn(),
                 institution: DetailsInstitution {
                     name: institution.name,
                     bank_code: institution.bank_code,

@@ -10,7 +10,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{account_id, body, duration};
+use super::{account_id, body, duration, refused};
 use crate::api::{ApiError, ApiState};
 use crate::lifecycle::{LinkOptions, MfaAnswer};
 use crate::world::{
@@ -105,7 +105,7 @@ pub async fn create(
         sync_every_hours: new.sync_every_hours,
         dialect,
     };
-    let id = state.sim.create_account(spec, link)?;
+    let id = state.sim.create_account(spec, link).map_err(refused)?;
     Ok((StatusCode::CREATED, Json(describe(&state, &id)?)))
 }
 
@@ -153,10 +153,8 @@ pub async fn link(
 ) -> Result<Json<Value>, ApiError> {
     let id = account_id(&id)?;
     let request: Link = body(&bytes)?;
-    state.sim.link(
-        &id,
-        link_options(request.data_status, request.data_delay.as_deref())?,
-    )?;
+    let options = link_options(request.data_status, request.data_delay.as_deref())?;
+    state.sim.link(&id, options).map_err(refused)?;
     Ok(Json(describe(&state, &id)?))
 }
 
@@ -165,7 +163,7 @@ pub async fn expire_session(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = account_id(&id)?;
-    let event_id = state.sim.expire_session(&id)?;
+    let event_id = state.sim.expire_session(&id).map_err(refused)?;
     Ok(Json(
         json!({ "event_id": event_id, "account": describe(&state, &id)? }),
     ))
@@ -188,9 +186,12 @@ pub async fn reauth(
     let request: Reauth = body(&bytes)?;
     let token = match request.token {
         Some(token) => token,
-        None => state.sim.latest_token(&id)?,
+        None => state.sim.latest_token(&id).map_err(refused)?,
     };
-    let outcome = state.sim.reauthorise(&token, request.mfa)?;
+    let outcome = state
+        .sim
+        .reauthorise(&token, request.mfa)
+        .map_err(refused)?;
     Ok(Json(
         json!({ "result": outcome, "account": describe(&state, &id)? }),
     ))
@@ -201,7 +202,7 @@ pub async fn auto_sync(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = account_id(&id)?;
-    let result = state.sim.auto_sync_now(&id)?;
+    let result = state.sim.auto_sync_now(&id).map_err(refused)?;
     Ok(Json(
         json!({ "result": result, "account": describe(&state, &id)? }),
     ))
@@ -212,7 +213,7 @@ pub async fn unlink(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = account_id(&id)?;
-    let event_id = state.sim.unlink(&id)?;
+    let event_id = state.sim.unlink(&id).map_err(refused)?;
     Ok(Json(
         json!({ "event_id": event_id, "account": describe(&state, &id)? }),
     ))

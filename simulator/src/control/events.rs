@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{account_id, body, duration};
+use super::{account_id, body, duration, refused};
 use crate::api::{ApiError, ApiState};
 use crate::lifecycle::Emit;
 use crate::webhooks::Targets;
@@ -64,16 +64,19 @@ pub async fn fire(
         .as_deref()
         .map(|d| duration("delay", d))
         .transpose()?;
-    let event_id = state.sim.emit(
-        &request.event,
-        &account,
-        Emit {
-            data_status: request.data_status,
-            delay: delay.unwrap_or(0),
-            overrides,
-            ..Emit::default()
-        },
-    )?;
+    let event_id = state
+        .sim
+        .emit(
+            &request.event,
+            &account,
+            Emit {
+                data_status: request.data_status,
+                delay: delay.unwrap_or(0),
+                overrides,
+                ..Emit::default()
+            },
+        )
+        .map_err(refused)?;
     Ok(Json(
         json!({ "event_id": event_id, "event": request.event, "account": id }),
     ))

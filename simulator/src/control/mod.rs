@@ -33,6 +33,7 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 
 use crate::api::{ApiError, ApiState};
+use crate::lifecycle::LifecycleError;
 use crate::world::ObjectId;
 
 pub fn router(state: Arc<ApiState>) -> Router {
@@ -83,6 +84,21 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     };
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+}
+
+/// A lifecycle refusal in the control API's words: unlike Mono's API (which says "This
+/// account does not exist." for an unlinked account), it says what state the account is in
+/// and how to get it where the request needs it.
+fn refused(error: LifecycleError) -> ApiError {
+    use axum::http::StatusCode;
+    match error {
+        LifecycleError::NoSuchAccount(id) => ApiError::not_found(format!("No account {id}")),
+        LifecycleError::NotLinked(id) => ApiError::new(
+            StatusCode::CONFLICT,
+            format!("Account {id} is not linked; link it with POST /_sim/accounts/{id}/link"),
+        ),
+        other => other.into(),
+    }
 }
 
 fn account_id(id: &str) -> Result<ObjectId, ApiError> {

@@ -12,6 +12,10 @@ use super::{body, duration};
 use crate::api::{ApiError, ApiState};
 use crate::clock::Timestamp;
 
+/// The most one advance may cover: a year of syncs and retries still replays in about a
+/// second, and a typo cannot park the driver for days.
+const MAX_ADVANCE: i64 = 366 * crate::clock::DAY;
+
 fn clock_json(state: &ApiState) -> Value {
     let clock = &state.sim.clock;
     json!({
@@ -54,6 +58,19 @@ pub async fn advance(
             ))
         }
     };
+    let now = state.sim.clock.now();
+    if target.millis() - now.millis() > MAX_ADVANCE {
+        return Err(ApiError::bad_request(format!(
+            "Invalid advance: {} is more than the {} one call may move the clock (every automatic sync on the way runs)",
+            crate::clock::format_duration(target.millis() - now.millis()),
+            crate::clock::format_duration(MAX_ADVANCE)
+        )));
+    }
+    if target < now {
+        return Err(ApiError::bad_request(format!(
+            "Invalid `to`: {target} is before the simulator's now ({now}); the clock only moves forward"
+        )));
+    }
     state.sim.advance_to(target).await;
     Ok(Json(clock_json(&state)))
 }

@@ -52,6 +52,7 @@ enum Lane {
     Alone(u64),
 }
 
+#[derive(Clone)]
 struct Delivery {
     event_id: String,
     event: String,
@@ -112,10 +113,6 @@ impl Dispatcher {
             faults,
             log: DeliveryLog::new(log_capacity),
         }
-    }
-
-    pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
     }
 
     pub fn targets(&self) -> Targets {
@@ -193,6 +190,9 @@ impl Dispatcher {
                 self.send(&delivery, secret_value.as_deref()).await
             };
         let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
+        if !self.queues().deliveries.contains_key(&id) {
+            return; // cleared by a reset while it was being sent
+        }
         let last = attempt >= self.policy.attempts;
         if outcome != Outcome::Delivered && last {
             outcome = Outcome::GaveUp;
@@ -248,19 +248,7 @@ impl Dispatcher {
             SecretMode::Wrong => Some(format!("not-{secret}")),
             SecretMode::Missing => None,
         };
-        let copy = Delivery {
-            event_id: delivery.event_id.clone(),
-            event: delivery.event.clone(),
-            account: delivery.account,
-            url: delivery.url.clone(),
-            body: delivery.body.clone(),
-            dialect: delivery.dialect,
-            secret: delivery.secret,
-            attempts: delivery.attempts,
-            not_before: delivery.not_before,
-            lane: delivery.lane.clone(),
-        };
-        Some((copy, delivery.attempts, value))
+        Some((delivery.clone(), delivery.attempts, value))
     }
 
     async fn send(

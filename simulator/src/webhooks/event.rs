@@ -18,17 +18,6 @@ pub const SYNC_FAILED: &str = "mono.events.sync_failed";
 pub const ACCOUNT_UNLINKED: &str = "mono.events.account_unlinked";
 pub const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
 
-/// Every event the simulator knows how to build a payload for.
-pub const KNOWN: &[&str] = &[
-    ACCOUNT_CONNECTED,
-    ACCOUNT_UPDATED,
-    REAUTHORISATION_REQUIRED,
-    ACCOUNT_REAUTHORIZED,
-    SYNC_FAILED,
-    ACCOUNT_UNLINKED,
-    JOBS_UPDATE,
-];
-
 /// What an `account_updated` reports about the sync that produced it (current dialect).
 #[derive(Clone, Debug, Default)]
 pub struct SyncReport {
@@ -130,7 +119,7 @@ fn account_updated(account: &Account, current: bool, ctx: &Context) -> Value {
             "currency": "NGN",
             "balance": ctx.data_status.has("balance").then_some(account.balance),
             "type": account.kind.as_str(),
-            "bvn": &holder.bvn[holder.bvn.len().saturating_sub(4)..],
+            "bvn": holder.masked_bvn(),
             "liveMode": false,
             "institution": {
                 "name": institution.name,

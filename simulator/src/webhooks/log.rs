@@ -58,35 +58,34 @@ pub struct AttemptRecord {
 
 /// A bounded log: the oldest records go first once `capacity` is reached.
 pub struct DeliveryLog {
-    records: Mutex<VecDeque<AttemptRecord>>,
+    /// The records, and the sequence number of the last one ever pushed.
+    records: Mutex<(VecDeque<AttemptRecord>, u64)>,
     capacity: usize,
-    next_seq: Mutex<u64>,
 }
 
 impl DeliveryLog {
     pub fn new(capacity: usize) -> DeliveryLog {
         DeliveryLog {
-            records: Mutex::new(VecDeque::new()),
+            records: Mutex::new((VecDeque::new(), 0)),
             capacity,
-            next_seq: Mutex::new(1),
         }
     }
 
     pub fn push(&self, mut record: AttemptRecord) {
-        let mut records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        let mut seq = self.next_seq.lock().unwrap_or_else(|p| p.into_inner());
-        record.seq = *seq;
-        *seq += 1;
-        if records.len() == self.capacity {
-            records.pop_front();
+        let mut guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        guard.1 += 1;
+        record.seq = guard.1;
+        if guard.0.len() >= self.capacity {
+            guard.0.pop_front();
         }
-        records.push_back(record);
+        guard.0.push_back(record);
     }
 
     /// The records with `seq > after` that match `keep`.
     pub fn since(&self, after: u64, keep: impl Fn(&AttemptRecord) -> bool) -> Vec<AttemptRecord> {
-        let records = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        records
+        let guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .0
             .iter()
             .filter(|r| r.seq > after && keep(r))
             .cloned()
@@ -97,6 +96,7 @@ impl DeliveryLog {
         self.records
             .lock()
             .unwrap_or_else(|p| p.into_inner())
+            .0
             .clear();
     }
 }

@@ -115,6 +115,11 @@ fn bvn(n: u64) -> String {
 }
 
 impl Summary {
+    /// The last four digits, as Mono shows a BVN on account details and webhooks.
+    pub fn masked_bvn(&self) -> &str {
+        &self.bvn[self.bvn.len().saturating_sub(4)..]
+    }
+
     pub fn generate(profile: u64) -> Summary {
         let basics = Basics::draw(&mut stream(profile, salt::HOLDER, 0));
         Summary {

@@ -107,6 +107,10 @@ pub enum WorldError {
     StatusNeedsCurrentDialect(&'static str),
     #[error("automatic syncs run every 24, 12 or 6 hours, not every {0}")]
     SyncInterval(u8),
+    #[error("a balance of {0} kobo is beyond what the simulator models (at most ±10^15 kobo)")]
+    Balance(i64),
+    #[error("{0} transactions is more than the {MAX_TRANSACTIONS} an account may have")]
+    Transactions(u32),
 }
 
 /// Refuses a data status the dialect's API did not have.
@@ -159,8 +163,12 @@ pub struct World {
     inner: RwLock<Inner>,
 }
 
-/// A ceiling on any one account's history, so a clock advanced by years stays cheap.
-const MAX_TRANSACTIONS: u32 = 20_000;
+/// A ceiling on any one account's history, so listings and a clock advanced by years
+/// stay cheap.
+pub const MAX_TRANSACTIONS: u32 = 20_000;
+
+/// Balances stay far from `i64` limits, so running balances never overflow.
+const MAX_BALANCE: u64 = 1_000_000_000_000_000;
 
 /// Mono's realtime rate window: one session per account per 5 minutes.
 const REALTIME_WINDOW: i64 = 5 * crate::clock::MINUTE;
@@ -308,6 +316,12 @@ impl World {
         let transaction_count = spec
             .transactions
             .unwrap_or_else(|| rng.random_range(40..=160));
+        if balance.unsigned_abs() > MAX_BALANCE {
+            return Err(WorldError::Balance(balance));
+        }
+        if transaction_count > MAX_TRANSACTIONS {
+            return Err(WorldError::Transactions(transaction_count));
+        }
 
         if inner.by_id.contains_key(&id) {
             return Err(WorldError::DuplicateId(id));
@@ -427,7 +441,8 @@ impl World {
                 return 0;
             }
             let added = timeline.between(account.profile, account.transaction_count, due);
-            account.balance += added.iter().map(Transaction::signed_amount).sum::<i64>();
+            let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
+            account.balance = account.balance.saturating_add(moved);
             account.transaction_count = due;
             added.len()
         })

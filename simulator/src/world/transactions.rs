@@ -215,10 +215,7 @@ fn history(profile: u64, count: u32, balance: i64, timeline: Timeline) -> Vec<Tr
     let mut running = balance;
     for tx in &mut newest_first {
         tx.balance = running;
-        running -= match tx.direction {
-            Direction::Credit => tx.amount,
-            Direction::Debit => -tx.amount,
-        };
+        running = running.saturating_sub(tx.signed_amount());
     }
     newest_first
 }
