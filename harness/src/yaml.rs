@@ -200,8 +200,8 @@ fn token_len(text: &str, line: usize, column: usize) -> usize {
             let end = rest
                 .char_indices()
                 .find(|&(i, c)| {
-                    (c == ':' && rest[i + c.len_utf8()..].starts_with([' ', '\t']))
-                        || (c == ':' && i + 1 == rest.len())
+                    (c == ':'
+                        && (i + 1 == rest.len() || rest[i + 1..].starts_with([' ', '\t'])))
                         || c == ','
                         || c == '}'
                         || c == ']'
