@@ -101,6 +101,24 @@ fn last_seq(sim: &Sim) -> u64 {
         .map_or(0, |r| r.seq)
 }
 
+/// CPU time this process has used so far, in nanoseconds, over all its threads (Linux).
+fn cpu_ns() -> Option<u64> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
+}
+
+/// CPU microseconds per item between two `cpu_ns` readings, as text.
+fn cpu_per(before: Option<u64>, after: Option<u64>, items: usize) -> String {
+    match (before, after) {
+        (Some(b), Some(a)) => format!("{:.1} µs", (a - b) as f64 / 1_000.0 / items as f64),
+        _ => "?".to_string(),
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -167,6 +185,7 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
             },
             ..Emit::default()
         };
+        let cpu_before = cpu_ns();
         let started = Instant::now();
         for i in 0..events {
             sim.emit(event::ACCOUNT_UPDATED, &linked[i % accounts], emit())?;
@@ -174,6 +193,7 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
         let emitted = started.elapsed();
         let idle = sim.wait_idle(Duration::from_secs(600)).await;
         let elapsed = started.elapsed();
+        let cpu_after = cpu_ns();
 
         let records: Vec<AttemptRecord> = sim.webhooks.log.since(before, |_| true);
         let delivered = records
@@ -191,7 +211,8 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
         let mut latencies: Vec<f64> = records.iter().map(|r| r.latency_ms).collect();
         latencies.sort_by(f64::total_cmp);
         eprintln!(
-            "fanout detail: emit to delivered: emitting took {:.0} ms; attempt latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} attempts logged",
+            "fanout detail: emit to delivered: CPU {} per event; emitting took {:.0} ms; attempt latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} attempts logged",
+            cpu_per(cpu_before, cpu_after, events),
             emitted.as_secs_f64() * 1_000.0,
             percentile(&latencies, 0.5),
             percentile(&latencies, 0.99),
@@ -207,9 +228,11 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
             delay: 1,
             ..emit()
         };
+        let cpu_emit = cpu_ns();
         for i in 0..events {
             sim.emit(event::ACCOUNT_UPDATED, &linked[i % accounts], ahead.clone())?;
         }
+        let cpu_before = cpu_ns();
         let started = Instant::now();
         sim.clock.resume();
         sim.clock_changed();
@@ -224,6 +247,7 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         let alone = started.elapsed();
+        let cpu_after = cpu_ns();
         let again = sim.webhooks.log.since(0, |_| true);
         let again_ok = idle_again
             && again.len() == events
@@ -231,9 +255,11 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
         let mut latencies: Vec<f64> = again.iter().map(|r| r.latency_ms).collect();
         latencies.sort_by(f64::total_cmp);
         eprintln!(
-            "fanout detail: dispatch alone (all {events} queued first): {:.0} deliveries/s in {:.0} ms, all delivered: {again_ok}; attempt latency p50 {:.2} ms, p99 {:.2} ms",
+            "fanout detail: dispatch alone (all {events} queued first, emitting cost {} CPU per event): {:.0} deliveries/s in {:.0} ms, CPU {} per delivery, all delivered: {again_ok}; attempt latency p50 {:.2} ms, p99 {:.2} ms",
+            cpu_per(cpu_emit, cpu_before, events),
             events as f64 / alone.as_secs_f64(),
             alone.as_secs_f64() * 1_000.0,
+            cpu_per(cpu_before, cpu_after, events),
             percentile(&latencies, 0.5),
             percentile(&latencies, 0.99),
         );
