@@ -4,6 +4,7 @@
 #     (one ordered lane each), from the first emit until the delivery log shows all delivered;
 #   - wrk: -t1 -c64 for the given seconds, POSTing the same body with the same headers to the
 #     same receiver (a trivial axum app on one worker thread, answering 200);
+#   - CPU time per request of each sender, and of the receiver under each;
 #   - replay: one event against a receiver that always answers 500, clock frozen, advanced
 #     50 h: attempts logged (must be 25), simulated span, wall time.
 # wrk is installed from Debian if missing.
@@ -47,10 +48,30 @@ done
 [[ -s "$tmp/url" ]] || { echo "the receiver did not start" >&2; exit 1; }
 url=$(<"$tmp/url")
 
+# CPU seconds used so far by the receiver, and by the waited-for children of this shell.
+tick=$(getconf CLK_TCK)
+receiver_cpu() { awk -v t="$tick" '{printf "%.3f\n", ($14 + $15) / t}' "/proc/$receiver_pid/stat"; }
+# (`times` must run in this shell, not in a $(...) subshell, which has no children yet.)
+children_cpu() {
+  awk 'NR==2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f\n", u[1]*60 + u[2] + s[1]*60 + s[2] }' "$1"
+}
+per_request() { echo "scale=1; 1000000 * ($2 - $1) / $3" | bc -l; } # seconds before, after; requests
+
 # --- monosim fan-out -------------------------------------------------------------------
-fanout=$(BODY_FILE="$tmp/body.json" "$bin" fanout "$url" "$events" "$accounts")
+r0=$(receiver_cpu)
+if ! fanout=$(BODY_FILE="$tmp/body.json" "$bin" fanout "$url" "$events" "$accounts" 2>"$tmp/fanout.err"); then
+  cat "$tmp/fanout.err" >&2
+  exit 1
+fi
+r1=$(receiver_cpu)
 echo "$fanout"
+sed 's/^fanout detail: /  /' "$tmp/fanout.err"
 dps=$(awk '/^deliveries\/s:/{print $2}' <<<"$fanout")
+dps_cpu=$(grep -o 'emit to delivered: CPU [0-9.]*' "$tmp/fanout.err" | awk '{print $NF}')
+alone=$(grep -o 'per event): [0-9]* deliveries/s' "$tmp/fanout.err" | awk '{print $3}')
+alone_cpu=$(grep -o 'CPU [0-9.]* µs per delivery' "$tmp/fanout.err" | awk '{print $2}')
+# The receiver answered the link events (2 per account) and both rounds of events.
+recv_fanout=$(per_request "$r0" "$r1" $((2 * events + 2 * accounts)))
 
 # --- wrk, same receiver, same body and headers -----------------------------------------
 cat >"$tmp/post.lua" <<EOF
@@ -61,12 +82,19 @@ local f = assert(io.open("$tmp/body.json", "rb"))
 wrk.body = f:read("*a")
 f:close()
 EOF
+r0=$(receiver_cpu)
+times >"$tmp/times0"
 out=$(wrk -t1 -c64 -d"${duration}s" --latency -s "$tmp/post.lua" "$url")
+times >"$tmp/times1"
+r1=$(receiver_cpu)
 rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+total=$(awk '/requests in/{print $1}' <<<"$out")
 p50=$(awk '$1=="50%"{print $2}' <<<"$out")
 p99=$(awk '$1=="99%"{print $2}' <<<"$out")
 errors=$(grep -E 'Non-2xx|Socket errors' <<<"$out" || true)
 echo "wrk: $rps req/s, p50 $p50, p99 $p99 $errors"
+wrk_cpu=$(per_request "$(children_cpu "$tmp/times0")" "$(children_cpu "$tmp/times1")" "$total")
+recv_wrk=$(per_request "$r0" "$r1" "$total")
 
 # --- replay of the retry schedule --------------------------------------------------------
 replay=$("$bin" replay)
@@ -75,9 +103,13 @@ span=$(awk '/^replay simulated span:/{print $4}' <<<"$replay")
 wall=$(awk '/^replay wall time:/{print $4}' <<<"$replay")
 
 echo
-printf '%-44s %12s\n' "monosim dispatcher (${events} events / ${accounts} lanes)" "$dps deliveries/s"
-printf '%-44s %12s\n' "wrk -t1 -c64 -d${duration}s, same receiver and body" "$rps requests/s"
-printf '%-44s %12s\n' "monosim / wrk" "$(echo "scale=1; 100 * $dps / $rps" | bc -l) %"
-printf '%-44s %12s\n' "replay: attempts logged (500 every time)" "$attempts"
-printf '%-44s %12s\n' "replay: simulated first -> last attempt" "$span"
-printf '%-44s %12s\n' "replay: wall time" "$wall ms"
+row() { printf '%-50s %20s   %s\n' "$@"; }
+row "monosim, first emit -> all delivered" "$dps deliveries/s" "CPU $dps_cpu µs/event (emit + delivery)"
+row "monosim, dispatch alone (events queued first)" "$alone deliveries/s" "CPU $alone_cpu µs/delivery"
+row "wrk -t1 -c64 -d${duration}s, same receiver and body" "$rps requests/s" "CPU $wrk_cpu µs/request"
+row "monosim / wrk" "$(echo "scale=1; 100 * $dps / $rps" | bc -l) %" \
+  "(dispatch alone: $(echo "scale=1; 100 * $alone / $rps" | bc -l) %)"
+row "receiver CPU per request" "" "$recv_fanout µs under monosim, $recv_wrk µs under wrk"
+row "replay: attempts logged (500 every time)" "$attempts" ""
+row "replay: simulated first -> last attempt" "$span" ""
+row "replay: wall time" "$wall ms" ""

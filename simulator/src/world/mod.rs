@@ -180,6 +180,8 @@ struct Inner {
     by_code: HashMap<Arc<str>, u32>,
     /// Every re-auth token ever issued, so a superseded one is recognised as such.
     by_token: HashMap<Box<str>, u32>,
+    /// The same tokens in the order they were issued, with their account.
+    issued: Vec<(Box<str>, u32)>,
     tokens_issued: u64,
     events_created: u64,
     jobs: HashMap<String, Job>,
@@ -404,6 +406,20 @@ impl World {
             .map(|&i| self.as_now(&inner.accounts[i as usize]))
     }
 
+    /// Every token ever issued for the account, oldest first.
+    pub fn tokens_of(&self, id: &ObjectId) -> Vec<String> {
+        let inner = self.read();
+        let Some(&i) = inner.by_id.get(id) else {
+            return Vec::new();
+        };
+        inner
+            .issued
+            .iter()
+            .filter(|(_, a)| *a == i)
+            .map(|(t, _)| t.to_string())
+            .collect()
+    }
+
     /// Changes an account in place; `None` if there is no such account.
     pub fn update<R>(&self, id: &ObjectId, change: impl FnOnce(&mut Account) -> R) -> Option<R> {
         let mut inner = self.write();
@@ -424,6 +440,7 @@ impl World {
             used: false,
         };
         inner.by_token.insert(token.value.clone().into(), i);
+        inner.issued.push((token.value.clone().into(), i));
         inner.accounts[i as usize].token = Some(Box::new(token.clone()));
         Some(token)
     }

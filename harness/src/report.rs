@@ -1,0 +1,174 @@
+//! Reports: for people (progress, then each failure with its step, the expected and actual
+//! values as a coloured diff, and the log lines that explain it), for CI test tabs (JUnit
+//! XML) and for machines (JSON).
+
+use std::fmt::Write as _;
+
+use crate::runner::{Outcome, ScenarioResult, Status};
+use crate::snapshot::{diff, Check};
+
+/// Colours only when asked (a TTY without `NO_COLOR`).
+pub struct Style {
+    pub colour: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// One line per finished scenario.
+pub fn line(result: &ScenarioResult, style: &Style) -> String {
+    let mark = match result.status {
+        Status::Passed => style.paint("32", "ok     "),
+        Status::Pending => style.paint("33", "pending"),
+        Status::Failed => style.paint("31", "FAILED "),
+    };
+    format!("{mark} {} ({} ms) {}", result.name, result.duration_ms, style.paint("2", &result.file))
+}
+
+/// The summary after the run: every failure in full, pending snapshots, the counts.
+pub fn summary(outcome: &Outcome, style: &Style) -> String {
+    let mut out = String::new();
+    for result in outcome.results.iter().filter(|r| r.status == Status::Failed) {
+        let _ = writeln!(out, "\n{} {}", style.paint("1;31", "FAILED"), style.paint("1", &result.name));
+        if let Some(f) = &result.failure {
+            if f.step > 0 {
+                let _ = writeln!(out, "  step {} at {}: {}", f.step, f.location, style.paint("1", &f.step_text));
+            } else {
+                let _ = writeln!(out, "  at {}", f.location);
+            }
+            let _ = writeln!(out, "  {}", f.message);
+            if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
+                let _ = writeln!(out, "  {} {}", style.paint("31", "- expected"), style.paint("32", "+ actual"));
+                for (sign, text) in diff(expected, actual) {
+                    let text = format!("  {sign} {text}");
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        match sign {
+                            '-' => style.paint("31", &text),
+                            '+' => style.paint("32", &text),
+                            _ => text,
+                        }
+                    );
+                }
+            }
+            if !f.context.is_empty() {
+                let _ = writeln!(out, "  {}", style.paint("2", "what happened:"));
+                for line in &f.context {
+                    let _ = writeln!(out, "    {}", style.paint("2", line));
+                }
+            }
+        }
+    }
+    let pending: Vec<String> = outcome
+        .results
+        .iter()
+        .flat_map(|r| r.snapshots.iter())
+        .filter_map(|s| match &s.check {
+            Check::New { path } | Check::Changed { path, .. } => Some(path.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    if !pending.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} snapshot(s) pending review (`monosim review`, or `monosim run --accept`):",
+            pending.len()
+        );
+        for path in pending {
+            let _ = writeln!(out, "  {path}");
+        }
+    }
+    let count = |status| outcome.results.iter().filter(|r| r.status == status).count();
+    let (passed, failed, pending) = (count(Status::Passed), count(Status::Failed), count(Status::Pending));
+    let _ = writeln!(
+        out,
+        "\n{} passed, {} failed{} in {:.2} s",
+        passed + pending,
+        failed,
+        if pending > 0 { format!(" ({pending} with pending snapshots)") } else { String::new() },
+        outcome.duration.as_secs_f64()
+    );
+    out
+}
+
+/// JUnit XML, as GitHub and GitLab test tabs read it.
+pub fn junit(outcome: &Outcome) -> String {
+    let failures = outcome.results.iter().filter(|r| r.status == Status::Failed).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"monosim\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
+        outcome.results.len(),
+        outcome.duration.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"monosim\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\">",
+        outcome.results.len(),
+        outcome.duration.as_secs_f64()
+    );
+    for r in &outcome.results {
+        let _ = write!(
+            out,
+            "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+            xml(&r.file),
+            xml(&r.name),
+            r.duration_ms as f64 / 1000.0
+        );
+        match (&r.status, &r.failure) {
+            (Status::Failed, Some(f)) => {
+                let mut body = format!("step {} at {}: {}\n{}\n", f.step, f.location, f.step_text, f.message);
+                if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
+                    let _ = write!(body, "expected:\n{e}\nactual:\n{a}\n");
+                }
+                for line in &f.context {
+                    let _ = writeln!(body, "  {line}");
+                }
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    xml(&f.message),
+                    if f.step > 0 { "step" } else { "scenario" },
+                    xml(&body)
+                );
+            }
+            _ => out.push_str(" />\n"),
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// The results as JSON.
+pub fn json(outcome: &Outcome) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "duration_ms": outcome.duration.as_millis() as u64,
+        "scenarios": outcome.results,
+    }))
+    .unwrap_or_default()
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters, even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}

@@ -1,0 +1,277 @@
+//! Running scenarios: one simulator for the run, the receiver started (or found), then every
+//! scenario on its own simulated Mono — its own accounts and its own frozen clock, served
+//! on the simulator's one port (see `monosim_simulator::tenants`) — several at a time.
+//!
+//! Design: every wait is bounded. A step waits at most `timeouts.step` (the dispatcher
+//! settling, a state probe, an expected request); a webhook attempt at most
+//! `timeouts.delivery`; a scenario at most `timeouts.scenario`. A receiver that refuses,
+//! hangs, resets or answers garbage therefore fails the step that needed it, with the
+//! delivery log saying what happened, and the run goes on.
+
+pub mod probe;
+pub mod receiver;
+mod redact;
+mod steps;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use monosim_simulator::webhooks::RetryPolicy;
+use monosim_simulator::{Simulator, SimulatorConfig, Timestamp, DEFAULT_SECRET_KEY};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::config::Config;
+use crate::diagnostic::Diagnostic;
+use crate::scenario::Scenario;
+use crate::snapshot::{Check, Store};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Only scenarios whose name or file contains this.
+    pub filter: Option<String>,
+    /// `(k, n)`: the k-th of n shards (1-based), for splitting a suite across CI machines.
+    pub partition: Option<(usize, usize)>,
+    pub seed: u64,
+    pub jobs: usize,
+    /// Write snapshots as accepted.
+    pub accept: bool,
+    /// Running in CI: missing or changed snapshots fail and nothing is written.
+    pub ci: bool,
+}
+
+/// Why a run could not happen at all.
+#[derive(Debug)]
+pub enum RunError {
+    /// Scenario files with mistakes (exit 2).
+    Scenarios(Vec<Diagnostic>),
+    /// The receiver or the environment could not be reached (exit 3).
+    Unreachable(String),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioResult {
+    pub name: String,
+    pub file: String,
+    pub description: Option<String>,
+    pub status: Status,
+    pub failure: Option<Failure>,
+    pub snapshots: Vec<SnapshotResult>,
+    pub duration_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Passed,
+    Failed,
+    /// Passed, with new snapshots waiting for review.
+    Pending,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SnapshotResult {
+    pub name: String,
+    #[serde(flatten)]
+    pub check: Check,
+}
+
+/// What failed, where, and the evidence.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failure {
+    /// 1-based step number.
+    pub step: usize,
+    /// The step as written.
+    pub step_text: String,
+    /// `file:line` of the step.
+    pub location: String,
+    pub message: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+    /// Lines from the delivery and request logs that explain it.
+    pub context: Vec<String>,
+}
+
+pub struct Outcome {
+    pub results: Vec<ScenarioResult>,
+    pub duration: Duration,
+}
+
+/// The instant every scenario's clock starts at: fixed, so snapshots are stable.
+pub fn scenario_start() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-01-15T09:00:00Z").expect("a valid constant")
+}
+
+/// Finds and parses the scenarios: `*.yaml` / `*.yml` directly in the scenarios folder
+/// (subfolders hold shared steps for `include` and the snapshots), sorted by path.
+pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagnostic>> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect(),
+        Err(e) => {
+            return Err(vec![Diagnostic::new(
+                &dir.display().to_string(),
+                "",
+                Default::default(),
+                format!("cannot read the scenarios folder: {e}"),
+            )
+            .help("set `scenarios:` in monosim.yaml, or create the folder (monosim init does)")])
+        }
+    };
+    files.sort();
+    let mut scenarios = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let name = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                errors.push(Diagnostic::new(&name, "", Default::default(), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let folder = path.parent().unwrap_or(dir).to_path_buf();
+        let load = |include: &str| -> Result<(String, String), String> {
+            let target = folder.join(include);
+            std::fs::read_to_string(&target)
+                .map(|text| (target.display().to_string(), text))
+                .map_err(|e| e.to_string())
+        };
+        match Scenario::parse(&text, &name, &load) {
+            Ok(scenario) => scenarios.push((path, scenario)),
+            Err(d) => errors.push(d),
+        }
+    }
+    if errors.is_empty() {
+        Ok(scenarios)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Applies `--filter` and `--partition`.
+pub fn select(scenarios: Vec<(PathBuf, Scenario)>, options: &Options) -> Vec<(PathBuf, Scenario)> {
+    scenarios
+        .into_iter()
+        .filter(|(path, s)| {
+            options
+                .filter
+                .as_deref()
+                .is_none_or(|f| s.name.contains(f) || path.to_string_lossy().contains(f))
+        })
+        .enumerate()
+        .filter(|(i, _)| options.partition.is_none_or(|(k, n)| i % n == k - 1))
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// Everything a scenario run needs from the run around it.
+pub(crate) struct Context {
+    pub config: Config,
+    pub simulator: Arc<Simulator>,
+    pub client: reqwest::Client,
+    pub store: Store,
+}
+
+/// Runs `scenarios` (already selected); `done` is told of each result as it comes.
+pub async fn run(
+    config: &Config,
+    scenarios: Vec<(PathBuf, Scenario)>,
+    options: &Options,
+    done: &(dyn Fn(&ScenarioResult) + Sync),
+) -> Result<Outcome, RunError> {
+    let started = Instant::now();
+    let simulator = Arc::new(
+        Simulator::new(SimulatorConfig {
+            seed: options.seed,
+            random_accounts: 0,
+            start: Some(scenario_start()),
+            frozen: true,
+            webhook_urls: vec![config.webhook_url.clone()],
+            webhook_secret: config.webhook_secret.clone(),
+            retry: RetryPolicy {
+                timeout: config.delivery_timeout,
+                ..RetryPolicy::default()
+            },
+            ..SimulatorConfig::default()
+        })
+        .map_err(|e| RunError::Unreachable(format!("cannot build the simulator: {e}")))?,
+    );
+    let address = format!("127.0.0.1:{}", config.simulator_port);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| RunError::Unreachable(format!("cannot listen on {address} for the simulator: {e}")))?;
+    let sim_url = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| RunError::Unreachable(e.to_string()))?
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = simulator.clone();
+    let server = tokio::spawn(async move {
+        let _ = serving
+            .serve(listener, async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+
+    let mut process = receiver::start(config, &sim_url, DEFAULT_SECRET_KEY)
+        .map_err(|e| RunError::Unreachable(e.0))?;
+    if let Err(e) = receiver::wait_ready(config, &mut process).await {
+        let _ = stop.send(());
+        return Err(RunError::Unreachable(e.0));
+    }
+
+    let context = Arc::new(Context {
+        config: config.clone(),
+        simulator: simulator.clone(),
+        client: reqwest::Client::new(),
+        store: Store {
+            dir: config.scenarios.join("snapshots"),
+            accept: options.accept,
+            ci: options.ci,
+        },
+    });
+    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let mut running = tokio::task::JoinSet::new();
+    for (index, (path, scenario)) in scenarios.into_iter().enumerate() {
+        let context = context.clone();
+        let permits = permits.clone();
+        let seed = scenario_seed(options.seed, &path, &scenario.name);
+        running.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let result = steps::run_scenario(&context, &path, &scenario, seed).await;
+            (index, result)
+        });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = running.join_next().await {
+        if let Ok((index, result)) = joined {
+            done(&result);
+            results.push((index, result));
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    drop(process);
+    let _ = stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    Ok(Outcome {
+        results: results.into_iter().map(|(_, r)| r).collect(),
+        duration: started.elapsed(),
+    })
+}
+
+/// A scenario's seed: the run's, mixed with which scenario it is, so ids differ between
+/// scenarios (they share a port) but not between runs.
+fn scenario_seed(seed: u64, path: &Path, name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for byte in path.to_string_lossy().bytes().chain(name.bytes()) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
+    }
+    hash
+}

@@ -1,0 +1,184 @@
+//! The integrator's receiver: started by monosim (`receiver.command`) or already running,
+//! and in both cases waited for until it answers — with a deadline, never a hang.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+
+/// Why the receiver could not be brought up; the run ends with exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreachable(pub String);
+
+/// A receiver process monosim started; stopped (with its children) on drop.
+pub struct Started {
+    child: Child,
+    /// The last lines it printed, for error messages.
+    output: Arc<Mutex<VecDeque<String>>>,
+}
+
+impl Started {
+    pub fn output_tail(&self) -> String {
+        let lines = self.output.lock().unwrap_or_else(|p| p.into_inner());
+        lines.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        // The command runs in its own process group, so `npm start` and the node process
+        // it spawns both go.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", &group]).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if !self.running() {
+                return;
+            }
+            // Waiting for a process to exit has nothing to block on in std.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = Command::new("kill").args(["-KILL", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Replaces `{sim.url}`, `{sim.secret_key}`, `{sim.webhook_secret}`.
+pub fn fill(text: &str, sim_url: &str, secret_key: &str, webhook_secret: &str) -> String {
+    text.replace("{sim.url}", sim_url)
+        .replace("{sim.secret_key}", secret_key)
+        .replace("{sim.webhook_secret}", webhook_secret)
+}
+
+/// Starts the configured command, if any, in its own process group.
+pub fn start(config: &Config, sim_url: &str, secret_key: &str) -> Result<Option<Started>, Unreachable> {
+    let Some(command) = &config.receiver.command else {
+        return Ok(None);
+    };
+    let command = fill(command, sim_url, secret_key, &config.webhook_secret);
+    let mut process = Command::new("sh");
+    process
+        .args(["-c", &command])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut process, 0);
+    if let Some(cwd) = &config.receiver.cwd {
+        process.current_dir(cwd);
+    }
+    for (name, value) in &config.receiver.env {
+        process.env(name, fill(value, sim_url, secret_key, &config.webhook_secret));
+    }
+    let mut child = process.spawn().map_err(|e| {
+        Unreachable(format!("cannot start the receiver (`{command}`): {e}"))
+    })?;
+    let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
+    for stream in [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let output = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let mut lines = output.lock().unwrap_or_else(|p| p.into_inner());
+                if lines.len() == 40 {
+                    lines.pop_front();
+                }
+                lines.push_back(line);
+            }
+        });
+    }
+    tracing::info!(%command, "receiver started");
+    Ok(Some(Started { child, output }))
+}
+
+/// Waits until the receiver answers: its `ready` URL with a 2xx, or (without one) a TCP
+/// connection to the webhook URL's host and port.
+pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Result<(), Unreachable> {
+    let deadline = Instant::now() + config.receiver.ready_timeout;
+    let client = reqwest::Client::new();
+    let target = config.receiver.ready.clone();
+    let address = webhook_address(&config.webhook_url);
+    let mut last_problem = String::from("no answer yet");
+    loop {
+        if let Some(process) = started.as_mut() {
+            if !process.running() {
+                return Err(Unreachable(format!(
+                    "the receiver exited before it was ready; its last output:\n{}",
+                    indent(&process.output_tail())
+                )));
+            }
+        }
+        let answered = match &target {
+            Some(url) => match client.get(url).timeout(Duration::from_secs(2)).send().await {
+                Ok(response) if response.status().is_success() => true,
+                Ok(response) => {
+                    last_problem = format!("{url} answered {}", response.status());
+                    false
+                }
+                Err(e) => {
+                    last_problem = format!("{url}: {e}");
+                    false
+                }
+            },
+            None => match &address {
+                Some(address) => {
+                    match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(address)).await {
+                        Ok(Ok(_)) => true,
+                        Ok(Err(e)) => {
+                            last_problem = format!("{address}: {e}");
+                            false
+                        }
+                        Err(_) => {
+                            last_problem = format!("{address}: connection timed out");
+                            false
+                        }
+                    }
+                }
+                None => true,
+            },
+        };
+        if answered {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let mut message = format!(
+                "the receiver was not ready within {:?} ({last_problem})",
+                config.receiver.ready_timeout
+            );
+            if let Some(process) = started.as_ref() {
+                message.push_str(&format!("; its last output:\n{}", indent(&process.output_tail())));
+            } else {
+                message.push_str("\n  hint: start it first, or give `receiver.command` so monosim starts it");
+            }
+            return Err(Unreachable(message));
+        }
+        // Polling an external process for readiness: there is nothing to subscribe to.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn webhook_address(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url).ok()?;
+    Some(format!("{}:{}", url.host_str()?, url.port_or_known_default()?))
+}
+
+fn indent(text: &str) -> String {
+    if text.is_empty() {
+        return "    (nothing)".to_string();
+    }
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}

@@ -1,0 +1,126 @@
+//! Keeping volatile values out of snapshots: account ids become their alias (`{ada}`),
+//! tokens `[token:ada#1]`, codes `{ada.code}`, timestamps `[timestamp]`, and the config's
+//! `redact` paths `[redacted]`.
+
+use serde_json::Value;
+
+/// The replacements known for one scenario run.
+#[derive(Default)]
+pub struct Redactions {
+    /// (value, replacement), longest values first so ids inside URLs are found whole.
+    pairs: Vec<(String, String)>,
+    /// Dotted paths replaced wholesale.
+    paths: Vec<String>,
+}
+
+impl Redactions {
+    pub fn new(paths: &[String]) -> Redactions {
+        Redactions {
+            pairs: Vec::new(),
+            paths: paths.to_vec(),
+        }
+    }
+
+    pub fn add(&mut self, value: &str, replacement: String) {
+        if !value.is_empty() && !self.pairs.iter().any(|(v, _)| v == value) {
+            self.pairs.push((value.to_string(), replacement));
+            self.pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        }
+    }
+
+    pub fn text(&self, text: &str) -> String {
+        if looks_like_timestamp(text) {
+            return "[timestamp]".to_string();
+        }
+        let mut out = text.to_string();
+        for (value, replacement) in &self.pairs {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), replacement);
+            }
+        }
+        out
+    }
+
+    pub fn value(&self, value: &Value) -> Value {
+        let mut value = self.walk(value);
+        for path in &self.paths {
+            redact_path(&mut value, path);
+        }
+        value
+    }
+
+    fn walk(&self, value: &Value) -> Value {
+        match value {
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Array(items) => items.iter().map(|v| self.walk(v)).collect(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (self.text(k), self.walk(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            other => other.clone(),
+        }
+    }
+}
+
+fn redact_path(value: &mut Value, path: &str) {
+    let mut keys = path.split('.').peekable();
+    let mut node = value;
+    while let Some(key) = keys.next() {
+        let Value::Object(map) = node else { return };
+        if keys.peek().is_none() {
+            if let Some(slot) = map.get_mut(key) {
+                *slot = Value::String("[redacted]".into());
+            }
+            return;
+        }
+        match map.get_mut(key) {
+            Some(next) => node = next,
+            None => return,
+        }
+    }
+}
+
+/// ISO 8601 / RFC 3339 date-times, and SQLite's `2026-01-15 09:00:00`.
+fn looks_like_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 19
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && (b[10] == b'T' || b[10] == b' ')
+        && b[13] == b':'
+        && b[16] == b':'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn volatile_values_become_names() {
+        let mut r = Redactions::new(&["updatedAt".to_string(), "meta.etag".to_string()]);
+        r.add("5f171a530295e231abca1153", "{ada}".into());
+        r.add("VwxcfeLRZvq1UlD5WiuN", "[token:ada#1]".into());
+        let value = json!({
+            "id": "5f171a530295e231abca1153",
+            "url": "/accounts/5f171a530295e231abca1153/reauthorise",
+            "code": "VwxcfeLRZvq1UlD5WiuN",
+            "at": "2026-01-15T09:00:00.000Z",
+            "updatedAt": 1234,
+            "meta": { "etag": "x", "keep": 1 }
+        });
+        assert_eq!(
+            r.value(&value),
+            json!({
+                "id": "{ada}",
+                "url": "/accounts/{ada}/reauthorise",
+                "code": "[token:ada#1]",
+                "at": "[timestamp]",
+                "updatedAt": "[redacted]",
+                "meta": { "etag": "[redacted]", "keep": 1 }
+            })
+        );
+    }
+}
