@@ -31,6 +31,98 @@ pub enum Command {
     Reauth(ReauthArgs),
     /// Print a running simulator's webhook delivery log.
     Logs(LogsArgs),
+    /// Run the scenarios against your receiver and check its state (exit 0 pass, 1 a
+    /// scenario failed, 2 a file is wrong, 3 the receiver could not be reached).
+    Run(RunArgs),
+    /// Walk through pending snapshots: accept, reject or skip each.
+    Review(ReviewArgs),
+    /// Print the JSON Schemas of monosim.yaml and of scenario files.
+    Schema,
+    /// Write a starter monosim.yaml and copy the bundled scenarios into a project.
+    Init(InitArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The config file.
+    #[arg(long, default_value = "monosim.yaml")]
+    pub config: PathBuf,
+    /// Only scenarios whose name or file contains this.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Run the k-th of n shards (e.g. 2/4), to split a suite across CI machines.
+    #[arg(long, value_parser = parse_partition)]
+    pub partition: Option<(usize, usize)>,
+    /// Seed of the simulated worlds.
+    #[arg(long, env = "MONOSIM_SEED", default_value_t = 42)]
+    pub seed: u64,
+    /// Scenarios run at once [default: the number of cores].
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Accept new and changed snapshots.
+    #[arg(long)]
+    pub accept: bool,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub terminal: Terminal,
+}
+
+/// What the environment says about the terminal and CI.
+#[derive(clap::Args)]
+pub struct Terminal {
+    /// Set by CI systems: snapshots are not written, only checked.
+    #[arg(long, env = "CI", hide = true, default_value = "")]
+    pub ci: String,
+    /// https://no-color.org
+    #[arg(long, env = "NO_COLOR", hide = true, default_value = "")]
+    pub no_color: String,
+}
+
+impl Terminal {
+    pub fn in_ci(&self) -> bool {
+        !matches!(self.ci.as_str(), "" | "0" | "false")
+    }
+
+    /// Colour on a terminal, unless NO_COLOR says otherwise.
+    pub fn colour(&self, stream_is_terminal: bool) -> bool {
+        stream_is_terminal && self.no_color.is_empty()
+    }
+}
+
+#[derive(clap::Args)]
+pub struct ReviewArgs {
+    #[arg(long, default_value = "monosim.yaml")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub terminal: Terminal,
+}
+
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The project folder.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite an existing monosim.yaml and scenarios.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn parse_partition(text: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("`{text}` is not k/n with 1 ≤ k ≤ n (e.g. 2/4)");
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if k == 0 || n == 0 || k > n {
+        return Err(bad());
+    }
+    Ok((k, n))
 }
 
 /// Where a running simulator is.

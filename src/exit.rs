@@ -2,6 +2,8 @@
 
 /// Everything worked.
 pub const SUCCESS: u8 = 0;
+/// A scenario failed.
+pub const FAILED: u8 = 1;
 /// Bad arguments, or a configuration / world / scenario file that cannot be used.
 pub const USAGE: u8 = 2;
 /// The environment would not cooperate: a port could not be bound, a receiver not reached.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod exit;
+mod harness;
 mod remote;
 mod serve;
 
@@ -21,6 +22,10 @@ fn main() -> std::process::ExitCode {
         cli::Command::Fire(args) => remote::fire(args),
         cli::Command::Reauth(args) => remote::reauth(args),
         cli::Command::Logs(args) => remote::logs(args),
+        cli::Command::Run(args) => harness::run(args),
+        cli::Command::Review(args) => harness::review(args),
+        cli::Command::Schema => harness::schema(),
+        cli::Command::Init(args) => harness::init(args),
     };
     std::process::ExitCode::from(code)
 }

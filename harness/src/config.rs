@@ -16,6 +16,9 @@
 //! redact: [updatedAt]
 //! scenarios: scenarios
 //! ```
+//!
+//! `{receiver.port}` anywhere in the receiver's command, env, URLs or probe is replaced by
+//! a free port monosim picks, so a receiver started by monosim never collides with another.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,8 +69,15 @@ pub enum Probe {
 }
 
 const TOP: &[&str] = &[
-    "receiver", "webhook_url", "webhook_secret", "simulator", "state", "fields", "redact",
-    "scenarios", "timeouts",
+    "receiver",
+    "webhook_url",
+    "webhook_secret",
+    "simulator",
+    "state",
+    "fields",
+    "redact",
+    "scenarios",
+    "timeouts",
 ];
 
 impl Config {
@@ -78,7 +88,10 @@ impl Config {
         let top = r.map(&root, "monosim.yaml")?;
         r.known_keys(top, "monosim.yaml", TOP)?;
 
-        let webhook_url = r.string(r.required(&root, "webhook_url", "monosim.yaml")?, "webhook_url")?;
+        let webhook_url = r.string(
+            r.required(&root, "webhook_url", "monosim.yaml")?,
+            "webhook_url",
+        )?;
         check_url(&r, root.get("webhook_url").unwrap_or(&root), &webhook_url)?;
         let webhook_secret = match root.get("webhook_secret") {
             Some(node) => r.string(node, "webhook_secret")?,
@@ -112,12 +125,16 @@ impl Config {
         let mut redact = Vec::new();
         if let Some(node) = root.get("redact") {
             for item in r.seq(node, "redact")? {
-                redact.push(r.string(item, "a redacted path")?.trim_start_matches('.').to_string());
+                redact.push(
+                    r.string(item, "a redacted path")?
+                        .trim_start_matches('.')
+                        .to_string(),
+                );
             }
         }
         let scenarios = match root.get("scenarios") {
-            Some(node) => base.join(r.string(node, "scenarios")?),
-            None => base.join("scenarios"),
+            Some(node) => resolve(base, &r.string(node, "scenarios")?),
+            None => resolve(base, "scenarios"),
         };
         let (mut step, mut scenario, mut delivery) = (10_000, 120_000, 5_000);
         if let Some(node) = root.get("timeouts") {
@@ -149,6 +166,36 @@ impl Config {
         })
     }
 
+    /// Replaces `{receiver.port}` everywhere it may appear (command, env, URLs), for a
+    /// receiver that takes its port from monosim so parallel runs never collide.
+    pub fn with_receiver_port(mut self, port: u16) -> Config {
+        let fill = |text: &mut String| *text = text.replace("{receiver.port}", &port.to_string());
+        if let Some(command) = self.receiver.command.as_mut() {
+            fill(command);
+        }
+        for (_, value) in &mut self.receiver.env {
+            fill(value);
+        }
+        if let Some(ready) = self.receiver.ready.as_mut() {
+            fill(ready);
+        }
+        fill(&mut self.webhook_url);
+        match &mut self.state {
+            Probe::Http { url, .. } => fill(url),
+            Probe::Command { command, .. } => fill(command),
+        }
+        self
+    }
+
+    /// Whether `{receiver.port}` is used anywhere.
+    pub fn wants_receiver_port(&self) -> bool {
+        let mut texts = vec![self.webhook_url.as_str()];
+        texts.extend(self.receiver.command.as_deref());
+        texts.extend(self.receiver.ready.as_deref());
+        texts.extend(self.receiver.env.iter().map(|(_, v)| v.as_str()));
+        texts.iter().any(|t| t.contains("{receiver.port}"))
+    }
+
     /// The receiver's JSON path for a canonical field (the name itself when unmapped).
     pub fn field_path<'a>(&'a self, canonical: &'a str) -> &'a str {
         self.fields
@@ -159,12 +206,23 @@ impl Config {
     }
 }
 
+/// `rel` under `base`, without a leading `./` when `base` is the working directory.
+fn resolve(base: &Path, rel: &str) -> PathBuf {
+    if base == Path::new(".") || base.as_os_str().is_empty() {
+        PathBuf::from(rel)
+    } else {
+        base.join(rel)
+    }
+}
+
 fn millis(ms: i64) -> Duration {
     Duration::from_millis(ms.max(1) as u64)
 }
 
 fn check_url(r: &Reader, node: &Node, url: &str) -> Result<(), Diagnostic> {
-    let ok = (url.starts_with("http://") || url.starts_with("https://")) && reqwest::Url::parse(url).is_ok();
+    let url = &url.replace("{receiver.port}", "1");
+    let ok = (url.starts_with("http://") || url.starts_with("https://"))
+        && reqwest::Url::parse(url).is_ok();
     if ok {
         Ok(())
     } else {
@@ -177,7 +235,11 @@ fn check_url(r: &Reader, node: &Node, url: &str) -> Result<(), Diagnostic> {
 
 fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic> {
     let entries = r.map(node, "receiver")?;
-    r.known_keys(entries, "receiver", &["command", "cwd", "env", "ready", "ready_timeout"])?;
+    r.known_keys(
+        entries,
+        "receiver",
+        &["command", "cwd", "env", "ready", "ready_timeout"],
+    )?;
     let mut env = Vec::new();
     if let Some(vars) = node.get("env") {
         for (key, value) in r.map(vars, "receiver.env")? {
@@ -193,10 +255,13 @@ fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic
         None => None,
     };
     Ok(Receiver {
-        command: node.get("command").map(|n| r.string(n, "receiver.command")).transpose()?,
+        command: node
+            .get("command")
+            .map(|n| r.string(n, "receiver.command"))
+            .transpose()?,
         cwd: node
             .get("cwd")
-            .map(|n| r.string(n, "receiver.cwd").map(|c| base.join(c)))
+            .map(|n| r.string(n, "receiver.cwd").map(|c| resolve(base, &c)))
             .transpose()?,
         env,
         ready,
@@ -257,7 +322,9 @@ mod tests {
         let error = parse("webhook_url: http://x/webhook\nstate: { htp: http://x }\n").unwrap_err();
         assert_eq!(error.at.line, 2);
         assert_eq!(error.help.as_deref(), Some("did you mean `http`?"));
-        let error = parse("webhook_url: localhost:3000\nstate: { http: \"http://x/{account_id}\" }\n").unwrap_err();
+        let error =
+            parse("webhook_url: localhost:3000\nstate: { http: \"http://x/{account_id}\" }\n")
+                .unwrap_err();
         assert!(error.message.contains("is not an http(s) URL"), "{error:?}");
         let error = parse("state: { http: \"http://x/{account_id}\" }\n").unwrap_err();
         assert_eq!(error.message, "monosim.yaml needs `webhook_url`");

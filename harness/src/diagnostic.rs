@@ -67,7 +67,12 @@ impl Diagnostic {
         let pad = " ".repeat(line_no.len());
         let gutter = paint("1;34", "|");
         let mut out = String::new();
-        let _ = writeln!(out, "{}: {}", paint("1;31", "error"), paint("1", &self.message));
+        let _ = writeln!(
+            out,
+            "{}: {}",
+            paint("1;31", "error"),
+            paint("1", &self.message)
+        );
         let _ = writeln!(
             out,
             "{pad}{} {}:{}:{}",
@@ -77,7 +82,12 @@ impl Diagnostic {
             self.at.column
         );
         let _ = writeln!(out, "{pad} {gutter}");
-        let _ = writeln!(out, "{} {gutter} {}", paint("1;34", &line_no), self.source_line);
+        let _ = writeln!(
+            out,
+            "{} {gutter} {}",
+            paint("1;34", &line_no),
+            self.source_line
+        );
         let indent: String = self
             .source_line
             .chars()
@@ -93,7 +103,12 @@ impl Diagnostic {
         let _ = writeln!(out, "{pad} {gutter} {indent}{}", paint("1;31", &underline));
         if let Some(help) = &self.help {
             let _ = writeln!(out, "{pad} {gutter}");
-            let _ = writeln!(out, "{pad} {} {}: {help}", paint("1;34", "="), paint("1", "help"));
+            let _ = writeln!(
+                out,
+                "{pad} {} {}: {help}",
+                paint("1;34", "="),
+                paint("1", "help")
+            );
         }
         out
     }
@@ -146,9 +161,18 @@ mod tests {
     #[test]
     fn renders_like_rustc() {
         let source = "name: x\nsteps:\n  - link: ada\n  - sesion_expires: ada\n";
-        let d = Diagnostic::new("scenarios/reauth.yaml", source, Pos { line: 4, column: 5, len: 14 }, "unknown step `sesion_expires`")
-            .label("not a step")
-            .help("did you mean `session_expires`?");
+        let d = Diagnostic::new(
+            "scenarios/reauth.yaml",
+            source,
+            Pos {
+                line: 4,
+                column: 5,
+                len: 14,
+            },
+            "unknown step `sesion_expires`",
+        )
+        .label("not a step")
+        .help("did you mean `session_expires`?");
         assert_eq!(
             d.render(false),
             "error: unknown step `sesion_expires`\n --> scenarios/reauth.yaml:4:5\n  |\n4 |   - sesion_expires: ada\n  |     ^^^^^^^^^^^^^^ not a step\n  |\n  = help: did you mean `session_expires`?\n"
@@ -158,7 +182,10 @@ mod tests {
     #[test]
     fn typos_find_their_word() {
         let steps = ["link", "session_expires", "expect_state", "snapshot"];
-        assert_eq!(did_you_mean("sesion_expires", &steps), Some("session_expires"));
+        assert_eq!(
+            did_you_mean("sesion_expires", &steps),
+            Some("session_expires")
+        );
         assert_eq!(did_you_mean("expect_stat", &steps), Some("expect_state"));
         assert_eq!(did_you_mean("teleport", &steps), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);

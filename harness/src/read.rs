@@ -18,32 +18,46 @@ impl<'a> Reader<'a> {
     /// Parses the text, reporting a syntax error with its place.
     pub fn parse(&self) -> Result<Node, Diagnostic> {
         crate::yaml::parse(self.source).map_err(|e| {
+            let help = if e.message.contains("flow mapping") || e.message.contains("flow sequence") {
+                "inside `{ … }` or `[ … ]`, quote values that contain braces, colons or commas, e.g. call: \"POST /accounts/{ada}/reauthorise\""
+            } else {
+                "check the indentation and that every `key: value` has a space after the colon"
+            };
             self.error(e.at, format!("this is not valid YAML: {}", e.message))
                 .label("here")
-                .help("check the indentation and that every `key: value` has a space after the colon")
+                .help(help)
         })
     }
 
     pub fn map<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [(Node, Node)], Diagnostic> {
         node.as_map().ok_or_else(|| {
-            self.error(node.at, format!("{what} must be a map of `key: value`, not {}", node.kind()))
-                .label("expected a map")
+            self.error(
+                node.at,
+                format!("{what} must be a map of `key: value`, not {}", node.kind()),
+            )
+            .label("expected a map")
         })
     }
 
     pub fn seq<'n>(&self, node: &'n Node, what: &str) -> Result<&'n [Node], Diagnostic> {
         node.as_seq().ok_or_else(|| {
-            self.error(node.at, format!("{what} must be a list (`- item` lines), not {}", node.kind()))
-                .label("expected a list")
+            self.error(
+                node.at,
+                format!(
+                    "{what} must be a list (`- item` lines), not {}",
+                    node.kind()
+                ),
+            )
+            .label("expected a list")
         })
     }
 
     pub fn string(&self, node: &Node, what: &str) -> Result<String, Diagnostic> {
         match &node.value {
             crate::yaml::Value::Str(s) => Ok(s.clone()),
-            crate::yaml::Value::Int(_) | crate::yaml::Value::Float(_) | crate::yaml::Value::Bool(_) => {
-                Ok(node.scalar_text())
-            }
+            crate::yaml::Value::Int(_)
+            | crate::yaml::Value::Float(_)
+            | crate::yaml::Value::Bool(_) => Ok(node.scalar_text()),
             _ => Err(self
                 .error(node.at, format!("{what} must be text, not {}", node.kind()))
                 .label("expected text")),
@@ -54,7 +68,10 @@ impl<'a> Reader<'a> {
         match node.value {
             crate::yaml::Value::Int(n) if (min..=max).contains(&n) => Ok(n),
             _ => Err(self
-                .error(node.at, format!("{what} must be a whole number from {min} to {max}"))
+                .error(
+                    node.at,
+                    format!("{what} must be a whole number from {min} to {max}"),
+                )
                 .label("not a valid number")),
         }
     }
@@ -95,7 +112,12 @@ impl<'a> Reader<'a> {
     }
 
     /// Refuses keys outside `allowed`, suggesting the likely intended one.
-    pub fn known_keys(&self, entries: &[(Node, Node)], what: &str, allowed: &[&str]) -> Result<(), Diagnostic> {
+    pub fn known_keys(
+        &self,
+        entries: &[(Node, Node)],
+        what: &str,
+        allowed: &[&str],
+    ) -> Result<(), Diagnostic> {
         for (key, _) in entries {
             let name = key.scalar_text();
             if !allowed.contains(&name.as_str()) {
@@ -113,7 +135,12 @@ impl<'a> Reader<'a> {
     }
 
     /// The value of a required key.
-    pub fn required<'n>(&self, node: &'n Node, key: &str, what: &str) -> Result<&'n Node, Diagnostic> {
+    pub fn required<'n>(
+        &self,
+        node: &'n Node,
+        key: &str,
+        what: &str,
+    ) -> Result<&'n Node, Diagnostic> {
         node.get(key).ok_or_else(|| {
             self.error(node.at, format!("{what} needs `{key}`"))
                 .label(format!("`{key}` missing here"))

@@ -29,23 +29,48 @@ pub fn line(result: &ScenarioResult, style: &Style) -> String {
         Status::Pending => style.paint("33", "pending"),
         Status::Failed => style.paint("31", "FAILED "),
     };
-    format!("{mark} {} ({} ms) {}", result.name, result.duration_ms, style.paint("2", &result.file))
+    format!(
+        "{mark} {} ({} ms) {}",
+        result.name,
+        result.duration_ms,
+        style.paint("2", &result.file)
+    )
 }
 
 /// The summary after the run: every failure in full, pending snapshots, the counts.
 pub fn summary(outcome: &Outcome, style: &Style) -> String {
     let mut out = String::new();
-    for result in outcome.results.iter().filter(|r| r.status == Status::Failed) {
-        let _ = writeln!(out, "\n{} {}", style.paint("1;31", "FAILED"), style.paint("1", &result.name));
+    for result in outcome
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+    {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            style.paint("1;31", "FAILED"),
+            style.paint("1", &result.name)
+        );
         if let Some(f) = &result.failure {
             if f.step > 0 {
-                let _ = writeln!(out, "  step {} at {}: {}", f.step, f.location, style.paint("1", &f.step_text));
+                let _ = writeln!(
+                    out,
+                    "  step {} at {}: {}",
+                    f.step,
+                    f.location,
+                    style.paint("1", &f.step_text)
+                );
             } else {
                 let _ = writeln!(out, "  at {}", f.location);
             }
             let _ = writeln!(out, "  {}", f.message);
             if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
-                let _ = writeln!(out, "  {} {}", style.paint("31", "- expected"), style.paint("32", "+ actual"));
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    style.paint("31", "- expected"),
+                    style.paint("32", "+ actual")
+                );
                 for (sign, text) in diff(expected, actual) {
                     let text = format!("  {sign} {text}");
                     let _ = writeln!(
@@ -86,14 +111,28 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
             let _ = writeln!(out, "  {path}");
         }
     }
-    let count = |status| outcome.results.iter().filter(|r| r.status == status).count();
-    let (passed, failed, pending) = (count(Status::Passed), count(Status::Failed), count(Status::Pending));
+    let count = |status| {
+        outcome
+            .results
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    };
+    let (passed, failed, pending) = (
+        count(Status::Passed),
+        count(Status::Failed),
+        count(Status::Pending),
+    );
     let _ = writeln!(
         out,
         "\n{} passed, {} failed{} in {:.2} s",
         passed + pending,
         failed,
-        if pending > 0 { format!(" ({pending} with pending snapshots)") } else { String::new() },
+        if pending > 0 {
+            format!(" ({pending} with pending snapshots)")
+        } else {
+            String::new()
+        },
         outcome.duration.as_secs_f64()
     );
     out
@@ -101,7 +140,11 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
 
 /// JUnit XML, as GitHub and GitLab test tabs read it.
 pub fn junit(outcome: &Outcome) -> String {
-    let failures = outcome.results.iter().filter(|r| r.status == Status::Failed).count();
+    let failures = outcome
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Failed)
+        .count();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
@@ -125,7 +168,10 @@ pub fn junit(outcome: &Outcome) -> String {
         );
         match (&r.status, &r.failure) {
             (Status::Failed, Some(f)) => {
-                let mut body = format!("step {} at {}: {}\n{}\n", f.step, f.location, f.step_text, f.message);
+                let mut body = format!(
+                    "step {} at {}: {}\n{}\n",
+                    f.step, f.location, f.step_text, f.message
+                );
                 if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
                     let _ = write!(body, "expected:\n{e}\nactual:\n{a}\n");
                 }

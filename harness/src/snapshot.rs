@@ -23,7 +23,11 @@ pub enum Check {
     /// No accepted snapshot yet: written as pending.
     New { path: PathBuf },
     /// Differs from the accepted one: the new one written as pending.
-    Changed { path: PathBuf, old: String, new: String },
+    Changed {
+        path: PathBuf,
+        old: String,
+        new: String,
+    },
 }
 
 pub struct Store {
@@ -83,7 +87,11 @@ impl Store {
         }
         Ok(match old {
             None => Check::New { path: pending },
-            Some(old) => Check::Changed { path: pending, old, new },
+            Some(old) => Check::Changed {
+                path: pending,
+                old,
+                new,
+            },
         })
     }
 }
@@ -97,7 +105,8 @@ pub fn pending_path(path: &Path) -> PathBuf {
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
@@ -128,7 +137,8 @@ pub fn pending(dir: &Path) -> Vec<PathBuf> {
 
 /// The contents of a snapshot file (accepted or pending), through insta's reader.
 pub fn read_contents(path: &Path) -> Result<String, String> {
-    let snapshot = insta::Snapshot::from_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let snapshot = insta::Snapshot::from_file(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(snapshot
         .contents()
         .as_text()
@@ -144,7 +154,11 @@ pub fn diff(old: &str, new: &str) -> Vec<(char, String)> {
     let mut lcs = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
@@ -171,7 +185,11 @@ mod tests {
     use super::*;
 
     fn temp() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("monosim-snap-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let dir = std::env::temp_dir().join(format!(
+            "monosim-snap-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -180,23 +198,49 @@ mod tests {
     fn new_then_accepted_then_matched_then_changed() {
         let dir = temp();
         let file = Path::new("scenarios/reauth.yaml");
-        let mut store = Store { dir: dir.clone(), accept: false, ci: false };
-        let check = store.check(file, "scenarios/reauth.yaml", "d", "after", "a: 1\n").unwrap();
-        assert_eq!(check, Check::New { path: dir.join("reauth__after.snap.new") });
+        let mut store = Store {
+            dir: dir.clone(),
+            accept: false,
+            ci: false,
+        };
+        let check = store
+            .check(file, "scenarios/reauth.yaml", "d", "after", "a: 1\n")
+            .unwrap();
+        assert_eq!(
+            check,
+            Check::New {
+                path: dir.join("reauth__after.snap.new")
+            }
+        );
         assert_eq!(pending(&dir), [dir.join("reauth__after.snap.new")]);
-        assert_eq!(read_contents(&dir.join("reauth__after.snap.new")).unwrap(), "a: 1");
+        assert_eq!(
+            read_contents(&dir.join("reauth__after.snap.new")).unwrap(),
+            "a: 1"
+        );
 
         store.accept = true;
-        assert!(matches!(store.check(file, "s", "d", "after", "a: 1\n").unwrap(), Check::Accepted { .. }));
+        assert!(matches!(
+            store.check(file, "s", "d", "after", "a: 1\n").unwrap(),
+            Check::Accepted { .. }
+        ));
         assert!(pending(&dir).is_empty());
         store.accept = false;
-        assert_eq!(store.check(file, "s", "d", "after", "a: 1").unwrap(), Check::Matched);
-        let Check::Changed { old, new, .. } = store.check(file, "s", "d", "after", "a: 2").unwrap() else { panic!() };
+        assert_eq!(
+            store.check(file, "s", "d", "after", "a: 1").unwrap(),
+            Check::Matched
+        );
+        let Check::Changed { old, new, .. } = store.check(file, "s", "d", "after", "a: 2").unwrap()
+        else {
+            panic!()
+        };
         assert_eq!((old.as_str(), new.as_str()), ("a: 1", "a: 2"));
 
         store.ci = true;
         let _ = std::fs::remove_file(dir.join("reauth__after.snap.new"));
-        assert!(matches!(store.check(file, "s", "d", "after", "a: 3").unwrap(), Check::Changed { .. }));
+        assert!(matches!(
+            store.check(file, "s", "d", "after", "a: 3").unwrap(),
+            Check::Changed { .. }
+        ));
         assert!(pending(&dir).is_empty(), "nothing is written under CI");
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -204,6 +248,14 @@ mod tests {
     #[test]
     fn diffs_show_what_changed() {
         let d = diff("a\nb\nc", "a\nx\nc");
-        assert_eq!(d, vec![(' ', "a".into()), ('-', "b".into()), ('+', "x".into()), (' ', "c".into())]);
+        assert_eq!(
+            d,
+            vec![
+                (' ', "a".into()),
+                ('-', "b".into()),
+                ('+', "x".into()),
+                (' ', "c".into())
+            ]
+        );
     }
 }

@@ -129,16 +129,24 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 column: 1,
                 len: 1,
             });
-        SyntaxError {
-            message: e
-                .to_string()
-                .lines()
-                .next()
-                .unwrap_or("invalid YAML")
-                .trim()
-                .to_string(),
-            at,
-        }
+        let first = e
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or("invalid YAML")
+            .trim()
+            .to_string();
+        // The parser says where ("… line N column M: …"); the diagnostic shows the place
+        // itself, so keep only what follows.
+        let message = first
+            .find(" column ")
+            .and_then(|at| {
+                first[at..]
+                    .find(": ")
+                    .map(|colon| first[at + colon + 2..].to_string())
+            })
+            .unwrap_or(first);
+        SyntaxError { message, at }
     })?;
     Ok(convert(raw, text))
 }
@@ -200,8 +208,7 @@ fn token_len(text: &str, line: usize, column: usize) -> usize {
             let end = rest
                 .char_indices()
                 .find(|&(i, c)| {
-                    (c == ':'
-                        && (i + 1 == rest.len() || rest[i + 1..].starts_with([' ', '\t'])))
+                    (c == ':' && (i + 1 == rest.len() || rest[i + 1..].starts_with([' ', '\t'])))
                         || c == ','
                         || c == '}'
                         || c == ']'

@@ -111,7 +111,10 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagno
         Ok(entries) => entries
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .filter(|p| {
+                p.is_file()
+                    && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+            })
             .collect(),
         Err(e) => {
             return Err(vec![Diagnostic::new(
@@ -120,7 +123,9 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagno
                 Default::default(),
                 format!("cannot read the scenarios folder: {e}"),
             )
-            .help("set `scenarios:` in monosim.yaml, or create the folder (monosim init does)")])
+            .help(
+                "set `scenarios:` in monosim.yaml, or create the folder (monosim init does)",
+            )])
         }
     };
     files.sort();
@@ -131,7 +136,12 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagno
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) => {
-                errors.push(Diagnostic::new(&name, "", Default::default(), format!("cannot read: {e}")));
+                errors.push(Diagnostic::new(
+                    &name,
+                    "",
+                    Default::default(),
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -186,6 +196,16 @@ pub async fn run(
     done: &(dyn Fn(&ScenarioResult) + Sync),
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
+    let config = &if config.wants_receiver_port() {
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| {
+                RunError::Unreachable(format!("cannot find a free port for the receiver: {e}"))
+            })?;
+        config.clone().with_receiver_port(free.port())
+    } else {
+        config.clone()
+    };
     let simulator = Arc::new(
         Simulator::new(SimulatorConfig {
             seed: options.seed,
@@ -203,12 +223,14 @@ pub async fn run(
         .map_err(|e| RunError::Unreachable(format!("cannot build the simulator: {e}")))?,
     );
     let address = format!("127.0.0.1:{}", config.simulator_port);
-    let listener = tokio::net::TcpListener::bind(&address)
-        .await
-        .map_err(|e| RunError::Unreachable(format!("cannot listen on {address} for the simulator: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(&address).await.map_err(|e| {
+        RunError::Unreachable(format!("cannot listen on {address} for the simulator: {e}"))
+    })?;
     let sim_url = format!(
         "http://{}",
-        listener.local_addr().map_err(|e| RunError::Unreachable(e.to_string()))?
+        listener
+            .local_addr()
+            .map_err(|e| RunError::Unreachable(e.to_string()))?
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = simulator.clone();

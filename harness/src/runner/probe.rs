@@ -1,14 +1,16 @@
 //! Reading the receiver's state for one account: GET a URL, or run a command, and parse JSON.
 
-
-
 use serde_json::Value;
 
 use crate::config::Probe;
 
 /// Reads the state of `account_id`. A list (as `sqlite3 -json` prints) yields its first
 /// row, an empty one `null`.
-pub async fn read(probe: &Probe, client: &reqwest::Client, account_id: &str) -> Result<Value, String> {
+pub async fn read(
+    probe: &Probe,
+    client: &reqwest::Client,
+    account_id: &str,
+) -> Result<Value, String> {
     let value = match probe {
         Probe::Http { url, timeout } => {
             let url = url.replace("{account_id}", account_id);
@@ -27,10 +29,16 @@ pub async fn read(probe: &Probe, client: &reqwest::Client, account_id: &str) -> 
                 return Ok(Value::Null);
             }
             if !status.is_success() {
-                return Err(format!("state probe GET {url} answered {status}: {}", excerpt(&body)));
+                return Err(format!(
+                    "state probe GET {url} answered {status}: {}",
+                    excerpt(&body)
+                ));
             }
             serde_json::from_str(&body).map_err(|e| {
-                format!("state probe GET {url} answered something that is not JSON ({e}): {}", excerpt(&body))
+                format!(
+                    "state probe GET {url} answered something that is not JSON ({e}): {}",
+                    excerpt(&body)
+                )
             })?
         }
         Probe::Command { command, timeout } => {
@@ -55,7 +63,10 @@ pub async fn read(probe: &Probe, client: &reqwest::Client, account_id: &str) -> 
                 Value::Null
             } else {
                 serde_json::from_str(&stdout).map_err(|e| {
-                    format!("state probe `{command}` printed something that is not JSON ({e}): {}", excerpt(&stdout))
+                    format!(
+                        "state probe `{command}` printed something that is not JSON ({e}): {}",
+                        excerpt(&stdout)
+                    )
                 })?
             }
         }
@@ -103,4 +114,3 @@ fn excerpt(text: &str) -> String {
         text.to_string()
     }
 }
-

@@ -36,9 +36,11 @@ impl Started {
 impl Drop for Started {
     fn drop(&mut self) {
         // The command runs in its own process group, so `npm start` and the node process
-        // it spawns both go.
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", &group]).status();
+        // it spawns both go: TERM first, KILL if it lingers.
+        let group = rustix::process::Pid::from_raw(self.child.id() as i32);
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::TERM);
+        }
         let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if !self.running() {
@@ -47,7 +49,10 @@ impl Drop for Started {
             // Waiting for a process to exit has nothing to block on in std.
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = Command::new("kill").args(["-KILL", &group]).status();
+        if let Some(group) = group {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -60,7 +65,11 @@ pub fn fill(text: &str, sim_url: &str, secret_key: &str, webhook_secret: &str) -
 }
 
 /// Starts the configured command, if any, in its own process group.
-pub fn start(config: &Config, sim_url: &str, secret_key: &str) -> Result<Option<Started>, Unreachable> {
+pub fn start(
+    config: &Config,
+    sim_url: &str,
+    secret_key: &str,
+) -> Result<Option<Started>, Unreachable> {
     let Some(command) = &config.receiver.command else {
         return Ok(None);
     };
@@ -77,15 +86,24 @@ pub fn start(config: &Config, sim_url: &str, secret_key: &str) -> Result<Option<
         process.current_dir(cwd);
     }
     for (name, value) in &config.receiver.env {
-        process.env(name, fill(value, sim_url, secret_key, &config.webhook_secret));
+        process.env(
+            name,
+            fill(value, sim_url, secret_key, &config.webhook_secret),
+        );
     }
-    let mut child = process.spawn().map_err(|e| {
-        Unreachable(format!("cannot start the receiver (`{command}`): {e}"))
-    })?;
+    let mut child = process
+        .spawn()
+        .map_err(|e| Unreachable(format!("cannot start the receiver (`{command}`): {e}")))?;
     let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
     for stream in [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -136,7 +154,12 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
             },
             None => match &address {
                 Some(address) => {
-                    match tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(address)).await {
+                    match tokio::time::timeout(
+                        Duration::from_secs(2),
+                        tokio::net::TcpStream::connect(address),
+                    )
+                    .await
+                    {
                         Ok(Ok(_)) => true,
                         Ok(Err(e)) => {
                             last_problem = format!("{address}: {e}");
@@ -160,9 +183,14 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
                 config.receiver.ready_timeout
             );
             if let Some(process) = started.as_ref() {
-                message.push_str(&format!("; its last output:\n{}", indent(&process.output_tail())));
+                message.push_str(&format!(
+                    "; its last output:\n{}",
+                    indent(&process.output_tail())
+                ));
             } else {
-                message.push_str("\n  hint: start it first, or give `receiver.command` so monosim starts it");
+                message.push_str(
+                    "\n  hint: start it first, or give `receiver.command` so monosim starts it",
+                );
             }
             return Err(Unreachable(message));
         }
@@ -173,12 +201,19 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
 
 fn webhook_address(url: &str) -> Option<String> {
     let url = reqwest::Url::parse(url).ok()?;
-    Some(format!("{}:{}", url.host_str()?, url.port_or_known_default()?))
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
 }
 
 fn indent(text: &str) -> String {
     if text.is_empty() {
         return "    (nothing)".to_string();
     }
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -16,7 +16,12 @@ use super::{probe, Context, Failure, ScenarioResult, SnapshotResult, Status};
 use crate::scenario::{Matcher, Scenario, Step, StepKind};
 use crate::snapshot::Check;
 
-pub(super) async fn run_scenario(context: &Context, path: &Path, scenario: &Scenario, seed: u64) -> ScenarioResult {
+pub(super) async fn run_scenario(
+    context: &Context,
+    path: &Path,
+    scenario: &Scenario,
+    seed: u64,
+) -> ScenarioResult {
     let started = Instant::now();
     let mut result = ScenarioResult {
         name: scenario.name.clone(),
@@ -79,11 +84,23 @@ pub(super) async fn run_scenario(context: &Context, path: &Path, scenario: &Scen
         }
     }
     if result.status == Status::Passed
-        && result.snapshots.iter().any(|s| matches!(s.check, Check::New { .. }))
+        && result
+            .snapshots
+            .iter()
+            .any(|s| matches!(s.check, Check::New { .. }))
     {
-        result.status = if context.store.ci { Status::Failed } else { Status::Pending };
+        result.status = if context.store.ci {
+            Status::Failed
+        } else {
+            Status::Pending
+        };
         if context.store.ci {
-            let names: Vec<&str> = result.snapshots.iter().filter(|s| matches!(s.check, Check::New { .. })).map(|s| s.name.as_str()).collect();
+            let names: Vec<&str> = result
+                .snapshots
+                .iter()
+                .filter(|s| matches!(s.check, Check::New { .. }))
+                .map(|s| s.name.as_str())
+                .collect();
             result.failure = Some(Failure {
                 step: 0,
                 step_text: String::new(),
@@ -124,7 +141,12 @@ struct Problem {
 
 impl Problem {
     fn new(message: impl Into<String>) -> Problem {
-        Problem { message: message.into(), expected: None, actual: None, context: Vec::new() }
+        Problem {
+            message: message.into(),
+            expected: None,
+            actual: None,
+            context: Vec::new(),
+        }
     }
 }
 
@@ -148,7 +170,9 @@ impl Run<'_> {
 
     fn id(&self, alias: &str) -> Result<ObjectId, Problem> {
         self.ids.get(alias).copied().ok_or_else(|| {
-            Problem::new(format!("account `{alias}` is not linked yet: add `- link: {alias}` before this step"))
+            Problem::new(format!(
+                "account `{alias}` is not linked yet: add `- link: {alias}` before this step"
+            ))
         })
     }
 
@@ -157,8 +181,13 @@ impl Run<'_> {
         let mut out = text.to_string();
         for (alias, id) in &self.ids {
             let account = self.sim.world.account(id);
-            let token = account.as_ref().and_then(|a| a.token.as_ref().map(|t| t.value.clone()));
-            out = out.replace(&format!("{{{alias}.token}}"), token.as_deref().unwrap_or("(no token issued)"));
+            let token = account
+                .as_ref()
+                .and_then(|a| a.token.as_ref().map(|t| t.value.clone()));
+            out = out.replace(
+                &format!("{{{alias}.token}}"),
+                token.as_deref().unwrap_or("(no token issued)"),
+            );
             if let Some(account) = &account {
                 out = out.replace(&format!("{{{alias}.code}}"), &account.code);
             }
@@ -171,7 +200,11 @@ impl Run<'_> {
         match value {
             Value::String(s) => Value::String(self.fill(s)),
             Value::Array(items) => items.iter().map(|v| self.fill_json(v)).collect(),
-            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), self.fill_json(v))).collect::<serde_json::Map<_, _>>().into(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (k.clone(), self.fill_json(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
             other => other.clone(),
         }
     }
@@ -202,38 +235,77 @@ impl Run<'_> {
     async fn step(&mut self, step: &Step) -> Result<(), Problem> {
         let refused = |e: monosim_simulator::lifecycle::LifecycleError| Problem::new(e.to_string());
         match &step.kind {
-            StepKind::Link { account, data_status, data_delay } => {
-                let decl = self.scenario.accounts.iter().find(|a| &a.alias == account).expect("checked when parsed");
+            StepKind::Link {
+                account,
+                data_status,
+                data_delay,
+            } => {
+                let decl = self
+                    .scenario
+                    .accounts
+                    .iter()
+                    .find(|a| &a.alias == account)
+                    .expect("checked when parsed");
                 let status = data_status.as_deref().or(decl.data_status.as_deref());
-                let spec = AccountSpec {
-                    institution: decl.institution.as_deref().and_then(institutions::find),
-                    mfa: decl.mfa.as_deref().map(|m| serde_json::from_value(json!(m)).expect("checked when parsed")),
-                    auth_method: decl.auth_method.as_deref().map(|m| serde_json::from_value(json!(m)).expect("checked when parsed")),
-                    dialect: decl.dialect.as_deref().map(|d| d.parse::<Dialect>().expect("checked when parsed")),
-                    balance: decl.balance,
-                    transactions: decl.transactions,
-                    name: decl.name.clone(),
-                    ..AccountSpec::default()
-                };
-                let status: Option<DataStatus> = status.map(|s| serde_json::from_value(json!(s)).expect("checked when parsed"));
+                let spec =
+                    AccountSpec {
+                        institution: decl.institution.as_deref().and_then(institutions::find),
+                        mfa: decl.mfa.as_deref().map(|m| {
+                            serde_json::from_value(json!(m)).expect("checked when parsed")
+                        }),
+                        auth_method: decl.auth_method.as_deref().map(|m| {
+                            serde_json::from_value(json!(m)).expect("checked when parsed")
+                        }),
+                        dialect: decl
+                            .dialect
+                            .as_deref()
+                            .map(|d| d.parse::<Dialect>().expect("checked when parsed")),
+                        balance: decl.balance,
+                        transactions: decl.transactions,
+                        name: decl.name.clone(),
+                        ..AccountSpec::default()
+                    };
+                let status: Option<DataStatus> =
+                    status.map(|s| serde_json::from_value(json!(s)).expect("checked when parsed"));
                 let delay = data_delay.unwrap_or(self.sim.data_delay);
                 let id = if let Some(id) = self.ids.get(account) {
                     let id = *id;
-                    self.sim.link(&id, LinkOptions { data_status: status, data_delay: Some(delay) }).map_err(refused)?;
+                    self.sim
+                        .link(
+                            &id,
+                            LinkOptions {
+                                data_status: status,
+                                data_delay: Some(delay),
+                            },
+                        )
+                        .map_err(refused)?;
                     id
                 } else {
                     self.sim
-                        .create_account(spec, Some(LinkOptions { data_status: status, data_delay: Some(delay) }))
+                        .create_account(
+                            spec,
+                            Some(LinkOptions {
+                                data_status: status,
+                                data_delay: Some(delay),
+                            }),
+                        )
                         .map_err(refused)?
                 };
                 self.ids.insert(account.clone(), id);
                 self.advance(delay).await
             }
             StepKind::SessionExpires { account } => {
-                self.sim.expire_session(&self.id(account)?).map_err(refused)?;
+                self.sim
+                    .expire_session(&self.id(account)?)
+                    .map_err(refused)?;
                 self.settle().await
             }
-            StepKind::Fire { event, account, set, delay } => {
+            StepKind::Fire {
+                event,
+                account,
+                set,
+                delay,
+            } => {
                 let id = self.id(account)?;
                 let snapshot = self.sim.world.account(&id).expect("linked accounts exist");
                 let overrides = set
@@ -244,7 +316,15 @@ impl Run<'_> {
                     })
                     .collect();
                 self.sim
-                    .emit(event, &snapshot, Emit { overrides, delay: delay.unwrap_or(0), ..Emit::default() })
+                    .emit(
+                        event,
+                        &snapshot,
+                        Emit {
+                            overrides,
+                            delay: delay.unwrap_or(0),
+                            ..Emit::default()
+                        },
+                    )
                     .map_err(refused)?;
                 self.settle().await
             }
@@ -252,8 +332,14 @@ impl Run<'_> {
             StepKind::Sync { account, code } => {
                 let id = self.id(account)?;
                 if let Some(code) = code {
-                    let code: SyncCode = serde_json::from_value(json!(code)).expect("checked when parsed");
-                    self.sim.faults.add(FaultRule::from_json(json!({"kind": "sync_code", "code": code, "account": id})).expect("a valid rule"));
+                    let code: SyncCode =
+                        serde_json::from_value(json!(code)).expect("checked when parsed");
+                    self.sim.faults.add(
+                        FaultRule::from_json(
+                            json!({"kind": "sync_code", "code": code, "account": id}),
+                        )
+                        .expect("a valid rule"),
+                    );
                 }
                 self.sim.auto_sync_now(&id).map_err(refused)?;
                 self.settle().await
@@ -265,16 +351,31 @@ impl Run<'_> {
             StepKind::Advance { by } => self.advance(*by).await,
             StepKind::Fault { rule } => {
                 let mut rule = rule.clone();
-                if let Some(alias) = rule.get("account").and_then(Value::as_str).map(str::to_string) {
+                if let Some(alias) = rule
+                    .get("account")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                {
                     rule["account"] = json!(self.id(&alias)?.to_string());
                 }
-                let rule = FaultRule::from_json(rule).map_err(|e| Problem::new(format!("bad fault: {e}")))?;
+                let rule = FaultRule::from_json(rule)
+                    .map_err(|e| Problem::new(format!("bad fault: {e}")))?;
                 self.sim.faults.add(rule);
                 Ok(())
             }
             StepKind::WaitIdle => self.settle().await,
-            StepKind::ExpectRequest { method, path, within, times } => self.expect_request(method, path, *within, *times).await,
-            StepKind::ExpectDelivery { event, account, status, outcome } => self.expect_delivery(event, account, *status, outcome.as_deref()),
+            StepKind::ExpectRequest {
+                method,
+                path,
+                within,
+                times,
+            } => self.expect_request(method, path, *within, *times).await,
+            StepKind::ExpectDelivery {
+                event,
+                account,
+                status,
+                outcome,
+            } => self.expect_delivery(event, account, *status, outcome.as_deref()),
             StepKind::ExpectState { accounts } => self.expect_state(accounts).await,
             StepKind::Snapshot { name } => self.snapshot(name).await,
         }
@@ -298,7 +399,8 @@ impl Run<'_> {
         };
         if mfa == "expired" {
             // The user comes back after the token's 10 minutes.
-            self.advance(monosim_simulator::world::TOKEN_LIFETIME).await?;
+            self.advance(monosim_simulator::world::TOKEN_LIFETIME)
+                .await?;
         }
         if mfa == "reused" && !token.used {
             return Err(Problem::new(format!(
@@ -317,7 +419,13 @@ impl Run<'_> {
         }
     }
 
-    async fn expect_request(&self, method: &str, path: &str, within: Option<i64>, times: Option<usize>) -> Result<(), Problem> {
+    async fn expect_request(
+        &self,
+        method: &str,
+        path: &str,
+        within: Option<i64>,
+        times: Option<usize>,
+    ) -> Result<(), Problem> {
         self.settle().await?;
         let path = self.fill(path);
         let count = || {
@@ -357,30 +465,52 @@ impl Run<'_> {
         Err(problem)
     }
 
-    fn expect_delivery(&self, event: &str, account: &str, status: Option<u16>, outcome: Option<&str>) -> Result<(), Problem> {
+    fn expect_delivery(
+        &self,
+        event: &str,
+        account: &str,
+        status: Option<u16>,
+        outcome: Option<&str>,
+    ) -> Result<(), Problem> {
         let id = self.id(account)?;
-        let attempts = self.sim.webhooks.log.since(0, |r| r.event == event && r.account == Some(id));
+        let attempts = self
+            .sim
+            .webhooks
+            .log
+            .since(0, |r| r.event == event && r.account == Some(id));
         let Some(last) = attempts.last() else {
             let mut problem = Problem::new(format!("no {event} was delivered for `{account}`"));
             problem.context = self.delivery_lines(0, None);
             return Err(problem);
         };
-        let actual_outcome = serde_json::to_value(last.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let actual_outcome = serde_json::to_value(last.outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         let status_ok = status.is_none_or(|s| last.status == Some(s));
         let outcome_ok = outcome.is_none_or(|o| o == actual_outcome);
         if status_ok && outcome_ok {
             return Ok(());
         }
-        let mut problem = Problem::new(format!("the receiver's answer to {event} for `{account}` differs"));
+        let mut problem = Problem::new(format!(
+            "the receiver's answer to {event} for `{account}` differs"
+        ));
         problem.expected = Some(format!(
             "status {}{}",
-            status.map(|s| s.to_string()).unwrap_or_else(|| "any".into()),
+            status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "any".into()),
             outcome.map(|o| format!(", {o}")).unwrap_or_default()
         ));
         problem.actual = Some(format!(
             "status {}, {actual_outcome}{}",
-            last.status.map(|s| s.to_string()).unwrap_or_else(|| "none".into()),
-            last.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+            last.status
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "none".into()),
+            last.error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default()
         ));
         problem.context = self.delivery_lines(0, Some(id));
         Err(problem)
@@ -388,16 +518,23 @@ impl Run<'_> {
 
     async fn probe(&self, alias: &str) -> Result<Value, Problem> {
         let id = self.id(alias)?;
-        probe::read(&self.context.config.state, &self.context.client, &id.to_string())
-            .await
-            .map_err(|e| {
-                let mut problem = Problem::new(e);
-                problem.context = self.delivery_lines(0, Some(id));
-                problem
-            })
+        probe::read(
+            &self.context.config.state,
+            &self.context.client,
+            &id.to_string(),
+        )
+        .await
+        .map_err(|e| {
+            let mut problem = Problem::new(e);
+            problem.context = self.delivery_lines(0, Some(id));
+            problem
+        })
     }
 
-    async fn expect_state(&self, accounts: &[(String, Vec<(String, Matcher)>)]) -> Result<(), Problem> {
+    async fn expect_state(
+        &self,
+        accounts: &[(String, Vec<(String, Matcher)>)],
+    ) -> Result<(), Problem> {
         self.settle().await?;
         let mut expected_lines = Vec::new();
         let mut actual_lines = Vec::new();
@@ -408,8 +545,15 @@ impl Run<'_> {
                 let path = self.context.config.field_path(field);
                 let actual = probe::at_path(&state, path).cloned();
                 let (ok, description) = self.matches(matcher, actual.as_ref());
-                let shown = actual.as_ref().map(Value::to_string).unwrap_or_else(|| "(absent)".into());
-                let label = if path == field { field.clone() } else { format!("{field} ({path})") };
+                let shown = actual
+                    .as_ref()
+                    .map(Value::to_string)
+                    .unwrap_or_else(|| "(absent)".into());
+                let label = if path == field {
+                    field.clone()
+                } else {
+                    format!("{field} ({path})")
+                };
                 expected_lines.push(format!("{alias}.{label}: {description}"));
                 actual_lines.push(format!("{alias}.{label}: {shown}"));
                 if !ok {
@@ -423,7 +567,10 @@ impl Run<'_> {
         if wrong.is_empty() {
             return Ok(());
         }
-        let mut problem = Problem::new(format!("the receiver's state differs: {}", wrong.join(", ")));
+        let mut problem = Problem::new(format!(
+            "the receiver's state differs: {}",
+            wrong.join(", ")
+        ));
         problem.expected = Some(expected_lines.join("\n"));
         problem.actual = Some(actual_lines.join("\n"));
         problem.context = self.delivery_lines(0, None);
@@ -446,15 +593,27 @@ impl Run<'_> {
         };
         match matcher {
             Matcher::Equals(want) => (loose_eq(want, actual), self.fill_json(want).to_string()),
-            Matcher::Not(want) => (!loose_eq(want, actual), format!("not {}", self.fill_json(want))),
+            Matcher::Not(want) => (
+                !loose_eq(want, actual),
+                format!("not {}", self.fill_json(want)),
+            ),
             Matcher::OneOf(options) => (
                 options.iter().any(|o| loose_eq(o, actual)),
-                format!("one of {}", Value::Array(options.iter().map(|o| self.fill_json(o)).collect())),
+                format!(
+                    "one of {}",
+                    Value::Array(options.iter().map(|o| self.fill_json(o)).collect())
+                ),
             ),
             Matcher::Present(true) => (actual.is_some_and(|v| !v.is_null()), "present".into()),
             Matcher::Present(false) => (actual.is_none_or(Value::is_null), "absent or null".into()),
-            Matcher::Greater(x) => (number(actual).is_some_and(|n| n > *x), format!("greater than {x}")),
-            Matcher::Less(x) => (number(actual).is_some_and(|n| n < *x), format!("less than {x}")),
+            Matcher::Greater(x) => (
+                number(actual).is_some_and(|n| n > *x),
+                format!("greater than {x}"),
+            ),
+            Matcher::Less(x) => (
+                number(actual).is_some_and(|n| n < *x),
+                format!("less than {x}"),
+            ),
         }
     }
 
@@ -465,7 +624,10 @@ impl Run<'_> {
             redactions.add(&id.to_string(), format!("{{{alias}}}"));
             if let Some(account) = self.sim.world.account(id) {
                 redactions.add(&account.code, format!("{{{alias}.code}}"));
-                redactions.add(&account.customer.to_string(), format!("{{{alias}.customer}}"));
+                redactions.add(
+                    &account.customer.to_string(),
+                    format!("{{{alias}.customer}}"),
+                );
             }
             for (n, token) in self.sim.world.tokens_of(id).iter().enumerate() {
                 redactions.add(token, format!("[token:{alias}#{}]", n + 1));
@@ -489,7 +651,12 @@ impl Run<'_> {
                     d.event,
                     redactions.text(&d.account.map(|a| a.to_string()).unwrap_or_default()),
                     d.attempt,
-                    d.status.map(|s| s.to_string()).unwrap_or_else(|| serde_json::to_value(d.outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+                    d.status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| serde_json::to_value(d.outcome)
+                            .ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default())
                 ))
             })
             .collect();
@@ -498,26 +665,60 @@ impl Run<'_> {
             .requests
             .since(self.requests_seen, |_| true)
             .iter()
-            .map(|r| json!(format!("{} {} → {}", r.method, redactions.text(&r.path), r.status)))
+            .map(|r| {
+                json!(format!(
+                    "{} {} → {}",
+                    r.method,
+                    redactions.text(&r.path),
+                    r.status
+                ))
+            })
             .collect();
-        self.deliveries_seen = self.sim.webhooks.log.since(0, |_| true).last().map(|d| d.seq).unwrap_or(0);
-        self.requests_seen = self.sim.requests.since(0, |_| true).last().map(|r| r.seq).unwrap_or(0);
+        self.deliveries_seen = self
+            .sim
+            .webhooks
+            .log
+            .since(0, |_| true)
+            .last()
+            .map(|d| d.seq)
+            .unwrap_or(0);
+        self.requests_seen = self
+            .sim
+            .requests
+            .since(0, |_| true)
+            .last()
+            .map(|r| r.seq)
+            .unwrap_or(0);
         let document = json!({ "accounts": accounts, "webhooks": deliveries, "calls": requests });
-        let text = serde_saphyr::to_string(&document).map_err(|e| Problem::new(format!("cannot write the snapshot: {e}")))?;
+        let text = serde_saphyr::to_string(&document)
+            .map_err(|e| Problem::new(format!("cannot write the snapshot: {e}")))?;
         let check = self
             .context
             .store
-            .check(self.path, &self.scenario.file, &self.scenario.name, name, &text)
+            .check(
+                self.path,
+                &self.scenario.file,
+                &self.scenario.name,
+                name,
+                &text,
+            )
             .map_err(Problem::new)?;
         let changed = match &check {
             Check::Changed { old, new, .. } => Some((old.clone(), new.clone())),
             _ => None,
         };
-        self.snapshots.push(SnapshotResult { name: name.to_string(), check });
+        self.snapshots.push(SnapshotResult {
+            name: name.to_string(),
+            check,
+        });
         if let Some((old, new)) = changed {
             let mut problem = Problem::new(format!(
                 "snapshot `{name}` changed{}",
-                if self.context.store.ci { "" } else { "; the new one is pending: accept it with `monosim review` or `monosim run --accept`" }
+                if self.context.store.ci {
+                    ""
+                } else {
+                    "; the new one is pending: accept it with `monosim review` or `monosim run --accept`"
+                }
             ));
             problem.expected = Some(old);
             problem.actual = Some(new);
@@ -529,8 +730,13 @@ impl Run<'_> {
     /// The delivery log, as lines, optionally for one account.
     fn delivery_lines(&self, after: u64, account: Option<ObjectId>) -> Vec<String> {
         let alias_of = |id: Option<ObjectId>| {
-            id.and_then(|id| self.ids.iter().find(|(_, v)| **v == id).map(|(a, _)| a.clone()))
-                .unwrap_or_else(|| "-".into())
+            id.and_then(|id| {
+                self.ids
+                    .iter()
+                    .find(|(_, v)| **v == id)
+                    .map(|(a, _)| a.clone())
+            })
+            .unwrap_or_else(|| "-".into())
         };
         let mut lines: Vec<String> = self
             .sim
@@ -544,8 +750,13 @@ impl Run<'_> {
                     d.event,
                     alias_of(d.account),
                     d.attempt,
-                    d.status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| "no answer".into()),
-                    d.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+                    d.status
+                        .map(|s| format!("HTTP {s}"))
+                        .unwrap_or_else(|| "no answer".into()),
+                    d.error
+                        .as_deref()
+                        .map(|e| format!(" ({e})"))
+                        .unwrap_or_default()
                 )
             })
             .collect();

@@ -1,0 +1,261 @@
+//! `monosim run`, `review`, `schema`, `init`: the harness from the command line.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use monosim_harness::config::Config;
+use monosim_harness::diagnostic::Diagnostics;
+use monosim_harness::report::{self, Style};
+use monosim_harness::runner::{self, Options, RunError, ScenarioResult, Status};
+use monosim_harness::{bundled, schema as schemas, snapshot};
+
+use crate::cli::{InitArgs, ReviewArgs, RunArgs};
+use crate::exit;
+
+/// Reads and parses the config, or explains (exit 2) what is wrong with it.
+fn load_config(path: &Path, colour: bool) -> Result<Config, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!(
+            "error: cannot read {}: {e}\n  hint: run `monosim init` to write a starter monosim.yaml, or pass --config",
+            path.display()
+        );
+        exit::USAGE
+    })?;
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Config::parse(&text, &path.display().to_string(), base).map_err(|d| {
+        eprint!("{}", d.render(colour));
+        exit::USAGE
+    })
+}
+
+pub fn run(args: RunArgs) -> u8 {
+    let stderr_colour = args.terminal.colour(std::io::stderr().is_terminal());
+    let stdout_colour = args.terminal.colour(std::io::stdout().is_terminal());
+    let config = match load_config(&args.config, stderr_colour) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let scenarios = match runner::load_scenarios(&config.scenarios) {
+        Ok(scenarios) => scenarios,
+        Err(diagnostics) => {
+            eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
+            return exit::USAGE;
+        }
+    };
+    let options = Options {
+        filter: args.filter.clone(),
+        partition: args.partition,
+        seed: args.seed,
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+        }),
+        accept: args.accept,
+        ci: args.terminal.in_ci(),
+    };
+    let selected = runner::select(scenarios, &options);
+    if selected.is_empty() {
+        eprintln!(
+            "error: no scenario to run in {}{}",
+            config.scenarios.display(),
+            args.filter
+                .as_deref()
+                .map(|f| format!(" matching `{f}`"))
+                .unwrap_or_default()
+        );
+        return exit::USAGE;
+    }
+    let total = selected.len();
+    let style = Style {
+        colour: stdout_colour,
+    };
+    let progress = std::io::stderr().is_terminal();
+    let finished = std::sync::atomic::AtomicUsize::new(0);
+    let print = |result: &ScenarioResult| {
+        let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if progress {
+            eprint!("\r\x1b[K");
+        }
+        println!("{}", report::line(result, &style));
+        if progress && n < total {
+            let width = 30;
+            let done = width * n / total;
+            eprint!(
+                "[{}{}] {n}/{total}",
+                "=".repeat(done),
+                " ".repeat(width - done)
+            );
+            let _ = std::io::stderr().flush();
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let outcome = runtime.block_on(runner::run(&config, selected, &options, &print));
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(RunError::Unreachable(message)) => {
+            eprintln!("error: {message}");
+            return exit::ENVIRONMENT;
+        }
+        Err(RunError::Scenarios(diagnostics)) => {
+            eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
+            return exit::USAGE;
+        }
+    };
+    print!("{}", report::summary(&outcome, &style));
+    for (path, text) in [
+        (
+            &args.junit,
+            args.junit.as_ref().map(|_| report::junit(&outcome)),
+        ),
+        (
+            &args.json,
+            args.json.as_ref().map(|_| report::json(&outcome)),
+        ),
+    ] {
+        if let (Some(path), Some(text)) = (path, text) {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return exit::ENVIRONMENT;
+            }
+        }
+    }
+    if outcome.results.iter().any(|r| r.status == Status::Failed) {
+        exit::FAILED
+    } else {
+        exit::SUCCESS
+    }
+}
+
+/// Walks through pending snapshots; answers come from stdin (`a`, `r`, `s`, `q`).
+pub fn review(args: ReviewArgs) -> u8 {
+    let colour = args.terminal.colour(std::io::stdout().is_terminal());
+    let config = match load_config(&args.config, colour) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let dir = config.scenarios.join("snapshots");
+    let pending = snapshot::pending(&dir);
+    if pending.is_empty() {
+        println!("no pending snapshots in {}", dir.display());
+        return exit::SUCCESS;
+    }
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut answers = std::io::stdin().lock().lines();
+    let (mut accepted, mut rejected, mut skipped) = (0, 0, 0);
+    for path in pending {
+        let accepted_path = path.with_extension("");
+        let new = match snapshot::read_contents(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::USAGE;
+            }
+        };
+        let old = snapshot::read_contents(&accepted_path).unwrap_or_default();
+        println!("\n{}", paint("1", &accepted_path.display().to_string()));
+        println!(
+            "{}",
+            if old.is_empty() {
+                "new snapshot:"
+            } else {
+                "changed snapshot (- accepted, + new):"
+            }
+        );
+        for (sign, line) in snapshot::diff(&old, &new) {
+            let text = format!("{sign} {line}");
+            println!(
+                "{}",
+                match sign {
+                    '-' => paint("31", &text),
+                    '+' => paint("32", &text),
+                    _ => text,
+                }
+            );
+        }
+        print!("[a]ccept, [r]eject, [s]kip, [q]uit? ");
+        let _ = std::io::stdout().flush();
+        let answer = answers
+            .next()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| "q".into());
+        match answer.trim() {
+            "a" | "accept" => match std::fs::rename(&path, &accepted_path) {
+                Ok(()) => accepted += 1,
+                Err(e) => {
+                    eprintln!("error: cannot accept {}: {e}", path.display());
+                    return exit::ENVIRONMENT;
+                }
+            },
+            "r" | "reject" => {
+                let _ = std::fs::remove_file(&path);
+                rejected += 1;
+            }
+            "q" | "quit" => break,
+            _ => skipped += 1,
+        }
+    }
+    println!("\n{accepted} accepted, {rejected} rejected, {skipped} skipped");
+    exit::SUCCESS
+}
+
+pub fn schema() -> u8 {
+    let both = serde_json::json!({ "config": schemas::config(), "scenario": schemas::scenario() });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&both).unwrap_or_default()
+    );
+    exit::SUCCESS
+}
+
+pub fn init(args: InitArgs) -> u8 {
+    let config = args.dir.join("monosim.yaml");
+    let scenarios = args.dir.join("scenarios");
+    if !args.force && (config.exists() || scenarios.join(bundled::SCENARIOS[0].0).exists()) {
+        eprintln!(
+            "error: {} already has a monosim.yaml or the bundled scenarios\n  hint: pass --force to overwrite them",
+            args.dir.display()
+        );
+        return exit::USAGE;
+    }
+    let write = |path: &Path, text: &str| -> Result<(), String> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    let mut written = vec![config.clone()];
+    let mut result = write(&config, bundled::STARTER_CONFIG);
+    for (name, text) in bundled::SCENARIOS {
+        if result.is_ok() {
+            let path = scenarios.join(name);
+            result = write(&path, text);
+            written.push(path);
+        }
+    }
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        return exit::ENVIRONMENT;
+    }
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    println!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`");
+    exit::SUCCESS
+}
