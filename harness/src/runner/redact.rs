@@ -24,7 +24,7 @@ impl Redactions {
     pub fn add(&mut self, value: &str, replacement: String) {
         if !value.is_empty() && !self.pairs.iter().any(|(v, _)| v == value) {
             self.pairs.push((value.to_string(), replacement));
-            self.pairs.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            self.pairs.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         }
     }
 
