@@ -81,6 +81,7 @@ impl Simulator {
         let world = World::new(
             WorldConfig {
                 seed: config.seed,
+                id_salt: 0,
                 dialect: config.dialect,
                 random_accounts: config.random_accounts,
                 file: config.world_file,
@@ -124,12 +125,19 @@ impl Simulator {
     }
 
     /// A new, empty simulated Mono served on this port beside the main one: its own seed,
-    /// accounts and frozen clock starting at `start`; the main one's keys, webhook targets,
+    /// accounts and frozen clock starting at `start`, identifiers salted with `id_salt`
+    /// (see [`WorldConfig::id_salt`]); the main one's keys, webhook targets,
     /// retry policy and data delay. Remove it with [`Tenants::remove`] when done.
-    pub fn add_tenant(&self, seed: u64, start: Timestamp) -> Result<Arc<Sim>, WorldError> {
+    pub fn add_tenant(
+        &self,
+        seed: u64,
+        id_salt: u64,
+        start: Timestamp,
+    ) -> Result<Arc<Sim>, WorldError> {
         let world = World::new(
             WorldConfig {
                 seed,
+                id_salt,
                 dialect: self.dialect,
                 random_accounts: 0,
                 file: None,

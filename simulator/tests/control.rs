@@ -166,7 +166,7 @@ async fn tenants_share_the_port_but_not_accounts_or_clocks() {
     let live = Live::start(vec![]).await;
     let main_id = live.link(json!({"institution": "gtbank"})).await;
     let later = live::start_time().plus(30 * 24 * 3_600_000);
-    let tenant = live.simulator.add_tenant(99, later).unwrap();
+    let tenant = live.simulator.add_tenant(99, 7, later).unwrap();
     let tenant_id = tenant
         .create_account(Default::default(), Some(Default::default()))
         .unwrap()

@@ -186,6 +186,9 @@ pub(crate) struct Context {
     pub simulator: Arc<Simulator>,
     pub client: reqwest::Client,
     pub store: Store,
+    /// Salts every identifier of this run (see `WorldConfig::id_salt`): a receiver whose
+    /// database outlives a run must not meet the same account or event ids again.
+    pub id_salt: u64,
 }
 
 /// Runs `scenarios` (already selected); `done` is told of each result as it comes.
@@ -258,6 +261,10 @@ pub async fn run(
             accept: options.accept,
             ci: options.ci,
         },
+        id_salt: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
     });
     let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
     let mut running = tokio::task::JoinSet::new();

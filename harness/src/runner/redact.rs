@@ -24,7 +24,8 @@ impl Redactions {
     pub fn add(&mut self, value: &str, replacement: String) {
         if !value.is_empty() && !self.pairs.iter().any(|(v, _)| v == value) {
             self.pairs.push((value.to_string(), replacement));
-            self.pairs.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+            self.pairs
+                .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         }
     }
 

@@ -32,7 +32,10 @@ pub(super) async fn run_scenario(
         snapshots: Vec::new(),
         duration_ms: 0,
     };
-    let sim = match context.simulator.add_tenant(seed, super::scenario_start()) {
+    let sim = match context
+        .simulator
+        .add_tenant(seed, context.id_salt, super::scenario_start())
+    {
         Ok(sim) => sim,
         Err(e) => {
             result.status = Status::Failed;
@@ -461,7 +464,9 @@ impl Run<'_> {
         });
         problem.expected = Some(wanted);
         problem.actual = Some(format!("{seen} call(s)"));
-        problem.context = self.request_lines(0);
+        // What the receiver was sent explains what it did (or did not) call.
+        problem.context = self.delivery_lines(0, None);
+        problem.context.extend(self.request_lines(0));
         Err(problem)
     }
 

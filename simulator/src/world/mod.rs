@@ -143,6 +143,11 @@ pub enum JobKind {
 
 pub struct WorldConfig {
     pub seed: u64,
+    /// Mixed into identifiers only (account, customer, event and job ids, codes, tokens),
+    /// not into data (names, balances, transactions). The harness salts each run, so a
+    /// receiver whose database outlives a run never meets the same ids twice, while
+    /// snapshots — which show data, with ids redacted — stay identical.
+    pub id_salt: u64,
     pub dialect: Dialect,
     /// Random accounts to seed after the world file's.
     pub random_accounts: usize,
@@ -151,6 +156,7 @@ pub struct WorldConfig {
 
 pub struct World {
     seed: u64,
+    id_salt: u64,
     dialect: Dialect,
     clock: Arc<Clock>,
     /// The instant seeded data was last synced: the end of every seeded history. Midnight
@@ -199,6 +205,7 @@ impl World {
         let mut rng = stream(config.seed, salt::WORLD, 0);
         let world = World {
             seed: config.seed,
+            id_salt: config.id_salt,
             dialect: config.dialect,
             clock,
             as_of,
@@ -298,10 +305,12 @@ impl World {
             Arrival::Seeded => self.as_of.plus(-days_ago * DAY),
             Arrival::Pending => self.clock.now(),
         };
-        let generated_id = ObjectId::generate(linked_at.seconds(), &mut rng);
+        // Identifiers come from their own stream, salted per run (see `WorldConfig::id_salt`).
+        let mut ids = stream(profile ^ self.id_salt, salt::IDS, 0);
+        let generated_id = ObjectId::generate(linked_at.seconds(), &mut ids);
         let id = spec.id.unwrap_or(generated_id);
-        let customer = ObjectId::generate(linked_at.seconds() - 60, &mut rng);
-        let generated_code = format!("code_{}", alphanumeric(20, &mut rng));
+        let customer = ObjectId::generate(linked_at.seconds() - 60, &mut ids);
+        let generated_code = format!("code_{}", alphanumeric(20, &mut ids));
         let code = spec.code.unwrap_or(generated_code);
         let generated_reference = alphanumeric(12, &mut rng).to_lowercase();
         let reference = spec.reference.unwrap_or(generated_reference);
@@ -432,7 +441,7 @@ impl World {
         let now = self.clock.now();
         let mut inner = self.write();
         let i = *inner.by_id.get(id)?;
-        let mut rng = stream(self.seed, salt::TOKEN, inner.tokens_issued);
+        let mut rng = stream(self.seed ^ self.id_salt, salt::TOKEN, inner.tokens_issued);
         inner.tokens_issued += 1;
         let token = ReauthToken {
             value: alphanumeric(20, &mut rng),
@@ -478,7 +487,7 @@ impl World {
     /// Starts a job for `account` and returns it.
     pub fn start_job(&self, account: ObjectId, kind: JobKind) -> Job {
         let mut inner = self.write();
-        let mut rng = stream(self.seed, salt::JOB, inner.jobs_created);
+        let mut rng = stream(self.seed ^ self.id_salt, salt::JOB, inner.jobs_created);
         inner.jobs_created += 1;
         let job = Job {
             id: alphanumeric(20, &mut rng),
@@ -532,7 +541,7 @@ impl World {
     pub fn new_event_id(&self) -> ObjectId {
         let now = self.clock.now();
         let mut inner = self.write();
-        let mut rng = stream(self.seed, salt::EVENT, inner.events_created);
+        let mut rng = stream(self.seed ^ self.id_salt, salt::EVENT, inner.events_created);
         inner.events_created += 1;
         ObjectId::generate(now.seconds(), &mut rng)
     }

@@ -17,6 +17,7 @@ pub mod salt {
     pub const JOB: u64 = 0x6a6f_6200_0000_0004;
     pub const TOKEN: u64 = 0x746f_6b65_6e00_0005;
     pub const EVENT: u64 = 0x6576_656e_7400_0006;
+    pub const IDS: u64 = 0x6964_7300_0000_0007;
 }
 
 /// The stream for item `index` of kind `salt` under `key`.
