@@ -559,11 +559,16 @@ impl Run<'_> {
                 } else {
                     format!("{field} ({path})")
                 };
-                expected_lines.push(format!("{alias}.{label}: {description}"));
-                actual_lines.push(format!("{alias}.{label}: {shown}"));
-                if !ok {
+                // A field that matched shows the same on both sides, so the diff marks
+                // only what differs.
+                let actual_line = format!("{alias}.{label}: {shown}");
+                if ok {
+                    expected_lines.push(actual_line.clone());
+                } else {
+                    expected_lines.push(format!("{alias}.{label}: {description}"));
                     wrong.push(format!("{alias}.{label}"));
                 }
+                actual_lines.push(actual_line);
             }
             if !wrong.is_empty() && state.is_null() {
                 actual_lines.push(format!("(the state probe found no record for `{alias}`)"));
