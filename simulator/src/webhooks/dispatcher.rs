@@ -52,23 +52,26 @@ enum Lane {
     Alone(u64),
 }
 
-#[derive(Clone)]
+/// One event on its way to one URL. Shared (`Arc`) between the queue and the attempt in
+/// flight, so an attempt copies no strings; only the attempt count changes, beside it.
 struct Delivery {
     event_id: String,
     event: String,
     account: Option<ObjectId>,
     url: String,
+    /// `url`, parsed once when queued rather than on every attempt.
+    parsed: Option<reqwest::Url>,
     body: Bytes,
     dialect: Dialect,
     secret: SecretMode,
-    attempts: u32,
     not_before: Timestamp,
     lane: Lane,
 }
 
 #[derive(Default)]
 struct Queues {
-    deliveries: HashMap<u64, Delivery>,
+    /// Each delivery and the attempts made so far.
+    deliveries: HashMap<u64, (Arc<Delivery>, u32)>,
     lanes: HashMap<Lane, VecDeque<u64>>,
     next_id: u64,
 }
@@ -99,7 +102,6 @@ impl Dispatcher {
     ) -> Dispatcher {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(256)
             .tcp_nodelay(true)
             .build()
             .expect("a client without TLS or proxies always builds");
@@ -132,11 +134,19 @@ impl Dispatcher {
 
     /// Queues `outgoing` for every target URL. Returns how many deliveries were queued.
     pub fn enqueue(&self, outgoing: Outgoing) -> usize {
-        let urls = self.targets().urls;
+        let urls: Vec<(String, Option<reqwest::Url>)> = self
+            .targets()
+            .urls
+            .into_iter()
+            .map(|url| {
+                let parsed = reqwest::Url::parse(&url).ok();
+                (url, parsed)
+            })
+            .collect();
         let now = self.clock.now();
         let mut queues = self.queues();
         let mut queued = 0;
-        for url in urls {
+        for (url, parsed) in urls {
             for _ in 0..outgoing.copies.max(1) {
                 queues.next_id += 1;
                 let id = queues.next_id;
@@ -148,18 +158,21 @@ impl Dispatcher {
                 let not_before = now.plus(hold);
                 queues.deliveries.insert(
                     id,
-                    Delivery {
-                        event_id: outgoing.event_id.clone(),
-                        event: outgoing.event.clone(),
-                        account: outgoing.account,
-                        url: url.clone(),
-                        body: outgoing.body.clone(),
-                        dialect: outgoing.dialect,
-                        secret: outgoing.secret,
-                        attempts: 0,
-                        not_before,
-                        lane: lane.clone(),
-                    },
+                    (
+                        Arc::new(Delivery {
+                            event_id: outgoing.event_id.clone(),
+                            event: outgoing.event.clone(),
+                            account: outgoing.account,
+                            url: url.clone(),
+                            parsed: parsed.clone(),
+                            body: outgoing.body.clone(),
+                            dialect: outgoing.dialect,
+                            secret: outgoing.secret,
+                            not_before,
+                            lane: lane.clone(),
+                        }),
+                        0,
+                    ),
                 );
                 let lane = queues.lanes.entry(lane).or_default();
                 lane.push_back(id);
@@ -173,10 +186,19 @@ impl Dispatcher {
     }
 
     /// Makes attempt number n+1 of delivery `id`, due at `due`, and decides what follows.
-    pub async fn attempt(&self, id: u64, due: Timestamp) {
-        let Some((delivery, attempt, secret_value)) = self.begin(id) else {
-            return;
-        };
+    ///
+    /// When the delivery is over and the next event on its lane is already due (clock
+    /// running), that one is sent from here too, instead of going back through the
+    /// scheduler and the driver: a busy lane then costs one task, not one per event.
+    pub async fn attempt(&self, mut id: u64, mut due: Timestamp) {
+        while let Some((next, at)) = self.attempt_one(id, due).await {
+            (id, due) = (next, at);
+        }
+    }
+
+    /// One attempt; returns the lane's next delivery if it is to be sent right away.
+    async fn attempt_one(&self, id: u64, due: Timestamp) -> Option<(u64, Timestamp)> {
+        let (delivery, attempt, secret_value) = self.begin(id)?;
         let sent_at = self.clock.now();
         let started = Instant::now();
         let (mut outcome, status, error) =
@@ -191,7 +213,7 @@ impl Dispatcher {
             };
         let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
         if !self.queues().deliveries.contains_key(&id) {
-            return; // cleared by a reset while it was being sent
+            return None; // cleared by a reset while it was being sent
         }
         let last = attempt >= self.policy.attempts;
         if outcome != Outcome::Delivered && last {
@@ -232,23 +254,29 @@ impl Dispatcher {
             Outcome::Failed | Outcome::Dropped => {
                 let next = due.plus(self.policy.delay_after(attempt));
                 self.scheduler.schedule(next, Job::Attempt(id));
+                None
             }
         }
     }
 
     /// Counts the attempt; returns a copy of what to send, the attempt number and the
     /// secret header value.
-    fn begin(&self, id: u64) -> Option<(Delivery, u32, Option<String>)> {
-        let secret = self.targets().secret;
+    fn begin(&self, id: u64) -> Option<(Arc<Delivery>, u32, Option<String>)> {
+        let secret = self
+            .targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .secret
+            .clone();
         let mut queues = self.queues();
-        let delivery = queues.deliveries.get_mut(&id)?;
-        delivery.attempts += 1;
+        let (delivery, attempts) = queues.deliveries.get_mut(&id)?;
+        *attempts += 1;
         let value = match delivery.secret {
             SecretMode::Correct => Some(secret),
             SecretMode::Wrong => Some(format!("not-{secret}")),
             SecretMode::Missing => None,
         };
-        Some((delivery.clone(), delivery.attempts, value))
+        Some((delivery.clone(), *attempts, value))
     }
 
     async fn send(
@@ -256,9 +284,12 @@ impl Dispatcher {
         delivery: &Delivery,
         secret: Option<&str>,
     ) -> (Outcome, Option<u16>, Option<String>) {
-        let mut request = self
-            .client
-            .post(&delivery.url)
+        let request = match &delivery.parsed {
+            Some(url) => self.client.post(url.clone()),
+            // Not a URL: let reqwest say why, in the delivery log.
+            None => self.client.post(&delivery.url),
+        };
+        let mut request = request
             .header("content-type", "application/json")
             .timeout(self.policy.timeout)
             .body(delivery.body.clone());
@@ -293,24 +324,29 @@ impl Dispatcher {
         }
     }
 
-    /// The delivery is over: let the next one on its lane start.
-    fn finish(&self, id: u64) {
+    /// The delivery is over: let the next one on its lane start — returned to the caller
+    /// when it is due now on a running clock, else scheduled. (On a frozen clock the
+    /// scheduler's stepping decides the order, so everything goes through it.)
+    fn finish(&self, id: u64) -> Option<(u64, Timestamp)> {
         let now = self.clock.now();
         let mut queues = self.queues();
-        let Some(delivery) = queues.deliveries.remove(&id) else {
-            return;
-        };
+        let (delivery, _) = queues.deliveries.remove(&id)?;
         let next = queues.lanes.get_mut(&delivery.lane).and_then(|lane| {
             lane.pop_front();
             lane.front().copied()
         });
         match next {
             Some(next) => {
-                let at = queues.deliveries[&next].not_before.max(now);
+                let at = queues.deliveries[&next].0.not_before.max(now);
+                if at <= now && !self.clock.is_frozen() {
+                    return Some((next, at));
+                }
                 self.scheduler.schedule(at, Job::Attempt(next));
+                None
             }
             None => {
                 queues.lanes.remove(&delivery.lane);
+                None
             }
         }
     }
