@@ -8,12 +8,6 @@ mod serve;
 
 use clap::Parser;
 
-/// mimalloc: the simulator allocates many small, short-lived objects per request and per
-/// webhook (JSON values, strings); measured ~15 % less CPU per delivery than the system
-/// allocator (see the note in bench/RESULTS or the webhook benchmark).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()

@@ -63,7 +63,7 @@ pub fn run(args: ServeArgs) -> u8 {
             return exit::ENVIRONMENT;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let address = SocketAddr::new(args.host, args.port);
         let listener = match tokio::net::TcpListener::bind(address).await {
             Ok(listener) => listener,
@@ -93,7 +93,11 @@ pub fn run(args: ServeArgs) -> u8 {
                 exit::ENVIRONMENT
             }
         }
-    })
+    });
+    // Requests have finished; background tasks (the webhook driver, timers) need not:
+    // exit promptly rather than wait on them.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    code
 }
 
 /// One JSON line on stdout for scripts, a few friendly lines on stderr for people.

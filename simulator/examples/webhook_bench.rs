@@ -36,10 +36,6 @@ const SEED: u64 = 42;
 /// The delivery log keeps this many attempts (see `Simulator::new`).
 const LOG_CAPACITY: usize = 100_000;
 
-/// The same allocator as the `monosim` binary, so the figures are the product's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
