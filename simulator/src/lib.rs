@@ -15,6 +15,7 @@ pub mod api;
 pub mod clock;
 pub mod control;
 pub mod faults;
+pub mod journal;
 pub mod lifecycle;
 pub mod scheduler;
 mod server;

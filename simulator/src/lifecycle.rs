@@ -255,22 +255,8 @@ impl Sim {
             return Ok(outcome);
         }
         let account = self.linked(&id)?;
-        let added = self.world.fetch_new_transactions(&account.id);
-        let account = self.linked(&account.id)?;
         let reauthorized = self.emit(event::ACCOUNT_REAUTHORIZED, &account, Emit::default())?;
-        let updated = self.emit(
-            event::ACCOUNT_UPDATED,
-            &account,
-            Emit {
-                sync: SyncReport {
-                    sync_status: Some("SUCCESSFUL"),
-                    job_id: None,
-                    has_new_data: added > 0,
-                },
-                delay: self.data_delay,
-                ..Emit::default()
-            },
-        )?;
+        let (updated, _) = self.synced(&id, self.data_delay)?;
         Ok(ReauthOutcome::Reauthorised {
             events: vec![reauthorized, updated],
         })
@@ -357,26 +343,36 @@ impl Sim {
             }
             return Ok(failure);
         }
-        let added = self.world.fetch_new_transactions(&account.id);
-        let account = self.linked(&account.id)?;
-        self.emit(
-            event::ACCOUNT_UPDATED,
-            &account,
-            Emit {
-                sync: SyncReport {
-                    sync_status: Some("SUCCESSFUL"),
-                    job_id: None,
-                    has_new_data: added > 0,
-                },
-                ..Emit::default()
-            },
-        )?;
+        let (_, has_new_data) = self.synced(&account.id, 0)?;
         Ok(SyncResult {
             status: "successful",
-            has_new_data: added > 0,
+            has_new_data,
             code: "SYNC_SUCCESSFUL",
             message: None,
         })
+    }
+
+    /// A successful sync: fetches the transactions due by now and fires `account_updated`
+    /// (`sync_status: SUCCESSFUL`) after `delay`. Returns its event id and whether there
+    /// was new data.
+    fn synced(&self, id: &ObjectId, delay: i64) -> Result<(String, bool), LifecycleError> {
+        let has_new_data = self.world.fetch_new_transactions(id) > 0;
+        let account = self.linked(id)?;
+        let sync = SyncReport {
+            sync_status: Some("SUCCESSFUL"),
+            job_id: None,
+            has_new_data,
+        };
+        let event_id = self.emit(
+            event::ACCOUNT_UPDATED,
+            &account,
+            Emit {
+                sync,
+                delay,
+                ..Emit::default()
+            },
+        )?;
+        Ok((event_id, has_new_data))
     }
 
     /// Unlinks the account (through the API or the control API): `account_unlinked`.

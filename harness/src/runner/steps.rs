@@ -684,21 +684,8 @@ impl Run<'_> {
                 ))
             })
             .collect();
-        self.deliveries_seen = self
-            .sim
-            .webhooks
-            .log
-            .since(0, |_| true)
-            .last()
-            .map(|d| d.seq)
-            .unwrap_or(0);
-        self.requests_seen = self
-            .sim
-            .requests
-            .since(0, |_| true)
-            .last()
-            .map(|r| r.seq)
-            .unwrap_or(0);
+        self.deliveries_seen = self.sim.webhooks.log.last_seq();
+        self.requests_seen = self.sim.requests.last_seq();
         let document = json!({ "accounts": accounts, "webhooks": deliveries, "calls": requests });
         let text = serde_saphyr::to_string(&document)
             .map_err(|e| Problem::new(format!("cannot write the snapshot: {e}")))?;

@@ -1,8 +1,7 @@
 //! The request log: every call the Mono API received, so a test (or the harness) can check
 //! what the integrator's code asked for — "did it fetch a re-auth token?".
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -12,6 +11,7 @@ use serde::Serialize;
 
 use super::ApiState;
 use crate::clock::Timestamp;
+use crate::journal::{Journal, Numbered};
 use crate::world::ObjectId;
 
 #[derive(Clone, Debug, Serialize)]
@@ -27,50 +27,15 @@ pub struct RequestRecord {
     pub latency_ms: f64,
 }
 
-/// Bounded: the oldest records go once `capacity` is reached, so a long benchmark cannot
-/// grow it without limit.
-pub struct RequestLog {
-    records: Mutex<(VecDeque<RequestRecord>, u64)>,
-    capacity: usize,
-}
+/// Every call the Mono API received; bounded (see [`Journal`]).
+pub type RequestLog = Journal<RequestRecord>;
 
-impl RequestLog {
-    pub fn new(capacity: usize) -> RequestLog {
-        RequestLog {
-            records: Mutex::new((VecDeque::new(), 0)),
-            capacity,
-        }
+impl Numbered for RequestRecord {
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
     }
-
-    fn push(&self, mut record: RequestRecord) {
-        let mut guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        guard.1 += 1;
-        record.seq = guard.1;
-        if guard.0.len() >= self.capacity {
-            guard.0.pop_front();
-        }
-        if self.capacity > 0 {
-            guard.0.push_back(record);
-        }
-    }
-
-    /// Records with `seq > after` that match `keep`.
-    pub fn since(&self, after: u64, keep: impl Fn(&RequestRecord) -> bool) -> Vec<RequestRecord> {
-        let guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .0
-            .iter()
-            .filter(|r| r.seq > after && keep(r))
-            .cloned()
-            .collect()
-    }
-
-    pub fn clear(&self) {
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .0
-            .clear();
+    fn seq(&self) -> u64 {
+        self.seq
     }
 }
 

@@ -1,11 +1,9 @@
 //! The delivery log: every attempt, with what happened.
 
-use std::collections::VecDeque;
-use std::sync::Mutex;
-
 use serde::Serialize;
 
 use crate::clock::Timestamp;
+use crate::journal::{Journal, Numbered};
 use crate::world::ObjectId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,47 +54,14 @@ pub struct AttemptRecord {
     pub dialect: String,
 }
 
-/// A bounded log: the oldest records go first once `capacity` is reached.
-pub struct DeliveryLog {
-    /// The records, and the sequence number of the last one ever pushed.
-    records: Mutex<(VecDeque<AttemptRecord>, u64)>,
-    capacity: usize,
-}
+/// Every delivery attempt; bounded (see [`Journal`]).
+pub type DeliveryLog = Journal<AttemptRecord>;
 
-impl DeliveryLog {
-    pub fn new(capacity: usize) -> DeliveryLog {
-        DeliveryLog {
-            records: Mutex::new((VecDeque::new(), 0)),
-            capacity,
-        }
+impl Numbered for AttemptRecord {
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
     }
-
-    pub fn push(&self, mut record: AttemptRecord) {
-        let mut guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        guard.1 += 1;
-        record.seq = guard.1;
-        if guard.0.len() >= self.capacity {
-            guard.0.pop_front();
-        }
-        guard.0.push_back(record);
-    }
-
-    /// The records with `seq > after` that match `keep`.
-    pub fn since(&self, after: u64, keep: impl Fn(&AttemptRecord) -> bool) -> Vec<AttemptRecord> {
-        let guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .0
-            .iter()
-            .filter(|r| r.seq > after && keep(r))
-            .cloned()
-            .collect()
-    }
-
-    pub fn clear(&self) {
-        self.records
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .0
-            .clear();
+    fn seq(&self) -> u64 {
+        self.seq
     }
 }
