@@ -4,20 +4,104 @@
 /// (path under `scenarios/`, contents)
 pub const SCENARIOS: &[(&str, &str)] = &[
     (
+        "account-connected-after-updated.yaml",
+        include_str!("../../scenarios/account-connected-after-updated.yaml"),
+    ),
+    (
+        "data-failed.yaml",
+        include_str!("../../scenarios/data-failed.yaml"),
+    ),
+    (
+        "data-partial.yaml",
+        include_str!("../../scenarios/data-partial.yaml"),
+    ),
+    (
+        "data-processing.yaml",
+        include_str!("../../scenarios/data-processing.yaml"),
+    ),
+    (
+        "data-unavailable.yaml",
+        include_str!("../../scenarios/data-unavailable.yaml"),
+    ),
+    (
         "duplicate-delivery.yaml",
         include_str!("../../scenarios/duplicate-delivery.yaml"),
+    ),
+    (
+        "legacy-dialect-reauth.yaml",
+        include_str!("../../scenarios/legacy-dialect-reauth.yaml"),
+    ),
+    (
+        "link-data-arrives-later.yaml",
+        include_str!("../../scenarios/link-data-arrives-later.yaml"),
     ),
     (
         "link-happy-path.yaml",
         include_str!("../../scenarios/link-happy-path.yaml"),
     ),
     (
+        "many-accounts-reauth.yaml",
+        include_str!("../../scenarios/many-accounts-reauth.yaml"),
+    ),
+    (
+        "mixed-dialect-payloads.yaml",
+        include_str!("../../scenarios/mixed-dialect-payloads.yaml"),
+    ),
+    (
         "reauth-flow.yaml",
         include_str!("../../scenarios/reauth-flow.yaml"),
     ),
     (
+        "reauthorise-429-then-recovers.yaml",
+        include_str!("../../scenarios/reauthorise-429-then-recovers.yaml"),
+    ),
+    (
+        "reauthorise-500-retried.yaml",
+        include_str!("../../scenarios/reauthorise-500-retried.yaml"),
+    ),
+    (
+        "reauthorized-after-updated.yaml",
+        include_str!("../../scenarios/reauthorized-after-updated.yaml"),
+    ),
+    (
         "shared/session-expires.yaml",
         include_str!("../../scenarios/shared/session-expires.yaml"),
+    ),
+    (
+        "stale-account-updated.yaml",
+        include_str!("../../scenarios/stale-account-updated.yaml"),
+    ),
+    (
+        "sync-error.yaml",
+        include_str!("../../scenarios/sync-error.yaml"),
+    ),
+    (
+        "sync-incomplete-statement.yaml",
+        include_str!("../../scenarios/sync-incomplete-statement.yaml"),
+    ),
+    (
+        "sync-reauthorisation-required.yaml",
+        include_str!("../../scenarios/sync-reauthorisation-required.yaml"),
+    ),
+    (
+        "token-expired-before-reauth.yaml",
+        include_str!("../../scenarios/token-expired-before-reauth.yaml"),
+    ),
+    (
+        "unknown-event-types.yaml",
+        include_str!("../../scenarios/unknown-event-types.yaml"),
+    ),
+    (
+        "unlink-while-reauth-pending.yaml",
+        include_str!("../../scenarios/unlink-while-reauth-pending.yaml"),
+    ),
+    (
+        "webhook-attempt-dropped.yaml",
+        include_str!("../../scenarios/webhook-attempt-dropped.yaml"),
+    ),
+    (
+        "widget-abandoned.yaml",
+        include_str!("../../scenarios/widget-abandoned.yaml"),
     ),
     (
         "wrong-otp-then-correct.yaml",

@@ -206,12 +206,28 @@ impl Config {
     }
 }
 
-/// `rel` under `base`, without a leading `./` when `base` is the working directory.
+/// `rel` under `base`, tidied lexically (`a/b/../c` → `a/c`, no leading `./`), so paths in
+/// reports and snapshot headers read the same however the config was reached.
 fn resolve(base: &Path, rel: &str) -> PathBuf {
-    if base == Path::new(".") || base.as_os_str().is_empty() {
-        PathBuf::from(rel)
+    let mut out = PathBuf::new();
+    for part in base.join(rel).components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(
+                    out.components().next_back(),
+                    Some(std::path::Component::Normal(_))
+                ) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
     } else {
-        base.join(rel)
+        out
     }
 }
 
@@ -315,6 +331,12 @@ mod tests {
         assert_eq!(config.field_path("balance"), "balance");
         assert_eq!(config.redact, ["updatedAt"]);
         assert_eq!(config.scenarios, Path::new("/project/scenarios"));
+        assert_eq!(
+            resolve(Path::new("examples/rust"), "../../scenarios"),
+            Path::new("scenarios")
+        );
+        assert_eq!(resolve(Path::new("."), "scenarios"), Path::new("scenarios"));
+        assert_eq!(resolve(Path::new(".."), "x"), Path::new("../x"));
     }
 
     #[test]

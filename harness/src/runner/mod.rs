@@ -295,11 +295,16 @@ pub async fn run(
     })
 }
 
-/// A scenario's seed: the run's, mixed with which scenario it is, so ids differ between
-/// scenarios (they share a port) but not between runs.
+/// A scenario's seed: the run's, mixed with which scenario it is (its file name and name —
+/// not the path, which depends on where monosim was started), so scenarios differ from one
+/// another but each is the same in every run.
 fn scenario_seed(seed: u64, path: &Path, name: &str) -> u64 {
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for byte in path.to_string_lossy().bytes().chain(name.bytes()) {
+    for byte in file.bytes().chain(name.bytes()) {
         hash = (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3);
     }
     hash
