@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole bundled library against the Rust reference receiver, wall time (compilation
+# excluded: both binaries are built first). Two figures: with the receiver started directly,
+# and through the repository's monosim.yaml (`cargo run`, which adds cargo's own start-up).
+# Usage: bench/library.sh [runs]   (default 5; the median is printed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-5}"
+cargo build --release --quiet
+cargo build --release --quiet --example rust-receiver
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+sed -e 's|command: cargo run --release -q --example rust-receiver|command: target/release/examples/rust-receiver|' \
+    -e "s|DB_PATH: target/rust-receiver.db|DB_PATH: $tmp/receiver.db|" monosim.yaml > monosim.bench.yaml
+trap 'rm -rf "$tmp" monosim.bench.yaml' EXIT
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
+echo "date:    $(date -u +%Y-%m-%dT%H:%MZ)"
+scenarios=$(ls scenarios/*.yaml | wc -l)
+
+median() {
+  local config=$1 times=() t0 t1
+  for _ in $(seq "$runs"); do
+    t0=$(date +%s%N)
+    CI=true target/release/monosim run --config "$config" > "$tmp/out.txt" 2>&1 || { cat "$tmp/out.txt"; exit 1; }
+    t1=$(date +%s%N)
+    grep -q "$scenarios passed, 0 failed" "$tmp/out.txt" || { cat "$tmp/out.txt"; exit 1; }
+    times+=($(( (t1 - t0) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+printf 'the library (%d scenarios) against the Rust receiver, receiver started directly: %d ms (median of %d)\n' \
+  "$scenarios" "$(median monosim.bench.yaml)" "$runs"
+printf 'the same through monosim.yaml (cargo run starts the receiver):              %d ms (median of %d)\n' \
+  "$(median monosim.yaml)" "$runs"
