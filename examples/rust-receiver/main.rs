@@ -17,6 +17,22 @@ use axum::{Json, Router};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
+/// The bug switches (examples/README.md); an unknown name stops the receiver at start.
+const SWITCHES: &[&str] = &[
+    "reads_data_id",
+    "no_secret_check",
+    "wrong_header",
+    "never_clears_flag",
+    "not_idempotent",
+    "trusts_order",
+    "processing_is_available",
+    "ack_then_drop",
+    "crashes_on_unknown",
+    "no_fresh_token",
+    "requires_event_id",
+    "ignores_unlink",
+];
+
 struct App {
     db: Mutex<Connection>,
     mono: String,
@@ -339,6 +355,19 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    let bugs: HashSet<String> = env("RECEIVER_BUGS", "")
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(unknown) = bugs.iter().find(|b| !SWITCHES.contains(&b.as_str())) {
+        eprintln!(
+            "unknown bug switch `{unknown}`; known: {}",
+            SWITCHES.join(", ")
+        );
+        std::process::exit(1);
+    }
     let app = Arc::new(App {
         db: Mutex::new(db),
         mono: env("MONO_BASE_URL", "https://api.withmono.com")
@@ -346,12 +375,7 @@ async fn main() {
             .to_string(),
         secret_key: env("MONO_SECRET_KEY", ""),
         webhook_secret: env("MONO_WEBHOOK_SEC", ""),
-        bugs: env("RECEIVER_BUGS", "")
-            .split(',')
-            .map(str::trim)
-            .filter(|b| !b.is_empty())
-            .map(str::to_string)
-            .collect(),
+        bugs,
         http: reqwest::Client::new(),
     });
     let router = Router::new()
