@@ -199,7 +199,7 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
         let delivered = records
             .iter()
             .filter(|r| {
-                r.outcome == Outcome::Delivered && r.attempt == 1 && r.event == event::ACCOUNT_UPDATED
+                r.outcome == Outcome::Delivered && r.attempt == 1 && &*r.event == event::ACCOUNT_UPDATED
             })
             .count();
         let all_delivered = idle && records.len() == events && delivered == events;
@@ -340,7 +340,7 @@ fn replay() -> Result<(), Error> {
         let wall = started.elapsed();
 
         let records = sim.webhooks.log.since(0, |_| true);
-        let ours = records.iter().filter(|r| r.event_id == event_id).count();
+        let ours = records.iter().filter(|r| *r.event_id == *event_id).count();
         let (first, last) = match (records.first(), records.last()) {
             (Some(first), Some(last)) => (first, last),
             _ => return Err("the delivery log is empty".into()),

@@ -482,7 +482,7 @@ impl Run<'_> {
             .sim
             .webhooks
             .log
-            .since(0, |r| r.event == event && r.account == Some(id));
+            .since(0, |r| &*r.event == event && r.account == Some(id));
         let Some(last) = attempts.last() else {
             let mut problem = Problem::new(format!("no {event} was delivered for `{account}`"));
             problem.context = self.delivery_lines(0, None);

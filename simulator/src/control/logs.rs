@@ -59,7 +59,7 @@ pub async fn deliveries(
     let account = query.account.as_deref().map(account_id).transpose()?;
     let records = state.sim.webhooks.log.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
-            && query.event.as_deref().is_none_or(|e| r.event == e)
+            && query.event.as_deref().is_none_or(|e| &*r.event == e)
     });
     Ok(Json(json!({ "deliveries": records })))
 }

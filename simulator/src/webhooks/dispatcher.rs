@@ -55,10 +55,10 @@ enum Lane {
 /// One event on its way to one URL. Shared (`Arc`) between the queue and the attempt in
 /// flight, so an attempt copies no strings; only the attempt count changes, beside it.
 struct Delivery {
-    event_id: String,
-    event: String,
+    event_id: Arc<str>,
+    event: Arc<str>,
     account: Option<ObjectId>,
-    url: String,
+    url: Arc<str>,
     /// `url`, parsed once when queued rather than on every attempt.
     parsed: Option<reqwest::Url>,
     body: Bytes,
@@ -134,25 +134,29 @@ impl Dispatcher {
 
     /// Queues `outgoing` for every target URL. Returns how many deliveries were queued.
     pub fn enqueue(&self, outgoing: Outgoing) -> usize {
-        let urls: Vec<(String, Option<reqwest::Url>)> = self
+        let urls: Vec<(Arc<str>, Option<reqwest::Url>)> = self
             .targets()
             .urls
             .into_iter()
             .map(|url| {
                 let parsed = reqwest::Url::parse(&url).ok();
-                (url, parsed)
+                (Arc::from(url), parsed)
             })
             .collect();
         let now = self.clock.now();
         let mut queues = self.queues();
         let mut queued = 0;
+        let event_id: Arc<str> = outgoing.event_id.as_str().into();
+        let event: Arc<str> = outgoing.event.as_str().into();
         for (url, parsed) in urls {
             for _ in 0..outgoing.copies.max(1) {
                 queues.next_id += 1;
                 let id = queues.next_id;
                 let (lane, hold) = match (outgoing.reorder, outgoing.account) {
                     (Some(by), _) => (Lane::Alone(id), by),
-                    (None, Some(account)) => (Lane::Account(account, url.clone()), outgoing.delay),
+                    (None, Some(account)) => {
+                        (Lane::Account(account, url.to_string()), outgoing.delay)
+                    }
                     (None, None) => (Lane::Alone(id), outgoing.delay),
                 };
                 let not_before = now.plus(hold);
@@ -160,8 +164,8 @@ impl Dispatcher {
                     id,
                     (
                         Arc::new(Delivery {
-                            event_id: outgoing.event_id.clone(),
-                            event: outgoing.event.clone(),
+                            event_id: event_id.clone(),
+                            event: event.clone(),
                             account: outgoing.account,
                             url: url.clone(),
                             parsed: parsed.clone(),
@@ -247,7 +251,7 @@ impl Dispatcher {
             scheduled_at: due,
             sent_at,
             secret: delivery.secret,
-            dialect: delivery.dialect.to_string(),
+            dialect: delivery.dialect.as_str(),
         });
         match outcome {
             Outcome::Delivered | Outcome::GaveUp => self.finish(id),
@@ -287,7 +291,7 @@ impl Dispatcher {
         let request = match &delivery.parsed {
             Some(url) => self.client.post(url.clone()),
             // Not a URL: let reqwest say why, in the delivery log.
-            None => self.client.post(&delivery.url),
+            None => self.client.post(&*delivery.url),
         };
         let mut request = request
             .header("content-type", "application/json")

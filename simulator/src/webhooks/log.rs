@@ -1,5 +1,7 @@
 //! The delivery log: every attempt, with what happened.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::clock::Timestamp;
@@ -34,11 +36,11 @@ pub struct AttemptRecord {
     pub seq: u64,
     /// The delivery this attempt belongs to (one per event, target and duplicate).
     pub delivery: u64,
-    pub event_id: String,
-    pub event: String,
+    pub event_id: Arc<str>,
+    pub event: Arc<str>,
     pub account: Option<ObjectId>,
     pub attempt: u32,
-    pub url: String,
+    pub url: Arc<str>,
     pub outcome: Outcome,
     /// The receiver's HTTP status, when it answered.
     pub status: Option<u16>,
@@ -51,7 +53,7 @@ pub struct AttemptRecord {
     /// Simulated time it was sent.
     pub sent_at: Timestamp,
     pub secret: SecretMode,
-    pub dialect: String,
+    pub dialect: &'static str,
 }
 
 /// Every delivery attempt; bounded (see [`Journal`]).
