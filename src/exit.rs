@@ -8,3 +8,5 @@ pub const FAILED: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The environment would not cooperate: a port could not be bound, a receiver not reached.
 pub const ENVIRONMENT: u8 = 3;
+/// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;

@@ -58,6 +58,11 @@ pub fn run(args: RunArgs) -> u8 {
         ci: args.terminal.in_ci(),
     };
     let selected = runner::select(scenarios, &options);
+    if selected.is_empty() && args.partition.is_some() && args.filter.is_none() {
+        // More shards than scenarios: this shard has nothing to do, which is not an error.
+        println!("no scenario in shard {:?} of this suite", args.partition);
+        return exit::SUCCESS;
+    }
     if selected.is_empty() {
         eprintln!(
             "error: no scenario to run in {}{}",
@@ -99,16 +104,23 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::ENVIRONMENT;
         }
     };
-    let outcome = runtime.block_on(runner::run(&config, selected, &options, &print));
+    // Ctrl-C or SIGTERM drops the run, and with it the receiver it started (its whole
+    // process group), instead of leaving it running.
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            outcome = runner::run(&config, selected, &options, &print) => Some(outcome),
+            _ = crate::serve::shutdown_signal() => None,
+        }
+    });
+    let Some(outcome) = outcome else {
+        eprintln!("\ninterrupted: the receiver was stopped");
+        return exit::INTERRUPTED;
+    };
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(RunError::Unreachable(message)) => {
             eprintln!("error: {message}");
             return exit::ENVIRONMENT;
-        }
-        Err(RunError::Scenarios(diagnostics)) => {
-            eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
-            return exit::USAGE;
         }
     };
     print!("{}", report::summary(&outcome, &style));

@@ -148,7 +148,7 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
 
 /// Completes on Ctrl-C or SIGTERM. A second signal while requests are still finishing (a
 /// long `hang` fault, an `/_sim/idle` wait) ends the process at once.
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     signal().await;
     tracing::info!("shutting down; a second Ctrl-C stops at once");
     tokio::spawn(async {

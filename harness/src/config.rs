@@ -193,6 +193,10 @@ impl Config {
         texts.extend(self.receiver.command.as_deref());
         texts.extend(self.receiver.ready.as_deref());
         texts.extend(self.receiver.env.iter().map(|(_, v)| v.as_str()));
+        texts.push(match &self.state {
+            Probe::Http { url, .. } => url,
+            Probe::Command { command, .. } => command,
+        });
         texts.iter().any(|t| t.contains("{receiver.port}"))
     }
 

@@ -141,6 +141,9 @@ pub const STEPS: &[&str] = &[
     "include",
 ];
 
+/// The ways an expected field can be compared, besides plain equality.
+const MATCHERS: &[&str] = &["not", "one_of", "present", "gt", "lt", "equals"];
+
 pub const MFA_OUTCOMES: &[&str] = &["correct", "wrong", "expired", "reused", "abandon"];
 const DATA_STATUSES: &[&str] = &[
     "AVAILABLE",
@@ -155,9 +158,10 @@ const SYNC_CODES: &[&str] = &[
     "INCOMPLETE_STATEMENT_ERROR",
 ];
 
-/// Loads an included file: given the path as written, returns (its name for diagnostics,
+/// Loads an included file: given the including file's name and the path as written
+/// (relative to the including file), returns (the included file's name for diagnostics,
 /// its text), or why it cannot.
-pub type Loader<'a> = dyn Fn(&str) -> Result<(String, String), String> + 'a;
+pub type Loader<'a> = dyn Fn(&str, &str) -> Result<(String, String), String> + 'a;
 
 impl Scenario {
     pub fn parse(text: &str, file: &str, load: &Loader) -> Result<Scenario, Diagnostic> {
@@ -187,6 +191,7 @@ impl Scenario {
             aliases: &aliases,
             load,
             depth: 0,
+            snapshots: Vec::new(),
         };
         parser.steps(&r, steps_node, &mut steps)?;
         Ok(Scenario {
@@ -286,6 +291,8 @@ struct StepParser<'a> {
     aliases: &'a [String],
     load: &'a Loader<'a>,
     depth: usize,
+    /// Snapshot names so far: each names one file, so each may appear once.
+    snapshots: Vec<String>,
 }
 
 impl StepParser<'_> {
@@ -312,6 +319,18 @@ impl StepParser<'_> {
                 continue;
             }
             let step = self.step(r, &kind, key, args)?;
+            if let StepKind::Snapshot { name } = &step {
+                if self.snapshots.contains(name) {
+                    return Err(r
+                        .error(
+                            key.at,
+                            format!("snapshot `{name}` is taken twice in this scenario"),
+                        )
+                        .label("duplicate name")
+                        .help("each snapshot is its own file: give this one another name"));
+                }
+                self.snapshots.push(name.clone());
+            }
             out.push(Step {
                 kind: step,
                 file: r.file.to_string(),
@@ -349,7 +368,7 @@ impl StepParser<'_> {
                 )
                 .label("here"));
         }
-        let (name, text) = (self.load)(&path).map_err(|why| {
+        let (name, text) = (self.load)(r.file, &path).map_err(|why| {
             r.error(path_node.at, format!("cannot include `{path}`: {why}"))
                 .label("cannot read this file")
                 .help("include paths are relative to the scenario file")
@@ -527,9 +546,7 @@ impl StepParser<'_> {
                 let mut set = Vec::new();
                 if let Some(fields) = node.get("set") {
                     for (path, value) in r.map(fields, "set")? {
-                        if let crate::yaml::Value::Str(text) = &value.value {
-                            self.placeholders(r, value, text)?;
-                        }
+                        self.placeholders_within(r, value)?;
                         set.push((path.scalar_text(), value.to_json()));
                     }
                 }
@@ -684,10 +701,22 @@ impl StepParser<'_> {
         })
     }
 
-    fn matcher(&self, r: &Reader, node: &Node) -> Result<Matcher, Diagnostic> {
-        if let crate::yaml::Value::Str(text) = &node.value {
-            self.placeholders(r, node, text)?;
+    /// Checks the placeholders of every string inside `node`.
+    fn placeholders_within(&self, r: &Reader, node: &Node) -> Result<(), Diagnostic> {
+        match &node.value {
+            crate::yaml::Value::Str(text) => self.placeholders(r, node, text),
+            crate::yaml::Value::Seq(items) => items
+                .iter()
+                .try_for_each(|n| self.placeholders_within(r, n)),
+            crate::yaml::Value::Map(entries) => entries
+                .iter()
+                .try_for_each(|(_, n)| self.placeholders_within(r, n)),
+            _ => Ok(()),
         }
+    }
+
+    fn matcher(&self, r: &Reader, node: &Node) -> Result<Matcher, Diagnostic> {
+        self.placeholders_within(r, node)?;
         let Some(entries) = node.as_map().filter(|e| e.len() == 1) else {
             return Ok(Matcher::Equals(node.to_json()));
         };
@@ -706,7 +735,16 @@ impl StepParser<'_> {
             "gt" => Matcher::Greater(number(value)?),
             "lt" => Matcher::Less(number(value)?),
             "equals" => Matcher::Equals(value.to_json()),
-            _ => Matcher::Equals(node.to_json()),
+            // A one-key map that is almost a matcher is a typo, not a value to compare with.
+            other => match did_you_mean(other, MATCHERS) {
+                Some(close) => return Err(r
+                    .error(key.at, format!("unknown matcher `{other}`"))
+                    .label("not a matcher")
+                    .help(format!(
+                        "did you mean `{close}`? (to compare with a map, write `equals: {{ … }}`)"
+                    ))),
+                None => Matcher::Equals(node.to_json()),
+            },
         })
     }
 }
@@ -715,7 +753,7 @@ impl StepParser<'_> {
 mod tests {
     use super::*;
 
-    fn no_includes(_: &str) -> Result<(String, String), String> {
+    fn no_includes(_: &str, _: &str) -> Result<(String, String), String> {
         Err("no includes here".into())
     }
 
@@ -765,14 +803,22 @@ mod tests {
         assert_eq!((error.at.line, error.at.column), (4, 5));
         let error = parse("name: x\naccounts: { ada: {} }\nsteps:\n  - link: adaa\n").unwrap_err();
         assert_eq!(error.help.as_deref(), Some("did you mean `ada`?"));
+        let error = parse("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_state: { ada: { t: { presnt: false } } }\n").unwrap_err();
+        assert_eq!(error.message, "unknown matcher `presnt`");
+        let error =
+            parse("name: x\naccounts: { ada: {} }\nsteps:\n  - snapshot: a\n  - snapshot: a\n")
+                .unwrap_err();
+        assert!(error.message.contains("taken twice"), "{error:?}");
+        let error = parse("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_state: { ada: { t: { not: \"{ada.tokn}\" } } }\n").unwrap_err();
+        assert!(error.message.contains("`.tokn`"), "{error:?}");
         let error = parse("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_state: { ada: { t: \"{bola.token}\" } }\n").unwrap_err();
         assert!(error.message.contains("names no account"), "{error:?}");
     }
 
     #[test]
     fn includes_bring_in_steps_from_another_file() {
-        let load = |path: &str| -> Result<(String, String), String> {
-            assert_eq!(path, "shared/expire.yaml");
+        let load = |from: &str, path: &str| -> Result<(String, String), String> {
+            assert_eq!((from, path), ("s.yaml", "shared/expire.yaml"));
             Ok((
                 "scenarios/shared/expire.yaml".into(),
                 "- session_expires: ada\n- wait_idle\n".into(),

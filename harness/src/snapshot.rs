@@ -73,7 +73,9 @@ impl Store {
         };
         let new = contents.trim_end().to_string();
         if old.as_deref().map(str::trim_end) == Some(new.as_str()) {
-            let _ = std::fs::remove_file(&pending);
+            if !self.ci {
+                let _ = std::fs::remove_file(&pending);
+            }
             return Ok(Check::Matched);
         }
         let file = serialize(source, description, name, &new);

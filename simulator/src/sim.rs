@@ -38,6 +38,8 @@ pub struct Sim {
     pub data_delay: i64,
     commands: mpsc::UnboundedSender<Command>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
+    /// Set by [`Sim::stop`]: the driver starts nothing more and ends.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 enum Command {
@@ -73,6 +75,7 @@ impl Sim {
             data_delay: config.data_delay,
             commands,
             receiver: Mutex::new(Some(receiver)),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         });
         sim.schedule_auto_syncs();
         sim
@@ -164,6 +167,14 @@ impl Sim {
         }
     }
 
+    /// Stops the driver: nothing scheduled runs any more (attempts in flight finish). A
+    /// tenant is stopped when its scenario ends, so a timed-out scenario stops sending.
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.scheduler.changed.notify_one();
+    }
+
     /// Notes a clock change that may make jobs due sooner (resume, time scale).
     pub fn clock_changed(&self) {
         self.scheduler.changed.notify_one();
@@ -183,6 +194,9 @@ impl Drop for Done {
 /// clock is advanced. See [`crate::scheduler`] for the design.
 async fn drive(sim: Arc<Sim>, mut commands: mpsc::UnboundedReceiver<Command>) {
     loop {
+        if sim.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         for (due, job) in sim.scheduler.take_due(sim.clock.now()) {
             let sim = sim.clone();
             tokio::spawn(async move {

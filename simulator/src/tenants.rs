@@ -38,8 +38,9 @@ impl Tenants {
             .push(sim);
     }
 
-    /// Stops serving `sim`'s accounts.
+    /// Stops serving `sim`'s accounts, and stops its driver.
     pub fn remove(&self, sim: &Arc<Sim>) {
+        sim.stop();
         self.others
             .write()
             .unwrap_or_else(|p| p.into_inner())

@@ -45,8 +45,6 @@ pub struct Options {
 /// Why a run could not happen at all.
 #[derive(Debug)]
 pub enum RunError {
-    /// Scenario files with mistakes (exit 2).
-    Scenarios(Vec<Diagnostic>),
     /// The receiver or the environment could not be reached (exit 3).
     Unreachable(String),
 }
@@ -145,9 +143,9 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagno
                 continue;
             }
         };
-        let folder = path.parent().unwrap_or(dir).to_path_buf();
-        let load = |include: &str| -> Result<(String, String), String> {
-            let target = folder.join(include);
+        // Includes are relative to the file that includes them (which may be included).
+        let load = |from: &str, include: &str| -> Result<(String, String), String> {
+            let target = Path::new(from).parent().unwrap_or(dir).join(include);
             std::fs::read_to_string(&target)
                 .map(|text| (target.display().to_string(), text))
                 .map_err(|e| e.to_string())
@@ -279,10 +277,28 @@ pub async fn run(
         });
     }
     let mut results = Vec::new();
+    let mut crashed = 0;
     while let Some(joined) = running.join_next().await {
-        if let Ok((index, result)) = joined {
-            done(&result);
-            results.push((index, result));
+        match joined {
+            Ok((index, result)) => {
+                done(&result);
+                results.push((index, result));
+            }
+            Err(error) => {
+                // A bug in monosim, not in the receiver: report it rather than lose it.
+                crashed += 1;
+                let result = ScenarioResult {
+                    name: format!("(a scenario crashed: {error})"),
+                    file: String::new(),
+                    description: None,
+                    status: Status::Failed,
+                    failure: None,
+                    snapshots: Vec::new(),
+                    duration_ms: 0,
+                };
+                done(&result);
+                results.push((usize::MAX - crashed, result));
+            }
         }
     }
     results.sort_by_key(|(i, _)| *i);

@@ -437,16 +437,20 @@ impl Run<'_> {
                 .since(0, |r| r.method == method && r.path == path)
                 .len()
         };
-        let wait = Duration::from_millis(within.unwrap_or(2_000).max(0) as u64);
+        // "At least once" succeeds as soon as the call is seen (default window 2 s). An exact
+        // count — including "never" — can only be judged once the window is over, since a
+        // receiver may call after answering its webhook (default window 200 ms).
+        let exact = times.is_some();
+        let wait =
+            Duration::from_millis(within.unwrap_or(if exact { 200 } else { 2_000 }).max(0) as u64);
         let deadline = Instant::now() + wait;
         let ok = |n: usize| match times {
             Some(expected) => n == expected,
             None => n >= 1,
         };
         let mut seen = count();
-        // Calls the receiver makes after answering its webhook come in on its own
-        // schedule; watch the log for them, up to `within`.
-        while !ok(seen) && times != Some(0) && Instant::now() < deadline {
+        while (exact || !ok(seen)) && Instant::now() < deadline {
+            // Polling the log: the receiver's calls come in on its own schedule.
             tokio::time::sleep(Duration::from_millis(10)).await;
             seen = count();
         }

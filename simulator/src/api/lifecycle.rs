@@ -117,6 +117,9 @@ pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, Ap
     let parsed: ObjectId = id
         .parse()
         .map_err(|e| ApiError::bad_request(format!("Invalid `account` `{id}`: {e}")))?;
+    // The account is named in the body, so its simulated Mono is found here, not by path.
+    let owner = state.tenants.for_account(&parsed);
+    let state = ApiState::new_for(owner.clone(), &state);
     injected(&state, Endpoint::Reauthorise, parsed).await?;
     let token = state.sim.issue_token(&parsed)?;
     let account = state.linked_account(&id)?;
@@ -136,11 +139,15 @@ pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, Ap
         "redirect_url": request.redirect_url,
         "created_at": token.issued_at,
     });
-    Ok(Json(json!({
+    let mut response = Json(json!({
         "status": "successful",
         "message": "Request was successfully completed",
         "timestamp": state.sim.clock.now(),
         "data": data,
     }))
-    .into_response())
+    .into_response();
+    response
+        .extensions_mut()
+        .insert(super::requests::Owner(owner));
+    Ok(response)
 }

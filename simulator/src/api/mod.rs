@@ -64,6 +64,16 @@ impl ApiState {
         }
     }
 
+    /// The same request's view, on another simulated Mono.
+    pub fn new_for(sim: Arc<Sim>, other: &ApiState) -> ApiState {
+        ApiState {
+            world: sim.world.clone(),
+            sim,
+            base_url: other.base_url.clone(),
+            tenants: other.tenants.clone(),
+        }
+    }
+
     /// The linked account with this id, or the error Mono gives.
     ///
     /// Malformed ids are a 400 naming the value; unknown and unlinked accounts a 404

@@ -39,6 +39,11 @@ impl Numbered for RequestRecord {
     }
 }
 
+/// Set on a response by a handler that found its simulated Mono from the request body
+/// (code exchange, `initiate`), so the call is logged where its account lives.
+#[derive(Clone)]
+pub struct Owner(pub Arc<crate::sim::Sim>);
+
 /// Middleware: records every request with its status and latency.
 pub async fn record(request: Request, next: Next) -> Response {
     let Some(state) = request.extensions().get::<Arc<ApiState>>().cloned() else {
@@ -49,9 +54,13 @@ pub async fn record(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
     let response = next.run(request).await;
-    state.sim.requests.push(RequestRecord {
+    let sim = match response.extensions().get::<Owner>() {
+        Some(Owner(owner)) => owner.clone(),
+        None => state.sim.clone(),
+    };
+    sim.requests.push(RequestRecord {
         seq: 0,
-        at: state.sim.clock.now(),
+        at: sim.clock.now(),
         account: crate::tenants::account_in(&path),
         method,
         path,

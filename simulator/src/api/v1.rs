@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::Path;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -49,24 +50,31 @@ pub(super) fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T,
 
 /// The account a Connect code was issued for. Codes stay valid while the account is
 /// linked [inferred: Mono documents neither a lifetime nor single use for them].
-pub(super) fn account_for_code(state: &ApiState, body: &Bytes) -> Result<Account, ApiError> {
+pub(super) fn account_for_code(
+    state: &ApiState,
+    body: &Bytes,
+) -> Result<(Arc<crate::sim::Sim>, Account), ApiError> {
     let CodeBody { code } = json_body(body)?;
     if code.is_empty() {
         return Err(ApiError::bad_request(
             "Invalid request body: `code` is empty",
         ));
     }
-    state
-        .tenants
-        .for_code(&code)
+    let sim = state.tenants.for_code(&code);
+    sim.as_ref()
         .and_then(|sim| sim.world.account_for_code(&code))
         .filter(|a| a.is_linked())
+        .and_then(|a| sim.map(|sim| (sim, a)))
         .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
 }
 
-async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
-    let account = account_for_code(&state, &body)?;
-    Ok(Json(json!({ "id": account.id })))
+async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
+    let (owner, account) = account_for_code(&state, &body)?;
+    let mut response = Json(json!({ "id": account.id })).into_response();
+    response
+        .extensions_mut()
+        .insert(super::requests::Owner(owner));
+    Ok(response)
 }
 
 async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {

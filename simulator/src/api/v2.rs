@@ -56,10 +56,14 @@ fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
 /// Answers `{"id"}` both at the top level and inside the envelope: Mono's v2 docs show
 /// both readings, and clients in the wild use either.
 async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
-    let account = account_for_code(&state, &body)?;
+    let (owner, account) = account_for_code(&state, &body)?;
     let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
     body["id"] = json!(account.id);
-    Ok(Json(body).into_response())
+    let mut response = Json(body).into_response();
+    response
+        .extensions_mut()
+        .insert(super::requests::Owner(owner));
+    Ok(response)
 }
 
 /// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
