@@ -467,6 +467,17 @@ async fn filter_and_partition_choose_scenarios() {
     let ran = run_in(&dir, &["run", "--filter", "nothing-matches"], &[]).await;
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("no scenario to run"), "{}", ran.stderr);
+    let ran = run_in(&dir, &["run", "--partition", "3/3"], &[]).await;
+    assert_eq!(
+        ran.code, 0,
+        "an empty shard is not an error: {}{}",
+        ran.stdout, ran.stderr
+    );
+    assert!(
+        ran.stdout.contains("no scenario in shard"),
+        "{}",
+        ran.stdout
+    );
     let ran = run_in(&dir, &["run", "--partition", "3/2"], &[]).await;
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("is not k/n"), "{}", ran.stderr);
@@ -490,4 +501,117 @@ async fn schema_and_init_give_a_project_its_files() {
     assert!(dir.join("scenarios/shared/session-expires.yaml").exists());
     let again = run_in(&dir, &["init"], &[]).await;
     assert_eq!(again.code, 2, "init does not overwrite without --force");
+}
+
+/// Whether a process is gone (a zombie waiting for PID 1 to reap it counts as gone).
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        Err(_) => true,
+        Ok(status) => status
+            .lines()
+            .any(|l| l.starts_with("State:") && l.contains('Z')),
+    }
+}
+
+#[test]
+fn sigterm_stops_the_run_and_the_receiver_it_started() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("harness-sigterm-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    // A receiver that records its pid, then serves GETs (ready) and 501s webhooks; a scenario
+    // that waits 30 s for a call that never comes, so the run is still going when stopped.
+    std::fs::write(
+        dir.join("monosim.yaml"),
+        "receiver:\n  command: echo $$ > receiver.pid; exec python3 -m http.server {receiver.port} --bind 127.0.0.1\n  ready: \"http://127.0.0.1:{receiver.port}/\"\nwebhook_url: \"http://127.0.0.1:{receiver.port}/webhook\"\nstate: { command: \"echo null\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scenarios/wait.yaml"),
+        "name: waits\nsteps:\n  - expect_request: { call: GET /never, within: 30s }\n",
+    )
+    .unwrap();
+    let mut run = monosim()
+        .args(["run"])
+        .current_dir(&dir)
+        .env_remove("CI")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + support::DEADLINE;
+    let pid = loop {
+        if let Ok(pid) = std::fs::read_to_string(dir.join("receiver.pid")) {
+            if !pid.trim().is_empty() {
+                break pid.trim().to_string();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receiver never started"
+        );
+        // Waiting for another process to write a file: nothing to subscribe to.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(!gone(&pid), "the receiver runs");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status();
+    let status = support::wait_with_deadline(&mut run);
+    assert_eq!(status.code(), Some(130));
+    let deadline = std::time::Instant::now() + support::DEADLINE;
+    while !gone(&pid) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the receiver {pid} outlived the run"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expect_no_request_watches_its_whole_window() {
+    // A receiver that calls the simulator a moment *after* answering its webhook.
+    let _ports = PORTS.lock().await;
+    let port = free_port();
+    let sim = format!("http://127.0.0.1:{port}");
+    let router = Router::new().route(
+        "/webhook",
+        post(move |body: Bytes| {
+            let sim = sim.clone();
+            async move {
+                let event: Value = serde_json::from_slice(&body).unwrap_or_default();
+                if event["event"] == "mono.events.account_updated" {
+                    let id = event["data"]["account"]["_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        let _ = reqwest::Client::new()
+                            .get(format!("{sim}/v2/accounts/{id}/balance"))
+                            .header("mono-sec-key", "test_sk_monosim")
+                            .send()
+                            .await;
+                    });
+                }
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let dir = project(
+        "late-call",
+        &url,
+        port,
+        &[(
+            "late.yaml",
+            "name: no balance fetch\naccounts: { ada: {} }\nsteps:\n  - link: ada\n  - expect_no_request: { call: \"GET /v2/accounts/{ada}/balance\", within: 1s }\n",
+        )],
+    );
+    let ran = run_in(&dir, &["run"], &[]).await;
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("which it must not"), "{}", ran.stdout);
 }

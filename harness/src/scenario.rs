@@ -737,12 +737,14 @@ impl StepParser<'_> {
             "equals" => Matcher::Equals(value.to_json()),
             // A one-key map that is almost a matcher is a typo, not a value to compare with.
             other => match did_you_mean(other, MATCHERS) {
-                Some(close) => return Err(r
-                    .error(key.at, format!("unknown matcher `{other}`"))
-                    .label("not a matcher")
-                    .help(format!(
+                Some(close) => {
+                    return Err(r
+                        .error(key.at, format!("unknown matcher `{other}`"))
+                        .label("not a matcher")
+                        .help(format!(
                         "did you mean `{close}`? (to compare with a map, write `equals: {{ … }}`)"
-                    ))),
+                    )))
+                }
                 None => Matcher::Equals(node.to_json()),
             },
         })

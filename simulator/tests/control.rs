@@ -241,3 +241,55 @@ async fn limits_keep_one_request_from_running_away() {
         );
     }
 }
+
+#[tokio::test]
+async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
+    let live = Live::start(vec![]).await;
+    let tenant = live.simulator.add_tenant(5, 9, live::start_time()).unwrap();
+    let spec = monosim_simulator::world::AccountSpec {
+        mfa: Some(monosim_simulator::world::Mfa::Otp),
+        ..Default::default()
+    };
+    let id = tenant
+        .create_account(spec, Some(Default::default()))
+        .unwrap();
+    let code = tenant.world.account(&id).unwrap().code.to_string();
+
+    let initiate: serde_json::Value = live
+        .client
+        .post(format!("{}/v2/accounts/initiate", live.url))
+        .header("mono-sec-key", monosim_simulator::DEFAULT_SECRET_KEY)
+        .json(&json!({"scope": "reauth", "account": id.to_string()}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(initiate["status"], "successful", "{initiate}");
+    let exchanged: serde_json::Value = live
+        .client
+        .post(format!("{}/account/auth", live.url))
+        .header("mono-sec-key", monosim_simulator::DEFAULT_SECRET_KEY)
+        .json(&json!({"code": code}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(exchanged["id"], id.to_string());
+
+    let logged: Vec<String> = tenant
+        .requests
+        .since(0, |_| true)
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        logged,
+        ["/v2/accounts/initiate", "/account/auth"],
+        "logged where the account lives"
+    );
+    assert!(live.simulator.sim().requests.since(0, |_| true).is_empty());
+}
