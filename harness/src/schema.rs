@@ -88,11 +88,11 @@ pub fn scenario() -> Value {
                     "oneOf": [
                         { "enum": ["wait_idle"] },
                         step("link", account_or(json!({ "type": "object", "properties": { "account": account_ref(), "data_status": { "type": "string" }, "data_delay": duration() }, "required": ["account"] }))),
-                        step("session_expires", account_ref()),
+                        step("session_expires", account_or(json!({ "type": "object", "required": ["account"], "properties": { "account": account_ref() } }))),
                         step("fire", json!({ "type": "object", "required": ["event", "account"], "properties": { "event": { "type": "string" }, "account": account_ref(), "set": { "type": "object" }, "delay": duration() } })),
                         step("widget_reauth", account_or(json!({ "type": "object", "required": ["account"], "properties": { "account": account_ref(), "mfa": { "enum": MFA_OUTCOMES } } }))),
                         step("sync", account_or(json!({ "type": "object", "required": ["account"], "properties": { "account": account_ref(), "code": { "enum": ["SYNC_SUCCESSFUL", "SYNC_ERROR", "INCOMPLETE_STATEMENT_ERROR"] } } }))),
-                        step("unlink", account_ref()),
+                        step("unlink", account_or(json!({ "type": "object", "required": ["account"], "properties": { "account": account_ref() } }))),
                         step("advance", duration()),
                         step("fault", json!({ "type": "object", "required": ["kind"], "properties": {
                             "kind": { "enum": ["duplicate", "reorder", "delay", "drop_attempt", "wrong_secret", "missing_secret", "other_dialect", "status", "hang", "sync_code"] },
@@ -100,7 +100,7 @@ pub fn scenario() -> Value {
                             "count": { "type": "integer", "minimum": 1 }, "by": duration(), "for": duration(), "status": { "type": "integer" }, "code": { "type": "string" } } })),
                         step("wait_idle", json!({ "type": ["object", "null"] })),
                         step("expect_request", json!({ "oneOf": [{ "type": "string", "description": "METHOD /path, e.g. POST /accounts/{ada}/reauthorise" }, { "type": "object", "required": ["call"], "properties": { "call": { "type": "string" }, "within": duration(), "times": { "type": "integer", "minimum": 0 } } }] })),
-                        step("expect_no_request", json!({ "type": "string" })),
+                        step("expect_no_request", json!({ "oneOf": [{ "type": "string" }, { "type": "object", "required": ["call"], "properties": { "call": { "type": "string" }, "within": duration() } }] })),
                         step("expect_delivery", json!({ "type": "object", "required": ["event", "account"], "properties": { "event": { "type": "string" }, "account": account_ref(), "status": { "type": "integer" }, "outcome": { "enum": ["delivered", "failed", "dropped", "gave_up"] } } })),
                         step("expect_state", json!({ "type": "object", "additionalProperties": { "type": "object" }, "description": "alias → field → value or {not|one_of|present|gt|lt|equals}" })),
                         step("snapshot", json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]+$" })),
