@@ -63,6 +63,24 @@ impl Diagnostic {
                 text.to_string()
             }
         };
+        if self.at.line == 0 {
+            // No place in the file (it could not be read): the message and help alone.
+            let mut out = format!(
+                "{}: {}\n",
+                paint("1;31", "error"),
+                paint("1", &self.message)
+            );
+            let _ = writeln!(out, " {} {}", paint("1;34", "-->"), self.file);
+            if let Some(help) = &self.help {
+                let _ = writeln!(
+                    out,
+                    "  {} {}: {help}",
+                    paint("1;34", "="),
+                    paint("1", "help")
+                );
+            }
+            return out;
+        }
         let line_no = self.at.line.to_string();
         let pad = " ".repeat(line_no.len());
         let gutter = paint("1;34", "|");
@@ -176,6 +194,21 @@ mod tests {
         assert_eq!(
             d.render(false),
             "error: unknown step `sesion_expires`\n --> scenarios/reauth.yaml:4:5\n  |\n4 |   - sesion_expires: ada\n  |     ^^^^^^^^^^^^^^ not a step\n  |\n  = help: did you mean `session_expires`?\n"
+        );
+    }
+
+    #[test]
+    fn a_file_that_could_not_be_read_has_no_excerpt() {
+        let d = Diagnostic::new(
+            "scenarios",
+            "",
+            Pos::default(),
+            "cannot read the scenarios folder: no such file",
+        )
+        .help("create it");
+        assert_eq!(
+            d.render(false),
+            "error: cannot read the scenarios folder: no such file\n --> scenarios\n  = help: create it\n"
         );
     }
 

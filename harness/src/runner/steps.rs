@@ -776,7 +776,13 @@ impl Run<'_> {
             .requests
             .since(after, |_| true)
             .iter()
-            .map(|r| format!("the receiver called {} {} → {}", r.method, r.path, r.status))
+            .map(|r| {
+                // Ids read as the scenario's aliases: `/accounts/{ada}/reauthorise`.
+                let path = self.ids.iter().fold(r.path.clone(), |path, (alias, id)| {
+                    path.replace(&id.to_string(), &format!("{{{alias}}}"))
+                });
+                format!("the receiver called {} {path} → {}", r.method, r.status)
+            })
             .collect();
         if lines.len() > 12 {
             lines.drain(..lines.len() - 12);
