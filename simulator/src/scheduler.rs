@@ -1,17 +1,17 @@
-//! Things due at simulated times: webhook attempts (first tries, retries, events held back
-//! by a fault) and automatic syncs.
+//! Tasks due at simulated times — webhook attempts (first tries, retries, events held back
+//! by a fault) and automatic syncs. ("Task", not "job": jobs are Mono's, `world::Job`.)
 //!
 //! Design: one time-ordered queue, drained by one driver task (see [`crate::sim`]). On a
-//! running clock the driver sleeps until the next job is due — in wall time, scaled — and
-//! starts due jobs concurrently without waiting for them. When the clock is advanced through
+//! running clock the driver sleeps until the next task is due — in wall time, scaled — and
+//! starts due tasks concurrently without waiting for them. When the clock is advanced through
 //! the control API the driver instead *steps*: it moves the clock to the next due instant,
-//! runs every job due then to completion, and repeats until the target instant, so a 48-hour
+//! runs every task due then to completion, and repeats until the target instant, so a 48-hour
 //! retry schedule replays in order, with each attempt stamped at its own simulated time, in
 //! milliseconds of wall time.
 //!
 //! Jobs taken from the queue count as in flight until they report [`Scheduler::done`]; the
 //! simulator is *idle* when nothing is in flight and nothing is due now. Both are kept under
-//! one lock so there is no moment where a job is neither queued nor in flight.
+//! one lock so there is no moment where a task is neither queued nor in flight.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -23,18 +23,18 @@ use crate::clock::Timestamp;
 use crate::world::ObjectId;
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Job {
+pub enum Task {
     /// The next attempt of webhook delivery `id`.
     Attempt(u64),
     /// An automatic sync of the account, in the cycle of the link made at `linked_at`: a
-    /// job left over from an earlier link (unlink, then link again) is stale and skipped.
+    /// task left over from an earlier link (unlink, then link again) is stale and skipped.
     AutoSync(ObjectId, Timestamp),
 }
 
 #[derive(Default)]
 struct Queue {
-    /// (due, order of scheduling, job): ties run in the order they were scheduled.
-    heap: BinaryHeap<Reverse<(Timestamp, u64, Job)>>,
+    /// (due, order of scheduling, task): ties run in the order they were scheduled.
+    heap: BinaryHeap<Reverse<(Timestamp, u64, Task)>>,
     scheduled: u64,
     in_flight: usize,
 }
@@ -44,7 +44,7 @@ pub struct Scheduler {
     queue: Mutex<Queue>,
     /// Something was scheduled: the driver may need to wake earlier.
     pub changed: Notify,
-    /// The last job in flight finished.
+    /// The last task in flight finished.
     settled: Notify,
 }
 
@@ -61,17 +61,17 @@ impl Scheduler {
         self.queue.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn schedule(&self, at: Timestamp, job: Job) {
+    pub fn schedule(&self, at: Timestamp, task: Task) {
         let mut queue = self.queue();
         queue.scheduled += 1;
         let order = queue.scheduled;
-        queue.heap.push(Reverse((at, order, job)));
+        queue.heap.push(Reverse((at, order, task)));
         drop(queue);
         self.changed.notify_one();
     }
 
-    /// Takes every job due at or before `now`, marking them in flight.
-    pub fn take_due(&self, now: Timestamp) -> Vec<(Timestamp, Job)> {
+    /// Takes every task due at or before `now`, marking them in flight.
+    pub fn take_due(&self, now: Timestamp) -> Vec<(Timestamp, Task)> {
         let mut queue = self.queue();
         let mut due = Vec::new();
         while queue
@@ -79,34 +79,34 @@ impl Scheduler {
             .peek()
             .is_some_and(|Reverse((at, _, _))| *at <= now)
         {
-            let Reverse((at, _, job)) = queue.heap.pop().expect("peeked");
-            due.push((at, job));
+            let Reverse((at, _, task)) = queue.heap.pop().expect("peeked");
+            due.push((at, task));
         }
         queue.in_flight += due.len();
         due
     }
 
-    /// Takes the jobs due at the earliest instant, if it is not after `limit`.
-    pub fn take_next_batch(&self, limit: Timestamp) -> Option<(Timestamp, Vec<Job>)> {
+    /// Takes the tasks due at the earliest instant, if it is not after `limit`.
+    pub fn take_next_batch(&self, limit: Timestamp) -> Option<(Timestamp, Vec<Task>)> {
         let mut queue = self.queue();
         let first = queue.heap.peek().map(|Reverse((at, _, _))| *at)?;
         if first > limit {
             return None;
         }
-        let mut jobs = Vec::new();
+        let mut tasks = Vec::new();
         while queue
             .heap
             .peek()
             .is_some_and(|Reverse((at, _, _))| *at == first)
         {
-            let Reverse((_, _, job)) = queue.heap.pop().expect("peeked");
-            jobs.push(job);
+            let Reverse((_, _, task)) = queue.heap.pop().expect("peeked");
+            tasks.push(task);
         }
-        queue.in_flight += jobs.len();
-        Some((first, jobs))
+        queue.in_flight += tasks.len();
+        Some((first, tasks))
     }
 
-    /// A job taken from the queue has finished.
+    /// A task taken from the queue has finished.
     pub fn done(&self) {
         let mut queue = self.queue();
         queue.in_flight = queue.in_flight.saturating_sub(1);
@@ -131,13 +131,13 @@ impl Scheduler {
                 .is_none_or(|Reverse((at, _, _))| *at > now)
     }
 
-    /// Scheduled jobs that are webhook attempts (automatic syncs are always scheduled).
+    /// Scheduled tasks that are webhook attempts (automatic syncs are always scheduled).
     pub fn pending(&self) -> Pending {
         let queue = self.queue();
         let attempts = queue
             .heap
             .iter()
-            .filter(|Reverse((_, _, job))| matches!(job, Job::Attempt(_)));
+            .filter(|Reverse((_, _, task))| matches!(task, Task::Attempt(_)));
         Pending {
             in_flight: queue.in_flight,
             scheduled: attempts.clone().count(),
@@ -158,7 +158,7 @@ impl Scheduler {
         }
     }
 
-    /// Forgets every scheduled job (jobs in flight finish on their own).
+    /// Forgets every scheduled task (tasks in flight finish on their own).
     pub fn clear(&self) {
         self.queue().heap.clear();
     }
@@ -175,17 +175,17 @@ mod tests {
     #[test]
     fn jobs_come_out_in_time_order_and_count_as_in_flight() {
         let s = Scheduler::default();
-        s.schedule(t(20), Job::Attempt(2));
-        s.schedule(t(10), Job::Attempt(1));
-        s.schedule(t(20), Job::Attempt(3));
+        s.schedule(t(20), Task::Attempt(2));
+        s.schedule(t(10), Task::Attempt(1));
+        s.schedule(t(20), Task::Attempt(3));
         assert!(!s.is_idle(t(10)));
-        assert_eq!(s.take_due(t(10)), vec![(t(10), Job::Attempt(1))]);
+        assert_eq!(s.take_due(t(10)), vec![(t(10), Task::Attempt(1))]);
         assert!(!s.is_idle(t(15)), "one in flight");
         s.done();
         assert!(s.is_idle(t(15)));
         assert_eq!(
             s.take_next_batch(t(100)),
-            Some((t(20), vec![Job::Attempt(2), Job::Attempt(3)]))
+            Some((t(20), vec![Task::Attempt(2), Task::Attempt(3)]))
         );
         assert_eq!(s.take_next_batch(t(100)), None);
     }

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::api::RequestLog;
 use crate::clock::{Clock, Timestamp, HOUR};
 use crate::faults::Faults;
-use crate::scheduler::{Job, Scheduler};
+use crate::scheduler::{Scheduler, Task};
 use crate::webhooks::{Dispatcher, RetryPolicy, Targets};
 use crate::world::{ObjectId, World};
 
@@ -111,11 +111,11 @@ impl Sim {
         let cycles = (after.millis() - since.millis()).div_euclid(period) + 1;
         self.scheduler.schedule(
             since.plus(cycles.max(1) * period),
-            Job::AutoSync(*id, since),
+            Task::AutoSync(*id, since),
         );
     }
 
-    /// Moves simulated time forward to `to`, running every job due on the way at its own
+    /// Moves simulated time forward to `to`, running every task due on the way at its own
     /// instant, and returns once all of them are done.
     pub async fn advance_to(self: &Arc<Self>, to: Timestamp) -> Timestamp {
         self.start();
@@ -138,8 +138,8 @@ impl Sim {
             if remaining.is_zero() {
                 return false;
             }
-            // Wake on any change (a job scheduled or finished), or re-check shortly: due
-            // jobs on a running clock become due without anyone saying so.
+            // Wake on any change (a task scheduled or finished), or re-check shortly: due
+            // tasks on a running clock become due without anyone saying so.
             let _ = tokio::time::timeout(
                 remaining.min(Duration::from_millis(20)),
                 self.scheduler.settled(),
@@ -160,10 +160,10 @@ impl Sim {
         self.schedule_auto_syncs();
     }
 
-    async fn run(self: &Arc<Self>, due: Timestamp, job: Job) {
-        match job {
-            Job::Attempt(id) => self.webhooks.attempt(id, due).await,
-            Job::AutoSync(id, linked_at) => self.auto_sync(&id, linked_at, due),
+    async fn run(self: &Arc<Self>, due: Timestamp, task: Task) {
+        match task {
+            Task::Attempt(id) => self.webhooks.attempt(id, due).await,
+            Task::AutoSync(id, linked_at) => self.auto_sync(&id, linked_at, due),
         }
     }
 
@@ -175,13 +175,13 @@ impl Sim {
         self.scheduler.changed.notify_one();
     }
 
-    /// Notes a clock change that may make jobs due sooner (resume, time scale).
+    /// Notes a clock change that may make tasks due sooner (resume, time scale).
     pub fn clock_changed(&self) {
         self.scheduler.changed.notify_one();
     }
 }
 
-/// Marks a job done even if it panicked.
+/// Marks a task done even if it panicked.
 struct Done(Arc<Scheduler>);
 
 impl Drop for Done {
@@ -190,18 +190,18 @@ impl Drop for Done {
     }
 }
 
-/// The driver: starts due jobs, sleeps until the next one, and steps through time when the
+/// The driver: starts due tasks, sleeps until the next one, and steps through time when the
 /// clock is advanced. See [`crate::scheduler`] for the design.
 async fn drive(sim: Arc<Sim>, mut commands: mpsc::UnboundedReceiver<Command>) {
     loop {
         if sim.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        for (due, job) in sim.scheduler.take_due(sim.clock.now()) {
+        for (due, task) in sim.scheduler.take_due(sim.clock.now()) {
             let sim = sim.clone();
             tokio::spawn(async move {
                 let _done = Done(sim.scheduler.clone());
-                sim.run(due, job).await;
+                sim.run(due, task).await;
             });
         }
         let changed = sim.scheduler.changed.notified();
@@ -226,14 +226,14 @@ async fn drive(sim: Arc<Sim>, mut commands: mpsc::UnboundedReceiver<Command>) {
 
 async fn step(sim: &Arc<Sim>, to: Timestamp) -> Timestamp {
     sim.scheduler.settled().await;
-    while let Some((at, jobs)) = sim.scheduler.take_next_batch(to) {
+    while let Some((at, tasks)) = sim.scheduler.take_next_batch(to) {
         sim.clock.advance_to(at);
         let mut running = tokio::task::JoinSet::new();
-        for job in jobs {
+        for task in tasks {
             let sim = sim.clone();
             running.spawn(async move {
                 let _done = Done(sim.scheduler.clone());
-                sim.run(at, job).await;
+                sim.run(at, task).await;
             });
         }
         while running.join_next().await.is_some() {}

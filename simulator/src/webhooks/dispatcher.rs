@@ -20,7 +20,7 @@ use super::log::{AttemptRecord, DeliveryLog, Outcome, SecretMode};
 use super::retry::RetryPolicy;
 use crate::clock::{Clock, Timestamp};
 use crate::faults::Faults;
-use crate::scheduler::{Job, Scheduler};
+use crate::scheduler::{Scheduler, Task};
 use crate::world::{Dialect, ObjectId};
 
 /// Where webhooks go and the secret they carry.
@@ -181,7 +181,7 @@ impl Dispatcher {
                 let lane = queues.lanes.entry(lane).or_default();
                 lane.push_back(id);
                 if lane.len() == 1 {
-                    self.scheduler.schedule(not_before, Job::Attempt(id));
+                    self.scheduler.schedule(not_before, Task::Attempt(id));
                 }
                 queued += 1;
             }
@@ -257,7 +257,7 @@ impl Dispatcher {
             Outcome::Delivered | Outcome::GaveUp => self.finish(id),
             Outcome::Failed | Outcome::Dropped => {
                 let next = due.plus(self.policy.delay_after(attempt));
-                self.scheduler.schedule(next, Job::Attempt(id));
+                self.scheduler.schedule(next, Task::Attempt(id));
                 None
             }
         }
@@ -345,7 +345,7 @@ impl Dispatcher {
                 if at <= now && !self.clock.is_frozen() {
                     return Some((next, at));
                 }
-                self.scheduler.schedule(at, Job::Attempt(next));
+                self.scheduler.schedule(at, Task::Attempt(next));
                 None
             }
             None => {
