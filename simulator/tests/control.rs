@@ -255,29 +255,17 @@ async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
         .unwrap();
     let code = tenant.world.account(&id).unwrap().code.to_string();
 
-    let initiate: serde_json::Value = live
-        .client
-        .post(format!("{}/v2/accounts/initiate", live.url))
-        .header("mono-sec-key", monosim_simulator::DEFAULT_SECRET_KEY)
-        .json(&json!({"scope": "reauth", "account": id.to_string()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, initiate) = live
+        .api_json(
+            "POST",
+            "/v2/accounts/initiate",
+            Some(json!({"scope": "reauth", "account": id.to_string()})),
+        )
+        .await;
     assert_eq!(initiate["status"], "successful", "{initiate}");
-    let exchanged: serde_json::Value = live
-        .client
-        .post(format!("{}/account/auth", live.url))
-        .header("mono-sec-key", monosim_simulator::DEFAULT_SECRET_KEY)
-        .json(&json!({"code": code}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, exchanged) = live
+        .api_json("POST", "/account/auth", Some(json!({"code": code})))
+        .await;
     assert_eq!(exchanged["id"], id.to_string());
 
     let logged: Vec<String> = tenant

@@ -339,17 +339,9 @@ async fn accounts_without_mfa_cannot_be_reauthorised() {
 async fn v2_initiate_issues_a_reauth_session_on_the_simulator() {
     let (live, _) = setup().await;
     let id = live.link(json!({"institution": "gtbank"})).await;
-    let response: Value = live
-        .client
-        .post(format!("{}/v2/accounts/initiate", live.url))
-        .header("mono-sec-key", DEFAULT_SECRET_KEY)
-        .json(&json!({"meta": {"ref": "my-ref"}, "scope": "reauth", "account": id, "redirect_url": "https://example.com/done"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, response) = live
+        .api_json("POST", "/v2/accounts/initiate", Some(json!({"meta": {"ref": "my-ref"}, "scope": "reauth", "account": id, "redirect_url": "https://example.com/done"})))
+        .await;
     let data = &response["data"];
     assert_eq!(response["status"], "successful");
     assert_eq!(data["scope"], "reauth");

@@ -101,13 +101,24 @@ impl Live {
 
     /// A Mono API call with the secret key.
     pub async fn api(&self, method: &str, path: &str) -> (StatusCode, Value) {
-        let response = self
+        self.api_json(method, path, None).await
+    }
+
+    /// A Mono API call with the secret key and, if given, a JSON body.
+    pub async fn api_json(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
             .client
             .request(method.parse().unwrap(), format!("{}{path}", self.url))
-            .header("mono-sec-key", DEFAULT_SECRET_KEY)
-            .send()
-            .await
-            .unwrap();
+            .header("mono-sec-key", DEFAULT_SECRET_KEY);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap())
     }
