@@ -36,6 +36,7 @@ pub fn run(args: ServeArgs) -> u8 {
         seed: args.seed,
         dialect: args.dialect,
         secret_key: args.secret_key.clone(),
+        public_key: DEFAULT_PUBLIC_KEY.to_string(),
         random_accounts,
         world_file,
         start: args.start_time,

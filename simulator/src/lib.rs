@@ -1,6 +1,7 @@
 //! monosim's fake Mono: the REST API v1 + v2 over a seeded, deterministic world, the
 //! account lifecycle with re-authorisation and sync, a webhook dispatcher with Mono's
-//! retries and injectable faults, and the `/_sim/` control API that drives it all.
+//! retries and injectable faults, a simulated Connect widget with its connect.js, and the
+//! `/_sim/` control API that drives it all.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -22,6 +23,7 @@ mod server;
 pub mod sim;
 pub mod tenants;
 pub mod webhooks;
+pub mod widget;
 pub mod world;
 
 pub use clock::{Clock, Timestamp};

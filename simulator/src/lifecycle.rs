@@ -212,6 +212,30 @@ impl Sim {
             .ok_or(LifecycleError::NoToken(*id))
     }
 
+    /// The account a re-auth token would re-authorise, if the token can still be used:
+    /// what the Connect widget checks when it is opened with `reauth_token`. Uses nothing up.
+    pub fn check_token(&self, token: &str) -> Result<Account, LifecycleError> {
+        let account = self
+            .world
+            .account_for_token(token)
+            .ok_or_else(|| LifecycleError::UnknownToken(token.to_string()))?;
+        if !account.is_linked() {
+            return Err(LifecycleError::CannotReauthorise);
+        }
+        let current = account
+            .token
+            .as_deref()
+            .filter(|t| t.value == token)
+            .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
+        if current.used {
+            return Err(LifecycleError::UsedToken(token.to_string()));
+        }
+        if current.expired_at(self.clock.now()) {
+            return Err(LifecycleError::ExpiredToken(token.to_string()));
+        }
+        Ok(account)
+    }
+
     /// The user re-authenticates in the widget with `token` and answers the MFA challenge.
     pub fn reauthorise(
         &self,

@@ -13,6 +13,7 @@ use crate::control;
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
+use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
 
 /// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
@@ -27,6 +28,8 @@ pub struct SimulatorConfig {
     pub seed: u64,
     pub dialect: Dialect,
     pub secret_key: String,
+    /// The public key the Connect widget accepts (`new Connect({ key })`).
+    pub public_key: String,
     /// Random accounts to create after the world file's.
     pub random_accounts: usize,
     pub world_file: Option<WorldFile>,
@@ -49,6 +52,7 @@ impl Default for SimulatorConfig {
             seed: 0,
             dialect: Dialect::Current,
             secret_key: DEFAULT_SECRET_KEY.to_string(),
+            public_key: DEFAULT_PUBLIC_KEY.to_string(),
             random_accounts: 10,
             world_file: None,
             start: None,
@@ -68,6 +72,7 @@ pub struct Simulator {
     /// What tenants inherit from the main simulator.
     tenant_config: SimConfig,
     dialect: Dialect,
+    public_key: String,
 }
 
 impl Simulator {
@@ -106,6 +111,7 @@ impl Simulator {
             tenants,
             tenant_config: sim_config,
             dialect: config.dialect,
+            public_key: config.public_key,
         })
     }
 
@@ -151,7 +157,8 @@ impl Simulator {
         Ok(sim)
     }
 
-    /// Mono's API and the control API, with absolute links pointing at `base_url`.
+    /// Mono's API, the Connect widget and the control API, with absolute links pointing at
+    /// `base_url`.
     ///
     /// Starts the scheduler's driver on the current tokio runtime the first time, so
     /// webhooks flow as soon as a router exists.
@@ -160,10 +167,18 @@ impl Simulator {
         let shared = Arc::new(Shared {
             tenants: self.tenants.clone(),
             secret_key: self.sim.secret_key.clone(),
+            public_key: self.public_key.clone(),
             base_url: base_url.trim_end_matches('/').into(),
         });
         let main = Arc::new(ApiState::new(self.sim.clone(), &shared));
-        api::router(shared).merge(control::router(main))
+        let widget = Arc::new(Widget::new(
+            self.tenants.clone(),
+            self.public_key.clone(),
+            &self.sim.secret_key,
+        ));
+        api::router(shared)
+            .merge(control::router(main))
+            .merge(widget::router(widget))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.

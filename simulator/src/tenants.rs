@@ -66,6 +66,11 @@ impl Tenants {
         self.find(|s| s.world.account_for_code(code).is_some())
     }
 
+    /// The simulator that issued re-auth token `token` (the widget is opened with one).
+    pub fn for_token(&self, token: &str) -> Option<Arc<Sim>> {
+        self.find(|s| s.world.account_for_token(token).is_some())
+    }
+
     pub fn for_job(&self, job: &str) -> Option<Arc<Sim>> {
         self.find(|s| s.world.job(job).is_some())
     }

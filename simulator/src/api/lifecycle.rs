@@ -2,10 +2,11 @@
 //! `initiate`), and unlink. API-side faults (`status`, `hang`) for `/reauthorise` and
 //! `/sync` are applied here, before the lifecycle sees the call.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -14,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::params::Params;
 use super::v1::json_body;
-use super::{ApiError, ApiState, Tenant};
+use super::{ApiError, ApiState, Shared, Tenant};
 use crate::faults::{Endpoint, FaultKind};
 use crate::lifecycle::LifecycleError;
 use crate::world::ObjectId;
@@ -89,25 +90,27 @@ pub async fn reauthorise(
 struct Initiate {
     scope: String,
     account: Option<String>,
+    customer: Option<Value>,
     redirect_url: Option<String>,
     #[serde(default)]
     meta: Option<Value>,
 }
 
-/// `POST /v2/accounts/initiate` with `scope: "reauth"`: a re-auth session whose `mono_url`
-/// opens the widget on the simulator.
-pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
+/// `POST /v2/accounts/initiate`: a Connect session whose `mono_url` opens the simulated
+/// widget. `scope: "reauth"` re-authorises `account` (a fresh token, like v1's
+/// `/reauthorise`); `scope: "auth"` links a new account for `customer`.
+pub async fn initiate(
+    State(shared): State<Arc<Shared>>,
+    Tenant(state): Tenant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let request: Initiate = json_body(&body)?;
     match request.scope.as_str() {
         "reauth" => {}
-        "auth" => {
-            return Err(ApiError::bad_request(
-                "scope `auth` (a new link through the Connect widget) is not simulated yet; create and link accounts with POST /_sim/accounts",
-            ))
-        }
+        "auth" => return initiate_link(&shared, &state, request),
         other => {
             return Err(ApiError::bad_request(format!(
-                "Invalid `scope`: `{other}`; use `reauth` (or `auth`)"
+                "Invalid `scope`: `{other}`; use `auth` (a new link) or `reauth`"
             )))
         }
     }
@@ -125,7 +128,9 @@ pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, Ap
     let account = state.linked_account(&id)?;
     let institution = account.institution();
     let data = json!({
-        "mono_url": format!("{}/link/{}", state.base_url, token.value),
+        "mono_url": widget_url(&state.base_url, &format!("link/{}", token.value), &[
+            ("redirect_url", request.redirect_url.as_deref()),
+        ]),
         "customer": account.customer,
         "account": account.id,
         "meta": { "ref": request.meta.as_ref().and_then(|m| m.get("ref")).cloned().unwrap_or(json!(account.reference)) },
@@ -150,4 +155,104 @@ pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, Ap
         .extensions_mut()
         .insert(super::requests::Owner(owner));
     Ok(response)
+}
+
+/// `scope: "auth"`: a new link for `customer` (an existing `{"id"}` or a new
+/// `{"name", "email"}`); the account exists once the user finishes in the widget.
+fn initiate_link(
+    shared: &Shared,
+    state: &ApiState,
+    request: Initiate,
+) -> Result<Response, ApiError> {
+    let customer = match request.customer {
+        Some(Value::Object(customer)) => customer,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Invalid `customer`: expected an object, `{\"id\"}` or `{\"name\", \"email\"}`",
+            ))
+        }
+        None => {
+            return Err(ApiError::bad_request(
+                "Invalid request body: `customer` is required for scope `auth`",
+            ))
+        }
+    };
+    let customer_id = match customer.get("id") {
+        Some(Value::String(id)) => id
+            .parse::<ObjectId>()
+            .map_err(|e| ApiError::bad_request(format!("Invalid `customer.id` `{id}`: {e}")))?
+            .to_string(),
+        Some(_) => return Err(ApiError::bad_request("Invalid `customer.id`: expected a string")),
+        None if customer.get("name").is_some_and(Value::is_string) => {
+            // [inferred]: Mono creates the customer here; the simulator names one.
+            state.world.new_event_id().to_string()
+        }
+        None => {
+            return Err(ApiError::bad_request(
+                "Invalid `customer`: give an existing `id`, or a `name` (and `email`) for a new customer",
+            ))
+        }
+    };
+    let reference = request
+        .meta
+        .as_ref()
+        .and_then(|m| m.get("ref"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let mono_url = widget_url(
+        &state.base_url,
+        "widget",
+        &[
+            ("key", Some(shared.public_key.as_str())),
+            ("scope", Some("auth")),
+            ("reference", reference.as_deref()),
+            ("redirect_url", request.redirect_url.as_deref()),
+        ],
+    );
+    let data = json!({
+        "mono_url": mono_url,
+        "customer": customer_id,
+        "meta": { "ref": reference },
+        "scope": "auth",
+        "institution": null,
+        "auth_method": null,
+        "redirect_url": request.redirect_url,
+        "created_at": state.sim.clock.now(),
+    });
+    Ok(Json(json!({
+        "status": "successful",
+        "message": "Request was successfully completed",
+        "timestamp": state.sim.clock.now(),
+        "data": data,
+    }))
+    .into_response())
+}
+
+/// `{base}/{path}?name=value&…` with the values percent-encoded; absent values left out.
+fn widget_url(base: &str, path: &str, query: &[(&str, Option<&str>)]) -> String {
+    let mut url = format!("{base}/{path}");
+    let mut separator = '?';
+    for (name, value) in query {
+        if let Some(value) = value {
+            url.push(separator);
+            url.push_str(name);
+            url.push('=');
+            url.push_str(&percent_encode(value));
+            separator = '&';
+        }
+    }
+    url
+}
+
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
 }

@@ -40,6 +40,8 @@ use crate::world::{Account, ObjectId, World};
 pub struct Shared {
     pub tenants: Arc<Tenants>,
     pub secret_key: String,
+    /// The public key the Connect widget accepts; `mono_url`s carry it.
+    pub public_key: String,
     /// The simulator's own base URL, e.g. `http://127.0.0.1:7410`; absolute links in
     /// responses (`paging.next`, statement PDFs, `mono_url`) point here.
     pub base_url: Arc<str>,

@@ -1,0 +1,636 @@
+//! One person's pass through the widget: where they are, what they chose, what the
+//! simulator panel says the bank does next, and the events waiting to be posted to the
+//! integrator's page.
+//!
+//! ```text
+//!  link:   institution ─▶ auth method ─▶ credentials ─▶ MFA ─▶ accounts ─▶ success
+//!  reauth:            (the account's bank) credentials ─▶ MFA ─────────────▶ success
+//!  any step ─close──▶ closed          token refused / expired ──▶ failed
+//! ```
+//!
+//! Every change happens in [`Session::act`], a plain function of the session, the action
+//! and the simulated Mono behind it, so the flow is tested without a browser; the HTTP
+//! handlers in `mod.rs` only parse forms and render [`super::pages`].
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::lifecycle::{LifecycleError, LinkOptions, MfaAnswer, ReauthOutcome};
+use crate::sim::Sim;
+use crate::world::{institutions, AccountKind, AccountSpec, AuthMethod, Mfa, ObjectId};
+
+/// Which journey the widget was opened for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// `connect.setup()`: link a new account.
+    Link,
+    /// `connect.reauthorise(token)` or a v2 `mono_url`: sign in again to an account whose
+    /// bank session expired.
+    Reauth { token: String, account: ObjectId },
+}
+
+/// The page the user is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Institution,
+    AuthMethod,
+    Credentials,
+    Mfa,
+    Accounts,
+    Success,
+    /// Nothing more can be done in this session (bad key, refused token).
+    Failed,
+    Closed,
+}
+
+impl Step {
+    /// The `pageName` Mono reports with `EXIT` ([inferred] values: Mono lists the field,
+    /// not its values).
+    pub fn page_name(self) -> &'static str {
+        match self {
+            Step::Institution => "institution_list",
+            Step::AuthMethod => "auth_method",
+            Step::Credentials => "login",
+            Step::Mfa => "mfa",
+            Step::Accounts => "account_selection",
+            Step::Success => "success",
+            Step::Failed => "error",
+            Step::Closed => "closed",
+        }
+    }
+}
+
+/// What the simulator panel makes the bank do at the next submission (login or MFA answer).
+/// It applies once, then falls back to [`Outcome::ByAnswer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Judge the MFA answer typed against the one the panel shows.
+    ByAnswer,
+    /// Accept any MFA answer.
+    Correct,
+    /// Reject the MFA answer.
+    Wrong,
+    /// The re-auth token (or the link session) expires before the answer arrives.
+    Expired,
+    /// The bank does not answer: an error, and the user may try again.
+    BankUnavailable,
+    /// The bank answers, but only after the panel's delay.
+    SlowBank,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 6] = [
+        Outcome::ByAnswer,
+        Outcome::Correct,
+        Outcome::Wrong,
+        Outcome::Expired,
+        Outcome::BankUnavailable,
+        Outcome::SlowBank,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::ByAnswer => "by_answer",
+            Outcome::Correct => "correct",
+            Outcome::Wrong => "wrong",
+            Outcome::Expired => "expired",
+            Outcome::BankUnavailable => "bank_unavailable",
+            Outcome::SlowBank => "slow_bank",
+        }
+    }
+}
+
+/// The longest delay the panel's "slow bank" may ask for, so a typo cannot hang a page.
+pub const MAX_SLOW_MS: u64 = 30_000;
+
+/// The accounts a bank login offers for selection ([inferred]: Mono shows the accounts the
+/// bank returns; the simulator offers one of each kind).
+pub const OFFERED: [AccountKind; 2] = [AccountKind::SavingsAccount, AccountKind::CurrentAccount];
+
+/// What the user did, as posted by a page's form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    ChooseInstitution(String),
+    ChooseAuthMethod(String),
+    Login {
+        username: String,
+        password: String,
+    },
+    AnswerMfa(String),
+    SelectAccount(usize),
+    /// Back to the institution list (link flow only).
+    Back,
+    /// The user closes the widget before the end: `EXIT`, then `onClose`.
+    Exit,
+    /// "Continue" on the success page: the widget closes (`onClose`), no `EXIT`.
+    Finish,
+    /// Sets the simulator panel's outcome of the next submission.
+    Panel {
+        outcome: Outcome,
+        slow_ms: u64,
+    },
+}
+
+/// A message for the integrator's page: `type` is connect.js's message type, `data` the
+/// fields Mono documents for it (`reference` and `timestamp` always).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WidgetEvent {
+    pub kind: &'static str,
+    pub data: Map<String, Value>,
+}
+
+/// A message shown on the current page (an error the user can act on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub title: String,
+    pub detail: String,
+}
+
+pub struct Session {
+    pub id: String,
+    pub sim: Arc<Sim>,
+    pub flow: Flow,
+    pub step: Step,
+    pub reference: Option<String>,
+    /// Where a standalone (`mono_url`) session sends the user when done.
+    pub redirect_url: Option<String>,
+    pub institution: Option<usize>,
+    pub auth_method: Option<AuthMethod>,
+    pub next: Outcome,
+    pub slow_ms: u64,
+    pub notice: Option<Notice>,
+    /// Events not yet handed to a page.
+    pub outbox: Vec<WidgetEvent>,
+    /// The `code` handed to `onSuccess`.
+    pub code: Option<String>,
+    /// The account linked or re-authorised.
+    pub account: Option<ObjectId>,
+}
+
+/// What the bank's MFA challenge looks like, and the answer the simulated bank accepts.
+pub struct Challenge {
+    /// The `mfaType` of `SUBMIT_MFA`.
+    pub mfa_type: &'static str,
+    pub label: &'static str,
+    pub prompt: String,
+    pub expected: &'static str,
+    pub numeric: bool,
+}
+
+pub fn challenge(mfa: Mfa, bank: &str) -> Option<Challenge> {
+    // [inferred] wording and answers; Mono documents only the kinds of challenge.
+    match mfa {
+        Mfa::None => None,
+        Mfa::Otp => Some(Challenge {
+            mfa_type: "OTP",
+            label: "One-time password",
+            prompt: format!("{bank} sent a 6-digit code to the phone number ending in 0042."),
+            expected: "123456",
+            numeric: true,
+        }),
+        Mfa::SecurityQuestion => Some(Challenge {
+            mfa_type: "SECURITY_QUESTION",
+            label: "Answer",
+            prompt: format!(
+                "{bank} asks your security question: what is the name of your first school?"
+            ),
+            expected: "monosim",
+            numeric: false,
+        }),
+        Mfa::Token => Some(Challenge {
+            mfa_type: "TOKEN",
+            label: "Token code or PIN",
+            prompt: format!(
+                "Enter the code shown on your {bank} hardware token, or your token PIN."
+            ),
+            expected: "246810",
+            numeric: true,
+        }),
+    }
+}
+
+/// A stable, ObjectId-shaped id for a catalogue institution ([inferred]: Mono's
+/// `institution.id` values are its own ObjectIds).
+pub fn institution_id(index: usize) -> String {
+    let code: u64 = institutions::CATALOGUE[index]
+        .bank_code
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0, |n, d| n * 10 + u64::from(d - b'0'));
+    format!("5f2d08be{code:016x}")
+}
+
+impl Session {
+    /// A session for a new link.
+    pub fn link(id: String, sim: Arc<Sim>, reference: Option<String>) -> Session {
+        let mut session = Session::new(id, sim, Flow::Link, reference);
+        session.step = Step::Institution;
+        session
+    }
+
+    /// A re-auth session opened with `token`. A token that cannot be used opens on the
+    /// failure page, with Mono's `ERROR` event, and nothing else happens.
+    pub fn reauth(id: String, sim: Arc<Sim>, token: &str, reference: Option<String>) -> Session {
+        let checked = sim.check_token(token);
+        let account = checked.as_ref().map_or(ObjectId([0; 12]), |a| a.id);
+        let mut session = Session::new(
+            id,
+            sim,
+            Flow::Reauth {
+                token: token.to_string(),
+                account,
+            },
+            reference,
+        );
+        match checked {
+            Ok(account) => {
+                session.institution = Some(usize::from(account.institution));
+                session.auth_method = Some(account.auth_method);
+                session.step = Step::Credentials;
+            }
+            Err(error) => session.fail_token(&error),
+        }
+        session
+    }
+
+    /// A session that cannot start (a wrong public key, say): the failure page.
+    pub fn refused(id: String, sim: Arc<Sim>, error_type: &str, notice: Notice) -> Session {
+        let mut session = Session::new(id, sim, Flow::Link, None);
+        session.fail(error_type, notice);
+        session
+    }
+
+    fn new(id: String, sim: Arc<Sim>, flow: Flow, reference: Option<String>) -> Session {
+        let mut session = Session {
+            id,
+            sim,
+            flow,
+            step: Step::Institution,
+            reference: reference.filter(|r| !r.is_empty()),
+            redirect_url: None,
+            institution: None,
+            auth_method: None,
+            next: Outcome::ByAnswer,
+            slow_ms: 3_000,
+            notice: None,
+            outbox: Vec::new(),
+            code: None,
+            account: None,
+        };
+        session.post("mono.connect.widget_loaded", Map::new());
+        session
+    }
+
+    pub fn is_reauth(&self) -> bool {
+        matches!(self.flow, Flow::Reauth { .. })
+    }
+
+    pub fn institution(&self) -> Option<&'static institutions::Institution> {
+        self.institution.map(|i| &institutions::CATALOGUE[i])
+    }
+
+    /// The challenge the chosen bank sets. For a re-auth it is the account's own MFA.
+    pub fn challenge(&self) -> Option<Challenge> {
+        let bank = self.institution()?;
+        let mfa = match &self.flow {
+            Flow::Reauth { account, .. } => self.sim.world.account(account)?.mfa,
+            Flow::Link => bank.mfa,
+        };
+        challenge(mfa, bank.name)
+    }
+
+    /// How long the bank takes to answer `action`, if the panel asked for a slow bank;
+    /// the handler waits that long *outside* the session lock, then calls [`Session::act`].
+    pub fn bank_delay(&mut self, action: &Action) -> Option<u64> {
+        let at_bank = matches!(action, Action::Login { .. } | Action::AnswerMfa(_));
+        if at_bank && self.next == Outcome::SlowBank {
+            self.next = Outcome::ByAnswer;
+            return Some(self.slow_ms);
+        }
+        None
+    }
+
+    /// Applies what the user did. Actions that make no sense on the current page (a
+    /// stale tab, a replayed form) are ignored rather than trusted.
+    pub fn act(&mut self, action: Action) {
+        if let Action::Panel { outcome, slow_ms } = action {
+            self.next = outcome;
+            self.slow_ms = slow_ms.min(MAX_SLOW_MS);
+            return;
+        }
+        if matches!(self.step, Step::Closed) {
+            return;
+        }
+        if action == Action::Finish {
+            if self.step == Step::Success {
+                self.post("mono.connect.widget.closed", Map::new());
+                self.step = Step::Closed;
+            }
+            return;
+        }
+        if action == Action::Exit {
+            let page = self.step.page_name();
+            self.post("mono.connect.on_exit", data([("pageName", json!(page))]));
+            self.post("mono.connect.widget.closed", Map::new());
+            self.step = Step::Closed;
+            return;
+        }
+        self.notice = None;
+        match (self.step, action) {
+            (Step::Institution, Action::ChooseInstitution(slug)) => self.choose_institution(&slug),
+            (Step::AuthMethod | Step::Credentials, Action::ChooseAuthMethod(method)) => {
+                self.choose_auth_method(&method)
+            }
+            (Step::AuthMethod | Step::Credentials, Action::Back) if !self.is_reauth() => {
+                self.step = Step::Institution
+            }
+            (Step::Credentials, Action::Login { username, password }) => {
+                self.login(&username, &password)
+            }
+            (Step::Mfa, Action::AnswerMfa(answer)) => self.answer(&answer),
+            (Step::Accounts, Action::SelectAccount(index)) => self.select_account(index),
+            _ => {}
+        }
+    }
+
+    fn choose_institution(&mut self, slug: &str) {
+        let Some(index) = institutions::find(slug) else {
+            self.notice = Some(Notice {
+                title: "Unknown institution".into(),
+                detail: format!("No institution `{slug}`; choose one from the list."),
+            });
+            return;
+        };
+        let bank = &institutions::CATALOGUE[index];
+        let method = bank.auth_methods[0];
+        self.institution = Some(index);
+        self.auth_method = Some(method);
+        let institution = json!({ "id": institution_id(index), "name": bank.name });
+        self.post(
+            "mono.connect.institution_selected",
+            data([
+                ("institution", institution),
+                ("authMethod", json!(method.as_str())),
+            ]),
+        );
+        self.step = if bank.auth_methods.len() > 1 {
+            Step::AuthMethod
+        } else {
+            Step::Credentials
+        };
+    }
+
+    fn choose_auth_method(&mut self, method: &str) {
+        let Some(bank) = self.institution() else {
+            return;
+        };
+        let Some(chosen) = bank
+            .auth_methods
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == method)
+        else {
+            self.notice = Some(Notice {
+                title: "Unknown sign-in method".into(),
+                detail: format!("{} does not offer `{method}`.", bank.name),
+            });
+            return;
+        };
+        let previous = self.auth_method.replace(chosen);
+        if let Some(previous) = previous.filter(|p| *p != chosen) {
+            self.post(
+                "mono.connect.auth_method_switched",
+                data([
+                    ("prevAuthMethod", json!(previous.as_str())),
+                    ("authMethod", json!(chosen.as_str())),
+                ]),
+            );
+        }
+        self.step = Step::Credentials;
+    }
+
+    fn login(&mut self, username: &str, password: &str) {
+        if username.trim().is_empty() || password.is_empty() {
+            self.notice = Some(Notice {
+                title: "Enter your details".into(),
+                detail: "Both fields are needed to sign in to your bank.".into(),
+            });
+            return;
+        }
+        self.post("mono.connect.login_attempt", Map::new());
+        if self.next == Outcome::BankUnavailable {
+            self.next = Outcome::ByAnswer;
+            return self.bank_unavailable();
+        }
+        if self.challenge().is_some() {
+            self.step = Step::Mfa;
+        } else {
+            self.passed_mfa();
+        }
+    }
+
+    fn answer(&mut self, answer: &str) {
+        let Some(challenge) = self.challenge() else {
+            return self.passed_mfa();
+        };
+        self.post(
+            "mono.connect.mfa_submitted",
+            data([("mfaType", json!(challenge.mfa_type))]),
+        );
+        let outcome = std::mem::replace(&mut self.next, Outcome::ByAnswer);
+        let right = match outcome {
+            Outcome::BankUnavailable => return self.bank_unavailable(),
+            Outcome::Expired => return self.expire(),
+            Outcome::Correct => true,
+            Outcome::Wrong => false,
+            Outcome::ByAnswer | Outcome::SlowBank => answer.trim() == challenge.expected,
+        };
+        if right {
+            return self.passed_mfa();
+        }
+        // A wrong answer leaves the token usable, as at Mono; the lifecycle still checks
+        // that it is, so a token that expired meanwhile fails here rather than later.
+        if let Flow::Reauth { token, .. } = &self.flow {
+            if let Err(error) = self.sim.reauthorise(&token.clone(), MfaAnswer::Wrong) {
+                return self.fail_token(&error);
+            }
+        }
+        self.notice = Some(Notice {
+            title: "That answer is not right".into(),
+            detail: format!(
+                "The bank did not accept the {}. Check it and try again.",
+                challenge.label.to_lowercase()
+            ),
+        });
+        self.post(
+            "mono.connect.error_occured",
+            data([
+                ("errorType", json!("INVALID_MFA")),
+                ("errorMessage", json!("The MFA answer was not accepted")),
+            ]),
+        );
+    }
+
+    /// The bank accepted the second factor (or asked for none).
+    fn passed_mfa(&mut self) {
+        match self.flow.clone() {
+            Flow::Link => self.step = Step::Accounts,
+            Flow::Reauth { token, account } => {
+                match self.sim.reauthorise(&token, MfaAnswer::Correct) {
+                    Ok(ReauthOutcome::Reauthorised { .. }) => {
+                        let code = self.sim.world.account(&account).map(|a| a.code.to_string());
+                        self.succeed(account, code);
+                    }
+                    Ok(_) => {}
+                    Err(error) => self.fail_token(&error),
+                }
+            }
+        }
+    }
+
+    fn select_account(&mut self, index: usize) {
+        let (Some(kind), Some(institution)) = (OFFERED.get(index).copied(), self.institution)
+        else {
+            self.notice = Some(Notice {
+                title: "Choose an account".into(),
+                detail: "Select the account you want to connect.".into(),
+            });
+            return;
+        };
+        self.post(
+            "mono.connect.account_selected",
+            data([("selectedAccountsCount", json!(1))]),
+        );
+        let spec = AccountSpec {
+            institution: Some(institution),
+            auth_method: self.auth_method,
+            kind: Some(kind),
+            reference: self.reference.clone(),
+            ..AccountSpec::default()
+        };
+        match self.sim.create_account(spec, Some(LinkOptions::default())) {
+            Ok(id) => {
+                let code = self.sim.world.account(&id).map(|a| a.code.to_string());
+                self.succeed(id, code);
+            }
+            Err(error) => self.fail(
+                "ACCOUNT_LINK_FAILED",
+                Notice {
+                    title: "This account could not be connected".into(),
+                    detail: error.to_string(),
+                },
+            ),
+        }
+    }
+
+    fn succeed(&mut self, account: ObjectId, code: Option<String>) {
+        let institution = self
+            .institution
+            .map(|i| json!({ "id": institution_id(i), "name": institutions::CATALOGUE[i].name }));
+        self.post(
+            "mono.connect.account_linked",
+            data([("institution", institution.unwrap_or(Value::Null))]),
+        );
+        self.post(
+            "mono.connect.widget.account_linked",
+            data([("code", json!(code.clone()))]),
+        );
+        self.account = Some(account);
+        self.code = code;
+        self.step = Step::Success;
+    }
+
+    fn bank_unavailable(&mut self) {
+        let bank = self.institution().map_or("The bank", |b| b.name);
+        self.notice = Some(Notice {
+            title: format!("{bank} is not available right now"),
+            detail: "We could not reach your bank. Please try again in a few minutes.".into(),
+        });
+        self.post(
+            "mono.connect.error_occured",
+            data([
+                ("errorType", json!("BANK_UNAVAILABLE")),
+                (
+                    "errorMessage",
+                    json!(format!("{bank} is not available right now")),
+                ),
+            ]),
+        );
+    }
+
+    fn expire(&mut self) {
+        match self.flow.clone() {
+            Flow::Reauth { token, .. } => {
+                let error = self
+                    .sim
+                    .reauthorise(&token, MfaAnswer::Expired)
+                    .err()
+                    .unwrap_or(LifecycleError::ExpiredToken(token));
+                self.fail_token(&error);
+            }
+            Flow::Link => self.fail(
+                "SESSION_EXPIRED",
+                Notice {
+                    title: "Your session has expired".into(),
+                    detail: "The bank session timed out. Close this window and start again.".into(),
+                },
+            ),
+        }
+    }
+
+    /// The re-auth token was refused: Mono's own reason, and nothing fires.
+    fn fail_token(&mut self, error: &LifecycleError) {
+        let (error_type, title) = match error {
+            LifecycleError::ExpiredToken(_) => (
+                "REAUTH_TOKEN_EXPIRED",
+                "This re-authorisation link has expired",
+            ),
+            LifecycleError::UsedToken(_) => (
+                "REAUTH_TOKEN_USED",
+                "This re-authorisation link has already been used",
+            ),
+            _ => (
+                "REAUTH_TOKEN_INVALID",
+                "This re-authorisation link is not valid",
+            ),
+        };
+        self.fail(
+            error_type,
+            Notice {
+                title: title.into(),
+                detail: error.to_string(),
+            },
+        );
+    }
+
+    fn fail(&mut self, error_type: &str, notice: Notice) {
+        self.post(
+            "mono.connect.error_occured",
+            data([
+                ("errorType", json!(error_type)),
+                ("errorMessage", json!(notice.detail)),
+            ]),
+        );
+        self.notice = Some(notice);
+        self.step = Step::Failed;
+    }
+
+    /// Queues a message for the integrator's page, with `reference` and `timestamp`.
+    fn post(&mut self, kind: &'static str, mut fields: Map<String, Value>) {
+        if let Some(reference) = &self.reference {
+            fields.insert("reference".into(), json!(reference));
+        }
+        // [inferred] unit: Unix milliseconds on the simulated clock.
+        fields.insert("timestamp".into(), json!(self.sim.clock.now().millis()));
+        self.outbox.push(WidgetEvent { kind, data: fields });
+    }
+}
+
+fn data<const N: usize>(fields: [(&str, Value); N]) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
