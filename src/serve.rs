@@ -145,6 +145,9 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         "  try: curl -H 'mono-sec-key: {}' {url}/v2/accounts/<id>",
         args.secret_key
     );
+    eprintln!(
+        "  Connect widget: {url}/connect.js (public key {DEFAULT_PUBLIC_KEY}); demo at {url}/demo"
+    );
 }
 
 /// Completes on Ctrl-C or SIGTERM. A second signal while requests are still finishing (a

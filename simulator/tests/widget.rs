@@ -407,7 +407,10 @@ async fn an_expired_token_shows_monos_message_and_fires_nothing() {
     w.browser.enter_widget("error").await;
     let b = &mut w.browser;
     assert_eq!(b.text("h1").await, "This re-authorisation link has expired");
-    assert!(b.text("[role=alert]").await.contains("has expired"));
+    assert!(b
+        .text(".sim-detail")
+        .await
+        .contains("has expired (tokens last 10 minutes)"));
     b.screenshot("reauth-token-expired").await;
     b.leave_widget().await;
     b.until(
@@ -415,9 +418,11 @@ async fn an_expired_token_shows_monos_message_and_fires_nothing() {
         "return window.demoEvents.some(e => e.kind === 'ERROR');",
     )
     .await;
-    assert_eq!(
-        w.page_event("ERROR", before).await["errorType"],
-        "REAUTH_TOKEN_EXPIRED"
+    let error = w.page_event("ERROR", before).await;
+    assert_eq!(error["errorType"], "REAUTH_TOKEN_EXPIRED");
+    assert!(
+        error["errorMessage"].as_str().unwrap().contains(&token),
+        "{error}"
     );
     // The user closes the error page.
     w.browser.enter_widget("error").await;

@@ -135,6 +135,7 @@ async fn open(State(widget): State<Arc<Widget>>, Query(query): Query<Open>) -> R
                         widget.public_key
                     ),
                 },
+                cause: None,
             },
         ),
     };

@@ -328,13 +328,16 @@ fn success_page(session: &Session) -> (String, String) {
 
 fn failed_page(session: &Session) -> (String, String) {
     let action = format!("/widget/{}", esc(&session.id));
-    let (title, detail) = session
+    let (title, detail, cause) = session
         .notice
         .as_ref()
-        .map(|n| (n.title.clone(), n.detail.clone()))
-        .unwrap_or_else(|| ("Something went wrong".into(), String::new()));
+        .map(|n| (n.title.clone(), n.detail.clone(), n.cause.clone()))
+        .unwrap_or_else(|| ("Something went wrong".into(), String::new(), None));
+    let cause = cause
+        .map(|c| format!("<p class=\"sim-detail\">Simulator: {}</p>", esc(&c)))
+        .unwrap_or_default();
     let body = format!(
-        "<div class=\"notice\" role=\"alert\"><p>{}</p></div>\
+        "<div class=\"notice\" role=\"alert\"><p>{}</p></div>{cause}\
          <form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"action\" value=\"exit\">\
          <button type=\"submit\" class=\"primary\" autofocus>Close</button></form>",
         esc(&detail)
@@ -351,7 +354,8 @@ fn closed_page(_: &Session) -> (String, String) {
 
 /// The simulator panel: clearly not part of Mono's widget, it decides what the bank does.
 fn panel(session: &Session, action: &str) -> String {
-    if matches!(session.step, Step::Closed) {
+    // Nothing is left for the bank to do on these pages.
+    if matches!(session.step, Step::Success | Step::Failed | Step::Closed) {
         return String::new();
     }
     let mut options = String::new();

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use crate::clock::Timestamp;
 use crate::lifecycle::{LifecycleError, LinkOptions, MfaAnswer, ReauthOutcome};
 use crate::sim::Sim;
 use crate::world::{institutions, AccountKind, AccountSpec, AuthMethod, Mfa, ObjectId};
@@ -146,6 +147,9 @@ pub struct WidgetEvent {
 pub struct Notice {
     pub title: String,
     pub detail: String,
+    /// What the simulator knows that a bank's user would not be told (the lifecycle's
+    /// reason a token was refused); shown apart, and sent as the event's `errorMessage`.
+    pub cause: Option<String>,
 }
 
 pub struct Session {
@@ -360,6 +364,7 @@ impl Session {
             self.notice = Some(Notice {
                 title: "Unknown institution".into(),
                 detail: format!("No institution `{slug}`; choose one from the list."),
+                cause: None,
             });
             return;
         };
@@ -395,6 +400,7 @@ impl Session {
             self.notice = Some(Notice {
                 title: "Unknown sign-in method".into(),
                 detail: format!("{} does not offer `{method}`.", bank.name),
+                cause: None,
             });
             return;
         };
@@ -416,6 +422,7 @@ impl Session {
             self.notice = Some(Notice {
                 title: "Enter your details".into(),
                 detail: "Both fields are needed to sign in to your bank.".into(),
+                cause: None,
             });
             return;
         }
@@ -463,6 +470,7 @@ impl Session {
                 "The bank did not accept the {}. Check it and try again.",
                 challenge.label.to_lowercase()
             ),
+            cause: None,
         });
         self.post(
             "mono.connect.error_occured",
@@ -496,6 +504,7 @@ impl Session {
             self.notice = Some(Notice {
                 title: "Choose an account".into(),
                 detail: "Select the account you want to connect.".into(),
+                cause: None,
             });
             return;
         };
@@ -520,6 +529,7 @@ impl Session {
                 Notice {
                     title: "This account could not be connected".into(),
                     detail: error.to_string(),
+                    cause: None,
                 },
             ),
         }
@@ -547,6 +557,7 @@ impl Session {
         self.notice = Some(Notice {
             title: format!("{bank} is not available right now"),
             detail: "We could not reach your bank. Please try again in a few minutes.".into(),
+            cause: None,
         });
         self.post(
             "mono.connect.error_occured",
@@ -575,6 +586,7 @@ impl Session {
                 Notice {
                     title: "Your session has expired".into(),
                     detail: "The bank session timed out. Close this window and start again.".into(),
+                    cause: None,
                 },
             ),
         }
@@ -600,17 +612,19 @@ impl Session {
             error_type,
             Notice {
                 title: title.into(),
-                detail: error.to_string(),
+                detail: "Go back to the app and start again; it will open a new link.".into(),
+                cause: Some(error.to_string()),
             },
         );
     }
 
     fn fail(&mut self, error_type: &str, notice: Notice) {
+        let message = notice.cause.as_ref().unwrap_or(&notice.detail);
         self.post(
             "mono.connect.error_occured",
             data([
                 ("errorType", json!(error_type)),
-                ("errorMessage", json!(notice.detail)),
+                ("errorMessage", json!(message)),
             ]),
         );
         self.notice = Some(notice);
@@ -622,8 +636,9 @@ impl Session {
         if let Some(reference) = &self.reference {
             fields.insert("reference".into(), json!(reference));
         }
-        // [inferred] unit: Unix milliseconds on the simulated clock.
-        fields.insert("timestamp".into(), json!(self.sim.clock.now().millis()));
+        // [inferred] unit: Unix milliseconds of the wall clock, like connect.js's own
+        // `Date.now()` stamps: these are browser-side events, not the simulated world's.
+        fields.insert("timestamp".into(), json!(Timestamp::wall().millis()));
         self.outbox.push(WidgetEvent { kind, data: fields });
     }
 }
