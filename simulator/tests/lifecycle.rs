@@ -351,7 +351,12 @@ async fn v2_initiate_issues_a_reauth_session_on_the_simulator() {
         mono_url.starts_with(&format!("{}/link/", live.url)),
         "{mono_url}"
     );
-    let token = mono_url.rsplit('/').next().unwrap();
+    let path = mono_url.split('?').next().unwrap();
+    assert!(
+        mono_url.ends_with("?redirect_url=https%3A%2F%2Fexample.com%2Fdone"),
+        "{mono_url}"
+    );
+    let token = path.rsplit('/').next().unwrap();
     let (status, _) = reauth(&live, &id, json!({"mfa": "correct", "token": token})).await;
     assert_eq!(status, 200);
 }
