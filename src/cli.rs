@@ -5,7 +5,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use monosim_simulator::{Dialect, Timestamp, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET};
+use monosim_simulator::{
+    Dialect, Timestamp, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
+};
 
 #[derive(Parser)]
 #[command(
@@ -198,6 +200,9 @@ pub struct ServeArgs {
     /// The `mono-sec-key` every API request must carry.
     #[arg(long, env = "MONOSIM_SECRET_KEY", default_value = DEFAULT_SECRET_KEY)]
     pub secret_key: String,
+    /// The public key the Connect widget accepts (`new Connect({ key })`).
+    #[arg(long, env = "MONOSIM_PUBLIC_KEY", default_value = DEFAULT_PUBLIC_KEY)]
+    pub public_key: String,
     /// A YAML or JSON file declaring accounts (institution, MFA, balance, …).
     #[arg(long, env = "MONOSIM_WORLD")]
     pub world: Option<PathBuf>,

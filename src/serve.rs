@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use monosim_simulator::webhooks::RetryPolicy;
-use monosim_simulator::{Simulator, SimulatorConfig, WorldFile, DEFAULT_PUBLIC_KEY};
+use monosim_simulator::{Simulator, SimulatorConfig, WorldFile};
 use serde_json::json;
 
 use crate::cli::ServeArgs;
@@ -36,7 +36,7 @@ pub fn run(args: ServeArgs) -> u8 {
         seed: args.seed,
         dialect: args.dialect,
         secret_key: args.secret_key.clone(),
-        public_key: DEFAULT_PUBLIC_KEY.to_string(),
+        public_key: args.public_key.clone(),
         random_accounts,
         world_file,
         start: args.start_time,
@@ -120,7 +120,7 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         "event": "ready",
         "url": url,
         "secret_key": args.secret_key,
-        "public_key": DEFAULT_PUBLIC_KEY,
+        "public_key": args.public_key,
         "webhook_secret": args.webhook_secret,
         "webhook_urls": args.webhook_urls,
         "control_url": format!("{url}/_sim"),
@@ -146,7 +146,8 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         args.secret_key
     );
     eprintln!(
-        "  Connect widget: {url}/connect.js (public key {DEFAULT_PUBLIC_KEY}); demo at {url}/demo"
+        "  Connect widget: {url}/connect.js (public key {}); demo at {url}/demo",
+        args.public_key
     );
 }
 

@@ -75,6 +75,27 @@ fn configuration_also_comes_from_the_environment() {
     assert_eq!(served.ready["accounts"], 3);
 }
 
+#[tokio::test]
+async fn the_widget_accepts_the_configured_public_key_only() {
+    let served = Served::start(&["--public-key", "pk_test_team"]);
+    assert_eq!(served.ready["public_key"], "pk_test_team");
+    let page = |key: &'static str| {
+        let url = format!("{}/widget?key={key}", served.url);
+        async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
+    };
+    let accepted = page("pk_test_team").await;
+    assert!(accepted.contains("data-step=\"institution_list\""), "{accepted}");
+    let refused = page("test_pk_monosim").await;
+    assert!(refused.contains("Invalid public key"), "{refused}");
+    let demo = reqwest::get(format!("{}/demo", served.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(demo.contains("var PUBLIC_KEY = \"pk_test_team\";"));
+}
+
 #[test]
 fn a_world_file_declares_the_accounts() {
     let dir = tempdir();
