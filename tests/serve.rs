@@ -84,7 +84,10 @@ async fn the_widget_accepts_the_configured_public_key_only() {
         async move { reqwest::get(url).await.unwrap().text().await.unwrap() }
     };
     let accepted = page("pk_test_team").await;
-    assert!(accepted.contains("data-step=\"institution_list\""), "{accepted}");
+    assert!(
+        accepted.contains("data-step=\"institution_list\""),
+        "{accepted}"
+    );
     let refused = page("test_pk_monosim").await;
     assert!(refused.contains("Invalid public key"), "{refused}");
     let demo = reqwest::get(format!("{}/demo", served.url))

@@ -258,6 +258,16 @@ async fn panel_outcomes_drive_the_bank() {
         .await;
     assert_eq!(user.step(), "account_selection");
 
+    // An expired session at the next bank call ends the flow.
+    user.post(&[("action", "panel"), ("outcome", "expired")])
+        .await;
+    user.post(&[("action", "account"), ("account", "0")]).await;
+    assert_eq!(
+        user.step(),
+        "success",
+        "selecting an account is not a bank call"
+    );
+
     // Bad panel input is refused, naming the field.
     let status = user
         .post(&[("action", "panel"), ("outcome", "maybe")])
@@ -268,6 +278,40 @@ async fn panel_outcomes_drive_the_bank() {
         "{}",
         user.page
     );
+}
+
+#[tokio::test]
+async fn an_expired_token_at_login_ends_the_reauth() {
+    let live = Live::start(vec![]).await;
+    let account = live
+        .link(json!({ "institution": "access", "mfa": "otp" }))
+        .await;
+    live.control(
+        "POST",
+        &format!("/accounts/{account}/expire-session"),
+        json!({}),
+    )
+    .await;
+    let (_, token) = live
+        .api("POST", &format!("/accounts/{account}/reauthorise"))
+        .await;
+    let mut user = User::new(&live.url);
+    user.open(&format!(
+        "/widget?key=test_pk_monosim&reauth_token={}",
+        token["token"].as_str().unwrap()
+    ))
+    .await;
+    assert_eq!(user.step(), "login");
+    user.post(&[("action", "panel"), ("outcome", "expired")])
+        .await;
+    user.post(&[("action", "login"), ("username", "a"), ("password", "b")])
+        .await;
+    assert_eq!(user.step(), "error");
+    assert!(user.page.contains("This re-authorisation link has expired"));
+    let state = live
+        .control("GET", &format!("/accounts/{account}"), json!({}))
+        .await;
+    assert_eq!(state["session_expired"], true, "nothing was re-authorised");
 }
 
 #[tokio::test]

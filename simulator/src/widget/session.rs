@@ -427,9 +427,17 @@ impl Session {
             return;
         }
         self.post("mono.connect.login_attempt", Map::new());
-        if self.next == Outcome::BankUnavailable {
-            self.next = Outcome::ByAnswer;
-            return self.bank_unavailable();
+        // Right or wrong MFA answers wait for the MFA step; the rest happen at the bank now.
+        match self.next {
+            Outcome::BankUnavailable => {
+                self.next = Outcome::ByAnswer;
+                return self.bank_unavailable();
+            }
+            Outcome::Expired => {
+                self.next = Outcome::ByAnswer;
+                return self.expire();
+            }
+            _ => {}
         }
         if self.challenge().is_some() {
             self.step = Step::Mfa;
