@@ -219,20 +219,7 @@ impl Sim {
             .world
             .account_for_token(token)
             .ok_or_else(|| LifecycleError::UnknownToken(token.to_string()))?;
-        if !account.is_linked() {
-            return Err(LifecycleError::CannotReauthorise);
-        }
-        let current = account
-            .token
-            .as_deref()
-            .filter(|t| t.value == token)
-            .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
-        if current.used {
-            return Err(LifecycleError::UsedToken(token.to_string()));
-        }
-        if current.expired_at(self.clock.now()) {
-            return Err(LifecycleError::ExpiredToken(token.to_string()));
-        }
+        usable_token(&account, token, self.clock.now())?;
         Ok(account)
     }
 
@@ -250,25 +237,15 @@ impl Sim {
         let refused = self
             .world
             .update(&id, |a| {
-                if !a.is_linked() {
-                    return Err(LifecycleError::CannotReauthorise);
-                }
-                let current = a
-                    .token
-                    .as_deref_mut()
-                    .filter(|t| t.value == token)
-                    .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
-                if current.used {
-                    return Err(LifecycleError::UsedToken(token.to_string()));
-                }
-                if answer == MfaAnswer::Expired || current.expired_at(now) {
-                    return Err(LifecycleError::ExpiredToken(token.to_string()));
-                }
+                usable_token(a, token, now)?;
                 match answer {
+                    MfaAnswer::Expired => Err(LifecycleError::ExpiredToken(token.to_string())),
                     MfaAnswer::Wrong => Ok(Some(ReauthOutcome::WrongAnswer)),
                     MfaAnswer::Abandon => Ok(Some(ReauthOutcome::Abandoned)),
-                    MfaAnswer::Correct | MfaAnswer::Expired => {
-                        current.used = true;
+                    MfaAnswer::Correct => {
+                        if let Some(current) = a.token.as_deref_mut() {
+                            current.used = true;
+                        }
                         a.session_expired = false;
                         Ok(None)
                     }
@@ -474,4 +451,24 @@ impl Sim {
         tracing::debug!(event, account = %account.id, queued, "event fired");
         Ok(event_id.to_string())
     }
+}
+
+/// Whether `token` can re-authorise `account` at `now`: linked, the newest token issued,
+/// not used, not past its 10 minutes. Mono's reasons, in the order it would give them.
+fn usable_token(account: &Account, token: &str, now: Timestamp) -> Result<(), LifecycleError> {
+    if !account.is_linked() {
+        return Err(LifecycleError::CannotReauthorise);
+    }
+    let current = account
+        .token
+        .as_deref()
+        .filter(|t| t.value == token)
+        .ok_or_else(|| LifecycleError::SupersededToken(token.to_string()))?;
+    if current.used {
+        return Err(LifecycleError::UsedToken(token.to_string()));
+    }
+    if current.expired_at(now) {
+        return Err(LifecycleError::ExpiredToken(token.to_string()));
+    }
+    Ok(())
 }

@@ -90,58 +90,32 @@ impl World {
             .collect()
     }
 
-    /// Links a GTBank account through the widget with the right OTP; returns its id.
-    /// With `shots`, screenshots every step.
-    async fn link_with_otp(&mut self, shots: bool) -> String {
+    /// Links a GTBank account through the widget with the right OTP, screenshotting every
+    /// step; returns its id.
+    async fn link_with_otp(&mut self) -> String {
         let b = &mut self.browser;
         b.goto(&format!("{}/demo", self.live.url)).await;
         b.wait_for("#link").await;
-        if shots {
-            b.screenshot("demo-page").await;
-        }
+        b.screenshot("demo-page").await;
         b.click("#link").await;
         b.enter_widget("institution_list").await;
-        b.assert_labelled("the institution list").await;
-        if shots {
-            b.screenshot("link-institutions").await;
-        }
+        b.arrive("institution_list", "link-institutions").await;
         b.type_into("#q", "gt").await;
-        if shots {
-            b.screenshot("link-institutions-search").await;
-        }
+        b.screenshot("link-institutions-search").await;
         b.click("button.bank[value=gtbank]").await;
         b.on_page("auth_method").await;
-        b.assert_labelled("the sign-in method page").await;
         b.click("input[value=mobile_banking]").await;
-        if shots {
-            b.screenshot("link-auth-method").await;
-        }
+        b.arrive("auth_method", "link-auth-method").await;
         b.click("button.primary").await;
-        b.on_page("login").await;
-        b.assert_labelled("the login page").await;
-        b.type_into("#username", "ada.lovelace").await;
-        b.type_into("#password", "1234").await;
-        if shots {
-            b.screenshot("link-credentials").await;
-        }
-        b.click("form.bank-call button[type=submit]").await;
-        b.on_page("mfa").await;
-        b.assert_labelled("the MFA page").await;
-        b.type_into("#answer", "123456").await;
-        if shots {
-            b.screenshot("link-mfa-otp").await;
-        }
-        b.click("form.bank-call button[type=submit]").await;
-        b.on_page("account_selection").await;
-        b.assert_labelled("the account selection").await;
-        if shots {
-            b.screenshot("link-select-account").await;
-        }
+        b.arrive("login", "link-credentials").await;
+        self.login().await;
+        let b = &mut self.browser;
+        b.arrive("mfa", "link-mfa-otp").await;
+        self.answer("123456").await;
+        let b = &mut self.browser;
+        b.arrive("account_selection", "link-select-account").await;
         b.click("button.primary").await;
-        b.on_page("success").await;
-        if shots {
-            b.screenshot("link-success").await;
-        }
+        b.arrive("success", "link-success").await;
         b.click("button.primary").await; // Continue: the widget closes
         b.leave_widget().await;
         b.until(
@@ -198,7 +172,7 @@ fn names(list: &[&str]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn link_with_otp_fires_mono_events_and_webhooks() {
     let mut w = start("link").await;
-    let account = w.link_with_otp(true).await;
+    let account = w.link_with_otp().await;
 
     assert_eq!(
         w.page_event_names().await,
@@ -265,7 +239,7 @@ async fn link_with_otp_fires_mono_events_and_webhooks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reauth_with_the_right_otp_clears_the_session_in_order() {
     let mut w = start("reauth").await;
-    w.link_with_otp(false).await;
+    w.link_with_otp().await;
     w.settle().await;
     let before = w.start_reauth().await;
     let b = &mut w.browser;
@@ -328,7 +302,7 @@ async fn reauth_with_the_right_otp_clears_the_session_in_order() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_otp_is_refused_then_the_right_one_is_accepted() {
     let mut w = start("wrong-otp").await;
-    w.link_with_otp(false).await;
+    w.link_with_otp().await;
     w.settle().await;
     let before = w.start_reauth().await;
     w.login().await;
@@ -379,7 +353,7 @@ async fn a_wrong_otp_is_refused_then_the_right_one_is_accepted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_shows_monos_message_and_fires_nothing() {
     let mut w = start("expired").await;
-    let account = w.link_with_otp(false).await;
+    let account = w.link_with_otp().await;
     w.settle().await;
     w.browser.click("#expire").await;
     w.browser
@@ -443,8 +417,7 @@ async fn an_expired_token_shows_monos_message_and_fires_nothing() {
     w.browser.screenshot("panel-token-expired").await;
     w.browser.click(".panel button[type=submit]").await;
     w.browser.on_page("login").await;
-    w.login().await;
-    w.answer("123456").await;
+    w.login().await; // the bank finds the token expired at once
     w.browser.on_page("error").await;
     w.browser.screenshot("panel-token-expired-result").await;
 

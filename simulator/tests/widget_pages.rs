@@ -280,11 +280,10 @@ async fn panel_outcomes_drive_the_bank() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_token_at_login_ends_the_reauth() {
-    let live = Live::start(vec![]).await;
+/// A linked OTP account at `institution` whose bank session expired, and a fresh token.
+async fn needs_reauth(live: &Live, institution: &str) -> (String, String) {
     let account = live
-        .link(json!({ "institution": "access", "mfa": "otp" }))
+        .link(json!({ "institution": institution, "mfa": "otp" }))
         .await;
     live.control(
         "POST",
@@ -295,12 +294,16 @@ async fn an_expired_token_at_login_ends_the_reauth() {
     let (_, token) = live
         .api("POST", &format!("/accounts/{account}/reauthorise"))
         .await;
+    (account, token["token"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn an_expired_token_at_login_ends_the_reauth() {
+    let live = Live::start(vec![]).await;
+    let (account, token) = needs_reauth(&live, "access").await;
     let mut user = User::new(&live.url);
-    user.open(&format!(
-        "/widget?key=test_pk_monosim&reauth_token={}",
-        token["token"].as_str().unwrap()
-    ))
-    .await;
+    user.open(&format!("/widget?key=test_pk_monosim&reauth_token={token}"))
+        .await;
     assert_eq!(user.step(), "login");
     user.post(&[("action", "panel"), ("outcome", "expired")])
         .await;
@@ -338,19 +341,7 @@ async fn bad_keys_tokens_and_sessions_get_clear_pages() {
         .contains("no re-auth token `nope` was ever issued"));
 
     // A used token is refused when the widget opens.
-    let account = live
-        .link(json!({ "institution": "gtbank", "mfa": "otp" }))
-        .await;
-    live.control(
-        "POST",
-        &format!("/accounts/{account}/expire-session"),
-        json!({}),
-    )
-    .await;
-    let (_, token) = live
-        .api("POST", &format!("/accounts/{account}/reauthorise"))
-        .await;
-    let token = token["token"].as_str().unwrap();
+    let (account, token) = needs_reauth(&live, "gtbank").await;
     live.control(
         "POST",
         &format!("/accounts/{account}/reauth"),

@@ -153,6 +153,14 @@ impl Browser {
         self.wait_for(&format!("body[data-step='{step}']")).await;
     }
 
+    /// Waits, inside the widget, for page `step`; checks its controls are labelled and
+    /// saves it as screenshot `shot`.
+    pub async fn arrive(&mut self, step: &str, shot: &str) {
+        self.on_page(step).await;
+        self.assert_labelled(step).await;
+        self.screenshot(shot).await;
+    }
+
     /// Waits, inside the widget, for page `step`.
     pub async fn on_page(&self, step: &str) {
         self.wait_for(&format!("body[data-step='{step}']")).await;
