@@ -149,7 +149,7 @@ pub struct FireArgs {
     pub remote: Remote,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum MfaChoice {
     Correct,
     Wrong,

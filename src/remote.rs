@@ -108,7 +108,17 @@ pub fn reauth(args: ReauthArgs) -> u8 {
             &url,
             Some(json!({ "mfa": mfa, "token": args.token })),
         )
-        .await?;
+        .await;
+        // `--mfa expired` asks for exactly this refusal: it is the outcome, not an error.
+        let answer = match answer {
+            Err(Failure(_, message))
+                if args.mfa == MfaChoice::Expired && message.contains("has expired") =>
+            {
+                println!("expired: the token was refused, no webhook fired ({message})");
+                return Ok(());
+            }
+            other => other?,
+        };
         let outcome = &answer["result"];
         match outcome["outcome"].as_str() {
             Some("reauthorised") => println!(

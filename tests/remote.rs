@@ -103,6 +103,15 @@ async fn fire_reauth_and_logs_drive_a_running_simulator() {
         .await
         .unwrap();
     assert!(token["token"].is_string());
+    // The user coming back too late is an outcome to simulate, not a failure of the CLI.
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let (id, url) = (id.clone(), url.clone());
+        move || run(&["reauth", &id, "--mfa", "expired", "--url", &url])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("expired: the token was refused"), "{out}");
     let (code, out, err) = tokio::task::spawn_blocking({
         let (id, url) = (id.clone(), url.clone());
         move || run(&["reauth", &id, "--mfa", "correct", "--url", &url])
