@@ -528,3 +528,62 @@ async fn the_widget_works_from_the_keyboard_and_connect_js_checks_its_arguments(
     b.assert_labelled("the token MFA page").await;
     w.browser.quit().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v2_mono_url_reauthorises_in_a_page_of_its_own() {
+    let mut w = start("mono-url").await;
+    let account = w
+        .live
+        .link(json!({ "institution": "uba", "mfa": "otp" }))
+        .await;
+    w.live
+        .control(
+            "POST",
+            &format!("/accounts/{account}/expire-session"),
+            json!({}),
+        )
+        .await;
+    let back = format!("{}/demo?linked=yes", w.live.url);
+    let (_, initiated) = w
+        .live
+        .api_json(
+            "POST",
+            "/v2/accounts/initiate",
+            Some(json!({ "scope": "reauth", "account": account, "redirect_url": back })),
+        )
+        .await;
+    let mono_url = initiated["data"]["mono_url"].as_str().unwrap().to_string();
+    let b = &mut w.browser;
+    b.goto(&mono_url).await;
+    b.arrive("login", "standalone-credentials").await;
+    w.login().await;
+    w.browser.arrive("mfa", "standalone-mfa").await;
+    w.answer("123456").await;
+    w.browser.arrive("success", "standalone-success").await;
+    w.browser.click("a.primary").await;
+    w.browser
+        .until(
+            "the redirect back to the app",
+            "return location.search.includes('code=');",
+        )
+        .await;
+    let url = w.browser.js("return location.href;").await;
+    assert!(
+        url.as_str()
+            .unwrap()
+            .starts_with(&format!("{back}&code=code_")),
+        "{url}"
+    );
+    w.settle().await;
+    assert_eq!(
+        w.webhooks(),
+        names(&[
+            "mono.events.account_connected",
+            "mono.events.account_updated",
+            "mono.events.reauthorisation_required",
+            "mono.events.account_reauthorized",
+            "mono.events.account_updated",
+        ])
+    );
+    w.browser.quit().await;
+}
