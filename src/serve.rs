@@ -5,7 +5,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use monosim_simulator::webhooks::RetryPolicy;
-use monosim_simulator::{Simulator, SimulatorConfig, WorldFile, DEFAULT_PUBLIC_KEY};
+use monosim_simulator::{
+    Simulator, SimulatorConfig, WorldFile, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
+};
 use serde_json::json;
 
 use crate::cli::ServeArgs;
@@ -49,6 +52,7 @@ pub fn run(args: ServeArgs) -> u8 {
             ..RetryPolicy::default()
         },
         data_delay: args.data_delay,
+        control_token: args.control_token.clone(),
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -100,8 +104,23 @@ pub fn run(args: ServeArgs) -> u8 {
     code
 }
 
+/// What the ready line and the banner show for a secret: the built-in test values (public,
+/// in the README) as they are; a value the user chose is never echoed, so it stays out of
+/// CI logs and terminal scrollback. The user knows it: they passed it.
+const REDACTED: &str = "[redacted: the value you set]";
+
+fn shown<'a>(value: &'a str, default: &str) -> &'a str {
+    if value == default {
+        value
+    } else {
+        REDACTED
+    }
+}
+
 /// One JSON line on stdout for scripts, a few friendly lines on stderr for people.
 fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
+    let secret_key = shown(&args.secret_key, DEFAULT_SECRET_KEY);
+    let webhook_secret = shown(&args.webhook_secret, DEFAULT_WEBHOOK_SECRET);
     let world = simulator.world();
     let sample: Vec<_> = world
         .accounts(SAMPLE_ACCOUNTS)
@@ -118,9 +137,9 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     let ready = json!({
         "event": "ready",
         "url": url,
-        "secret_key": args.secret_key,
+        "secret_key": secret_key,
         "public_key": DEFAULT_PUBLIC_KEY,
-        "webhook_secret": args.webhook_secret,
+        "webhook_secret": webhook_secret,
         "webhook_urls": args.webhook_urls,
         "control_url": format!("{url}/_sim"),
         "seed": world.seed(),
@@ -130,7 +149,7 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     });
     println!("{ready}");
     eprintln!("monosim is serving a fake Mono API at {url}");
-    eprintln!("  secret key (mono-sec-key): {}", args.secret_key);
+    eprintln!("  secret key (mono-sec-key): {secret_key}");
     for account in world.accounts(SAMPLE_ACCOUNTS) {
         eprintln!(
             "  account {}  {:<16} mfa {:<17} code {}",
@@ -140,10 +159,10 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
             account.code
         );
     }
-    eprintln!(
-        "  try: curl -H 'mono-sec-key: {}' {url}/v2/accounts/<id>",
-        args.secret_key
-    );
+    eprintln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
+    if args.control_token.is_some() {
+        eprintln!("  control API: other machines send `Authorization: Bearer <your --control-token>`");
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM. A second signal while requests are still finishing (a

@@ -225,10 +225,7 @@ impl Case {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_fail_and_retry_while_another_url_gets_everything() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/webhook", listener.local_addr().unwrap())
-    };
+    let (_refusing, closed) = faulty::refusing_url();
     let healthy = FaultyReceiver::start().await;
     let sim = Sim::start(vec![closed.clone(), healthy.url.clone()]).await;
     let account = sim.account().await;
@@ -470,6 +467,15 @@ async fn a_killed_receiver_fails_until_it_is_back_then_the_retry_delivers() {
 
 /// A project whose receiver is `receiver`, with a 500 ms delivery timeout.
 fn project(name: &str, receiver: &str, scenarios: &[(String, String)]) -> PathBuf {
+    project_with(name, receiver, scenarios, "500ms")
+}
+
+fn project_with(
+    name: &str,
+    receiver: &str,
+    scenarios: &[(String, String)],
+    delivery: &str,
+) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("faults-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -477,7 +483,7 @@ fn project(name: &str, receiver: &str, scenarios: &[(String, String)]) -> PathBu
     std::fs::write(
         dir.join("monosim.yaml"),
         format!(
-            "webhook_url: {receiver}\nreceiver: {{ ready_timeout: 2s }}\nstate:\n  http: \"{receiver}/state/{{account_id}}\"\ntimeouts: {{ step: 10s, delivery: 500ms, scenario: 60s }}\n"
+            "webhook_url: {receiver}\nreceiver: {{ ready_timeout: 2s }}\nstate:\n  http: \"{receiver}/state/{{account_id}}\"\ntimeouts: {{ step: 10s, delivery: {delivery}, scenario: 60s }}\n"
         ),
     )
     .unwrap();
@@ -603,46 +609,51 @@ async fn monosim_run_fails_each_faulty_scenario_with_the_delivery_log_and_passes
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn monosim_run_with_a_receiver_killed_mid_run_fails_what_follows_and_exits_1() {
+async fn monosim_run_with_a_receiver_killed_mid_run_fails_that_scenario_and_exits_1() {
     let receiver = FaultyReceiver::start().await;
-    let scenarios = vec![
-        scenario("a-healthy", None),
-        scenario("b-killed", Some("kill")),
-        scenario("c-after", None),
-    ];
-    let dir = project("killed", &receiver.url, &scenarios);
-    let ran = run(&dir, "1").await;
+    // The receiver dies on the killing event once the healthy scenario's event was answered
+    // (scenarios start in any order); then the killed scenario's retry finds nobody.
+    let killed = (
+        "killed.yaml".to_string(),
+        format!(
+            "name: killed
+accounts:
+  ada: {{ institution: gtbank }}
+steps:
+  - link: ada
+  - fire: {{ event: {UPDATED}, account: ada, set: {{ data.fault: kill_after_healthy }} }}
+  - advance: 30s
+  - expect_delivery: {{ event: {UPDATED}, account: ada, status: 200, outcome: delivered }}
+"
+        ),
+    );
+    // A long delivery timeout: the killing attempt may wait for the healthy scenario.
+    let dir = project_with(
+        "killed",
+        &receiver.url,
+        &[scenario("healthy", Some("healthy")), killed],
+        "10s",
+    );
+    let ran = run(&dir, "2").await;
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(result(&ran, "a-healthy")["status"], "passed");
-    let killed = &result(&ran, "b-killed")["failure"];
-    assert_eq!(killed["step"], 3, "{killed}");
+    assert_eq!(result(&ran, "healthy")["status"], "passed", "{}", ran.report);
+    let failure = &result(&ran, "killed")["failure"];
+    assert_eq!(failure["step"], 4, "{failure}");
     assert!(
-        text(&killed["actual"]).starts_with("status none, failed ("),
-        "{killed}"
+        text(&failure["actual"]).starts_with("status none, failed (could not connect: "),
+        "the retry found nobody listening: {failure}"
     );
-    // The receiver is gone: the next scenario's account_connected cannot be delivered (its
-    // account_updated waits behind it), and the report says why.
-    let after = &result(&ran, "c-after")["failure"];
-    assert_eq!(after["step"], 3, "{after}");
-    assert_eq!(
-        after["message"],
-        "no mono.events.account_updated was delivered for `ada`"
-    );
+    let context = failure["context"].to_string();
     assert!(
-        after["context"][0]
-            .as_str()
-            .unwrap()
-            .contains("account_connected for ada attempt 1: no answer (could not connect: "),
-        "{after}"
+        context.contains("account_updated for ada attempt 1: no answer (request failed: connection closed before message completed)")
+            && context.contains("account_updated for ada attempt 2: no answer (could not connect: "),
+        "both attempts are listed: {context}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monosim_run_against_a_receiver_refusing_connections_is_exit_3() {
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/webhook", listener.local_addr().unwrap())
-    };
+    let (_refusing, closed) = faulty::refusing_url();
     let dir = project("refused", &closed, &[scenario("healthy", None)]);
     let ran = run(&dir, "1").await;
     assert_eq!(ran.code, 3, "{}\n{}", ran.stdout, ran.stderr);

@@ -3,7 +3,8 @@
 //! answer garbage, stream an endless body, or die.
 //!
 //! Each webhook's body decides: a body containing `"fault":"<name>"` (set with an override
-//! such as `data.fault=<name>`) gets that fault; any other request gets `200 OK`. So one
+//! such as `data.fault=<name>`) gets that fault; any other request gets `200 OK`, and so
+//! does `"fault":"healthy"` (a marked healthy event, which `kill_after_healthy` waits for). So one
 //! receiver serves a healthy account and a misbehaving one side by side, and every retry of
 //! a faulty event (the same bytes) misbehaves the same way.
 
@@ -14,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
 /// The faults, by the name a webhook body carries.
@@ -29,6 +30,7 @@ pub const FAULTS: &[&str] = &[
     "garbage",
     "huge",
     "kill",
+    "kill_after_healthy",
 ];
 
 /// What `too_many` (429) asks for in `Retry-After`, in seconds.
@@ -57,6 +59,34 @@ pub struct FaultyReceiver {
     killed: watch::Sender<bool>,
     /// After a restart the receiver is fixed: it answers 200 to everything.
     cured: Arc<std::sync::atomic::AtomicBool>,
+    /// The connection that asked for `kill`, closed only once everything else is gone, so
+    /// whoever sees it close sees a dead receiver.
+    last_gasp: Arc<Mutex<Option<TcpStream>>>,
+    /// While dead, the port stays bound but not listening (see [`tombstone`]).
+    grave: Arc<Mutex<Option<TcpSocket>>>,
+    /// How many `healthy` events were answered.
+    healthy: watch::Sender<usize>,
+}
+
+/// Binds `port` on 127.0.0.1 without listening: connecting to it is refused, and nothing
+/// else on the machine (another test picking a free port) can take it meanwhile — which a
+/// merely closed port would allow, turning "refused" into someone else's answer.
+pub fn tombstone(port: u16) -> TcpSocket {
+    let socket = TcpSocket::new_v4().unwrap();
+    // The dead receiver's connections may linger in TIME_WAIT on this port.
+    socket.set_reuseaddr(true).unwrap();
+    socket
+        .bind(([127, 0, 0, 1], port).into())
+        .expect("the port just closed is still free");
+    socket
+}
+
+/// A webhook URL on which connections are refused, and the socket keeping it so.
+pub fn refusing_url() -> (TcpSocket, String) {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, 1], 0).into()).unwrap();
+    let url = format!("http://{}/webhook", socket.local_addr().unwrap());
+    (socket, url)
 }
 
 impl FaultyReceiver {
@@ -71,6 +101,9 @@ impl FaultyReceiver {
             huge_bytes: Arc::default(),
             killed: watch::channel(false).0,
             cured: Arc::default(),
+            last_gasp: Arc::default(),
+            grave: Arc::default(),
+            healthy: watch::channel(0).0,
         };
         receiver.spawn(listener);
         receiver
@@ -80,6 +113,7 @@ impl FaultyReceiver {
     /// everything (a receiver its owner restarted after fixing it).
     pub async fn restart(&self) {
         assert!(*self.killed.borrow(), "restart follows a kill");
+        self.grave.lock().unwrap().take();
         let listener = TcpListener::bind(("127.0.0.1", self.port))
             .await
             .expect("the killed receiver's port is free again");
@@ -115,9 +149,13 @@ impl FaultyReceiver {
                 }
             }
             // Killed: the listener closes (new connections are refused) and every open
-            // connection is dropped mid-whatever, as when a process dies.
+            // connection is dropped mid-whatever, as when a process dies; the connection
+            // that asked for it closes last.
             drop(listener);
+            *receiver.grave.lock().unwrap() = Some(tombstone(receiver.port));
             connections.abort_all();
+            while connections.join_next().await.is_some() {}
+            receiver.last_gasp.lock().unwrap().take();
         });
     }
 
@@ -134,6 +172,11 @@ impl FaultyReceiver {
             });
             let keep_going = match fault.as_deref() {
                 None => answer(&mut stream, "200 OK", "", "ok").await,
+                Some("healthy") => {
+                    let answered = answer(&mut stream, "200 OK", "", "ok").await;
+                    self.healthy.send_modify(|n| *n += 1);
+                    answered
+                }
                 Some("hang") => {
                     // Never answer; notice when the client gives up.
                     let mut byte = [0u8; 1];
@@ -219,9 +262,18 @@ impl FaultyReceiver {
                     }
                     false
                 }
-                Some("kill") => {
+                Some("kill_after_healthy") => {
+                    // Dies only once a healthy event was answered: scenarios run in any
+                    // order, and the healthy one must not meet a dead receiver.
+                    let _ = self.healthy.subscribe().wait_for(|n| *n >= 1).await;
+                    *self.last_gasp.lock().unwrap() = Some(stream);
                     self.killed.send_replace(true);
-                    false
+                    return;
+                }
+                Some("kill") => {
+                    *self.last_gasp.lock().unwrap() = Some(stream);
+                    self.killed.send_replace(true);
+                    return;
                 }
                 Some(other) => panic!("unknown fault `{other}`"),
             };
