@@ -161,7 +161,9 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     }
     eprintln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
     if args.control_token.is_some() {
-        eprintln!("  control API: other machines send `Authorization: Bearer <your --control-token>`");
+        eprintln!(
+            "  control API: other machines send `Authorization: Bearer <your --control-token>`"
+        );
     }
 }
 

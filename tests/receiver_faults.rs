@@ -279,7 +279,10 @@ async fn a_receiver_that_hangs_times_out_and_is_retried() {
     case.sim.advance("31s").await;
     let attempts = case.sim.attempts(&case.bad).await;
     assert_eq!(attempts.len(), 2);
-    assert_eq!(millis(&attempts[1]["sent_at"]), millis(&first["next_attempt_at"]));
+    assert_eq!(
+        millis(&attempts[1]["sent_at"]),
+        millis(&first["next_attempt_at"])
+    );
     assert_eq!(case.receiver.seen_with("hang"), 2);
 }
 
@@ -311,7 +314,7 @@ async fn a_slow_drip_is_cut_off_by_the_total_deadline_not_a_per_byte_one() {
     // Each byte comes within 50 ms and the whole answer would take over 200 s; the
     // attempt ended near the 500 ms deadline (the bound is loose for a loaded machine).
     let latency = first["latency_ms"].as_f64().unwrap();
-    assert!(latency >= 450.0 && latency < 20_000.0, "{latency} ms");
+    assert!((450.0..20_000.0).contains(&latency), "{latency} ms");
     case.healthy_unaffected().await;
 }
 
@@ -322,8 +325,10 @@ async fn a_redirect_is_not_followed_and_counts_as_a_failure() {
     assert_eq!(first["status"], 302);
     let error = text(&first["error"]);
     assert!(
-        error.contains(&format!("to http://127.0.0.1:{}/followed", case.receiver.port))
-            && error.ends_with("redirects are not followed"),
+        error.contains(&format!(
+            "to http://127.0.0.1:{}/followed",
+            case.receiver.port
+        )) && error.ends_with("redirects are not followed"),
         "{error}"
     );
     Case::retries_after_30s(&first);
@@ -376,7 +381,10 @@ async fn too_many_requests_waits_as_long_as_retry_after_asks() {
     case.sim.advance("1s").await;
     let attempts = case.sim.attempts(&case.bad).await;
     assert_eq!(attempts.len(), 2);
-    assert_eq!(millis(&attempts[1]["sent_at"]) - millis(&first["sent_at"]), asked);
+    assert_eq!(
+        millis(&attempts[1]["sent_at"]) - millis(&first["sent_at"]),
+        asked
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -557,8 +565,7 @@ fn result<'a>(ran: &'a Ran, name: &str) -> &'a Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn monosim_run_fails_each_faulty_scenario_with_the_delivery_log_and_passes_the_healthy_one()
-{
+async fn monosim_run_fails_each_faulty_scenario_with_the_delivery_log_and_passes_the_healthy_one() {
     let receiver = FaultyReceiver::start().await;
     let faults = [
         "hang", "reset", "drip", "redirect", "gone", "too_many", "garbage", "huge",
@@ -567,16 +574,32 @@ async fn monosim_run_fails_each_faulty_scenario_with_the_delivery_log_and_passes
     scenarios.extend(faults.iter().map(|f| scenario(f, Some(f))));
     let dir = project("matrix", &receiver.url, &scenarios);
     let ran = run(&dir, "2").await;
-    assert_eq!(ran.code, 1, "a scenario failed: {}\n{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        ran.code, 1,
+        "a scenario failed: {}\n{}",
+        ran.stdout, ran.stderr
+    );
 
     assert_eq!(result(&ran, "healthy")["status"], "passed");
     // `huge` answered 200 (its endless body read up to the cap): it passes too.
     assert_eq!(result(&ran, "huge")["status"], "passed");
     let expected_actual = [
-        ("hang", "status none, failed (no answer within 500ms (timed out))"),
-        ("drip", "status none, failed (no answer within 500ms (timed out))"),
-        ("redirect", "status 302, failed (receiver answered 302 Found to http://"),
-        ("gone", "status 410, gave_up (receiver answered 410 Gone: the endpoint is gone"),
+        (
+            "hang",
+            "status none, failed (no answer within 500ms (timed out))",
+        ),
+        (
+            "drip",
+            "status none, failed (no answer within 500ms (timed out))",
+        ),
+        (
+            "redirect",
+            "status 302, failed (receiver answered 302 Found to http://",
+        ),
+        (
+            "gone",
+            "status 410, gave_up (receiver answered 410 Gone: the endpoint is gone",
+        ),
         (
             "too_many",
             "status 429, failed (receiver answered 429 Too Many Requests with Retry-After: 600",
@@ -604,7 +627,11 @@ async fn monosim_run_fails_each_faulty_scenario_with_the_delivery_log_and_passes
             "{fault}: what happened is listed: {context}"
         );
         // The report printed on stdout names it too.
-        assert!(ran.stdout.contains(&format!("FAILED {fault}")), "{}", ran.stdout);
+        assert!(
+            ran.stdout.contains(&format!("FAILED {fault}")),
+            "{}",
+            ran.stdout
+        );
     }
 }
 
@@ -636,7 +663,12 @@ steps:
     );
     let ran = run(&dir, "2").await;
     assert_eq!(ran.code, 1, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(result(&ran, "healthy")["status"], "passed", "{}", ran.report);
+    assert_eq!(
+        result(&ran, "healthy")["status"],
+        "passed",
+        "{}",
+        ran.report
+    );
     let failure = &result(&ran, "killed")["failure"];
     assert_eq!(failure["step"], 4, "{failure}");
     assert!(

@@ -26,14 +26,19 @@ const CONTROL_TOKEN: &str = "ctl_HARDENING_token_a93f";
 /// This machine's address on a non-loopback interface, if it has one. A connected UDP
 /// socket reports the local address its route would use; connecting sends nothing.
 fn non_loopback_address() -> Option<IpAddr> {
-    ["192.0.2.1:9", "10.255.255.254:9", "172.16.0.1:9", "198.51.100.1:9"]
-        .iter()
-        .find_map(|target| {
-            let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
-            socket.connect(target).ok()?;
-            let ip = socket.local_addr().ok()?.ip();
-            (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
-        })
+    [
+        "192.0.2.1:9",
+        "10.255.255.254:9",
+        "172.16.0.1:9",
+        "198.51.100.1:9",
+    ]
+    .iter()
+    .find_map(|target| {
+        let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
+        socket.connect(target).ok()?;
+        let ip = socket.local_addr().ok()?.ip();
+        (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+    })
 }
 
 fn port_of(url: &str) -> u16 {
@@ -43,7 +48,11 @@ fn port_of(url: &str) -> u16 {
 #[test]
 fn serve_listens_on_loopback_unless_told_otherwise() {
     let served = Served::start(&[]);
-    assert!(served.url.starts_with("http://127.0.0.1:"), "{}", served.url);
+    assert!(
+        served.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        served.url
+    );
     let refused = monosim()
         .args(["serve", "--port", "0", "--host", "0.0.0.0"])
         .output()
@@ -82,10 +91,18 @@ async fn the_control_api_refuses_other_machines_unless_they_bring_the_token() {
     let (status, body) = get(&client, &format!("{remote}/_sim/state"), None).await;
     assert_eq!(status, 403, "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("--control-token"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("--control-token"),
         "{body}"
     );
-    let (status, _) = get(&client, &format!("http://127.0.0.1:{port}/_sim/state"), None).await;
+    let (status, _) = get(
+        &client,
+        &format!("http://127.0.0.1:{port}/_sim/state"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let (id, _) = open.account(0);
     let mono = client
@@ -108,10 +125,18 @@ async fn the_control_api_refuses_other_machines_unless_they_bring_the_token() {
     assert_eq!(status, 401, "{body}");
     let (status, body) = get(&client, &state, Some("ctl_HARDENING_token_a93F")).await;
     assert_eq!(status, 401, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("wrong"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("wrong"),
+        "{body}"
+    );
     let (status, body) = get(&client, &state, Some(CONTROL_TOKEN)).await;
     assert_eq!(status, 200, "{body}");
-    let (status, _) = get(&client, &format!("http://127.0.0.1:{port}/_sim/state"), None).await;
+    let (status, _) = get(
+        &client,
+        &format!("http://127.0.0.1:{port}/_sim/state"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "this machine needs no token");
 
     // The CLI's remote commands send it too.
@@ -191,7 +216,10 @@ impl Captured {
         let mut streams = self.readers.drain(..).map(|r| r.join().unwrap());
         let stdout = streams.next().unwrap();
         let stderr = streams.next().unwrap();
-        (status, format!("--- stdout\n{stdout}\n--- stderr\n{stderr}"))
+        (
+            status,
+            format!("--- stdout\n{stdout}\n--- stderr\n{stderr}"),
+        )
     }
 }
 
@@ -305,9 +333,13 @@ async fn serve_prints_no_secret_at_the_default_log_level() {
     .unwrap();
     let id = account["id"].as_str().unwrap().to_string();
     idle().await.unwrap();
-    let details = mono(reqwest::Method::GET, &format!("/v2/accounts/{id}"), json!({}))
-        .await
-        .unwrap();
+    let details = mono(
+        reqwest::Method::GET,
+        &format!("/v2/accounts/{id}"),
+        json!({}),
+    )
+    .await
+    .unwrap();
     assert_eq!(details.status(), 200);
     let wrong_key = client
         .get(format!("{local}/v2/accounts/{id}"))
@@ -352,13 +384,9 @@ async fn serve_prints_no_secret_at_the_default_log_level() {
     assert_eq!(answered.status(), 200);
     reauth(&tokens[1], "correct").await.unwrap(); // reused: refused
     idle().await.unwrap();
-    control(
-        reqwest::Method::POST,
-        "/clock/advance",
-        json!({"by": "1m"}),
-    )
-    .await
-    .unwrap();
+    control(reqwest::Method::POST, "/clock/advance", json!({"by": "1m"}))
+        .await
+        .unwrap();
     idle().await.unwrap();
     if let Some(address) = non_loopback_address() {
         let remote = format!("http://{address}:{port}/_sim/state");
@@ -443,8 +471,8 @@ async fn run_prints_no_secret_at_the_default_log_level() {
             .with_state(app.clone()),
     )
     .await;
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("security-run-{}", std::process::id()));
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("security-run-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("scenarios")).unwrap();
     // The receiver command only stands in for a process monosim starts and stops; the

@@ -175,6 +175,9 @@ impl Simulator {
         let main = Arc::new(ApiState::new(self.sim.clone(), &shared));
         api::router(shared)
             .merge(control::router(main))
+            // Each router renders its own 413; this caps body extractors of any route
+            // merged here later too.
+            .layer(api::default_body_limit())
             .layer(axum::middleware::from_fn_with_state(
                 self.control_access.clone(),
                 control::access::guard,

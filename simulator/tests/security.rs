@@ -162,7 +162,10 @@ async fn post_big(router: &Router, path: &str, size: usize) -> (StatusCode, Valu
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap();
-    (status, serde_json::from_slice(&bytes).expect("a JSON error"))
+    (
+        status,
+        serde_json::from_slice(&bytes).expect("a JSON error"),
+    )
 }
 
 #[tokio::test]
@@ -222,7 +225,10 @@ async fn chunked_post(url: &str, path: &str, size: usize) -> (String, Value) {
     let text = String::from_utf8_lossy(&answer).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
     let status = head.lines().next().unwrap().to_string();
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         // One chunk is enough for a short JSON error.
         body.split("\r\n").nth(1).unwrap_or("").to_string()
     } else {
@@ -238,12 +244,18 @@ async fn a_streamed_body_that_outgrows_the_limit_is_refused_on_a_real_socket() {
     assert!(status.contains(" 413 "), "{status}");
     assert_eq!(body["status"], "failed", "{body}");
     assert!(
-        body["message"].as_str().unwrap().contains("the limit is 1048576 bytes"),
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("the limit is 1048576 bytes"),
         "{body}"
     );
     let (status, body) = chunked_post(&live.url, "/_sim/events", 2 * MAX_BODY).await;
     assert!(status.contains(" 413 "), "{status}");
-    assert!(body["message"].as_str().unwrap().contains("1 MiB"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("1 MiB"),
+        "{body}"
+    );
     // A small chunked body still works.
     let (status, _) = chunked_post(&live.url, "/_sim/idle", 2).await;
     assert!(status.contains(" 200 "), "{status}");

@@ -18,21 +18,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
-/// The faults, by the name a webhook body carries.
-pub const FAULTS: &[&str] = &[
-    "hang",
-    "reset",
-    "drip",
-    "redirect",
-    "gone",
-    "too_many",
-    "too_many_for_days",
-    "garbage",
-    "huge",
-    "kill",
-    "kill_after_healthy",
-];
-
 /// What `too_many` (429) asks for in `Retry-After`, in seconds.
 pub const RETRY_AFTER_SECONDS: u64 = 600;
 /// What `too_many_for_days` asks for: far beyond any retry cap.
@@ -257,8 +242,7 @@ impl FaultyReceiver {
                     chunk.extend(std::iter::repeat_n(b'a', 64 * 1024));
                     chunk.extend(b"\r\n");
                     while stream.write_all(&chunk).await.is_ok() {
-                        self.huge_bytes
-                            .fetch_add(64 * 1024, Ordering::SeqCst);
+                        self.huge_bytes.fetch_add(64 * 1024, Ordering::SeqCst);
                     }
                     false
                 }
