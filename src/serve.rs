@@ -77,7 +77,12 @@ pub fn run(args: ServeArgs) -> u8 {
             }
         };
         if !args.host.is_loopback() {
-            tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this address can use the simulator");
+            let control = if args.control_token.is_some() {
+                "the control API (/_sim/) needs the control token from other machines"
+            } else {
+                "the control API (/_sim/) answers this machine only; --control-token opens it to others"
+            };
+            tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this address can use Mono's API with the secret key; {control}");
         }
         let url = match listener.local_addr() {
             Ok(local) => format!("http://{local}"),

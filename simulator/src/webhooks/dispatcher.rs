@@ -14,8 +14,9 @@
 //! retried"; each choice is `[inferred]`, and the README's receiver-fault table shows them
 //! end to end):
 //!
-//! - **Refused, reset, garbage, timed out**: a failed attempt with no status, the transport
-//!   error in words; retried on the schedule.
+//! - **Refused, reset, garbage, timed out**: a failed attempt, the transport error in
+//!   words, with no status (or the status, when a reset came after the status line);
+//!   retried on the schedule.
 //! - **Deadline**: the timeout covers the whole attempt — connecting, the status line, the
 //!   headers *and* the body — so a receiver dripping one byte at a time cannot hold a lane
 //!   longer than one timeout. A 2xx whose body does not finish in time, or is cut off, is a
