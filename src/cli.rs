@@ -133,6 +133,10 @@ pub struct Remote {
     /// Base URL of the running simulator.
     #[arg(long, env = "MONOSIM_URL", default_value = "http://127.0.0.1:7410")]
     pub url: String,
+    /// The simulator's control token, sent as `Authorization: Bearer` (needed only when
+    /// the simulator is on another machine).
+    #[arg(long, env = "MONOSIM_CONTROL_TOKEN", hide_env_values = true, value_parser = parse_token)]
+    pub control_token: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -194,11 +198,15 @@ pub struct ServeArgs {
     /// Permit binding a non-loopback address (the simulator has no real security).
     #[arg(long, env = "MONOSIM_ALLOW_REMOTE")]
     pub allow_remote: bool,
+    /// Lets clients on other machines use the control API (/_sim/) when they send
+    /// `Authorization: Bearer <token>`; without it only this machine may.
+    #[arg(long, env = "MONOSIM_CONTROL_TOKEN", hide_env_values = true, value_parser = parse_token)]
+    pub control_token: Option<String>,
     /// Seed of the world: the same seed gives the same accounts, ids and transactions.
     #[arg(long, env = "MONOSIM_SEED", default_value_t = 42)]
     pub seed: u64,
     /// The `mono-sec-key` every API request must carry.
-    #[arg(long, env = "MONOSIM_SECRET_KEY", default_value = DEFAULT_SECRET_KEY)]
+    #[arg(long, env = "MONOSIM_SECRET_KEY", hide_env_values = true, default_value = DEFAULT_SECRET_KEY)]
     pub secret_key: String,
     /// The public key the Connect widget accepts (`new Connect({ key })`).
     #[arg(long, env = "MONOSIM_PUBLIC_KEY", default_value = DEFAULT_PUBLIC_KEY)]
@@ -230,7 +238,7 @@ pub struct ServeArgs {
     )]
     pub webhook_urls: Vec<String>,
     /// The `mono-webhook-secret` header every webhook carries.
-    #[arg(long, env = "MONOSIM_WEBHOOK_SECRET", default_value = DEFAULT_WEBHOOK_SECRET)]
+    #[arg(long, env = "MONOSIM_WEBHOOK_SECRET", hide_env_values = true, default_value = DEFAULT_WEBHOOK_SECRET)]
     pub webhook_secret: String,
     /// How long one delivery attempt may take before it counts as failed.
     #[arg(long, env = "MONOSIM_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_millis)]
@@ -241,6 +249,13 @@ pub struct ServeArgs {
     /// From a link or re-authorisation to `account_updated` (Mono: 0.5 s to 5 min).
     #[arg(long, env = "MONOSIM_DATA_DELAY", default_value = "1s", value_parser = parse_millis)]
     pub data_delay: i64,
+}
+
+fn parse_token(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        return Err("the control token must not be empty: pick a long random string".into());
+    }
+    Ok(text.trim().to_string())
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {

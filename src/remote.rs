@@ -29,11 +29,19 @@ fn run(work: impl std::future::Future<Output = Result<(), Failure>>) -> u8 {
     }
 }
 
-async fn call(method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value, Failure> {
+async fn call(
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<Value, Failure> {
     let client = reqwest::Client::new();
     let mut request = client
         .request(method, url)
         .timeout(std::time::Duration::from_secs(30));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
     if let Some(body) = body {
         request = request.json(&body);
     }
@@ -78,6 +86,7 @@ pub fn fire(args: FireArgs) -> u8 {
         let answer = call(
             reqwest::Method::POST,
             &url,
+            args.remote.control_token.as_deref(),
             Some(json!({ "event": args.event, "account": args.account, "set": set })),
         )
         .await?;
@@ -106,6 +115,7 @@ pub fn reauth(args: ReauthArgs) -> u8 {
         let answer = call(
             reqwest::Method::POST,
             &url,
+            args.remote.control_token.as_deref(),
             Some(json!({ "mfa": mfa, "token": args.token })),
         )
         .await;
@@ -139,7 +149,13 @@ pub fn logs(args: LogsArgs) -> u8 {
         if let Some(account) = &args.account {
             url.push_str(&format!("?account={account}"));
         }
-        let answer = call(reqwest::Method::GET, &url, None).await?;
+        let answer = call(
+            reqwest::Method::GET,
+            &url,
+            args.remote.control_token.as_deref(),
+            None,
+        )
+        .await?;
         let records = answer["deliveries"].as_array().cloned().unwrap_or_default();
         if args.json {
             for record in &records {

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use monosim_simulator::webhooks::RetryPolicy;
-use monosim_simulator::{Simulator, SimulatorConfig, WorldFile};
+use monosim_simulator::{
+    Simulator, SimulatorConfig, WorldFile, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
+};
 use serde_json::json;
 
 use crate::cli::ServeArgs;
@@ -50,6 +52,7 @@ pub fn run(args: ServeArgs) -> u8 {
             ..RetryPolicy::default()
         },
         data_delay: args.data_delay,
+        control_token: args.control_token.clone(),
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -74,7 +77,12 @@ pub fn run(args: ServeArgs) -> u8 {
             }
         };
         if !args.host.is_loopback() {
-            tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this address can use the simulator");
+            let control = if args.control_token.is_some() {
+                "the control API (/_sim/) needs the control token from other machines"
+            } else {
+                "the control API (/_sim/) answers this machine only; --control-token opens it to others"
+            };
+            tracing::warn!(host = %args.host, "listening beyond loopback: anyone who can reach this address can use Mono's API with the secret key; {control}");
         }
         let url = match listener.local_addr() {
             Ok(local) => format!("http://{local}"),
@@ -101,8 +109,23 @@ pub fn run(args: ServeArgs) -> u8 {
     code
 }
 
+/// What the ready line and the banner show for a secret: the built-in test values (public,
+/// in the README) as they are; a value the user chose is never echoed, so it stays out of
+/// CI logs and terminal scrollback. The user knows it: they passed it.
+const REDACTED: &str = "[redacted: the value you set]";
+
+fn shown<'a>(value: &'a str, default: &str) -> &'a str {
+    if value == default {
+        value
+    } else {
+        REDACTED
+    }
+}
+
 /// One JSON line on stdout for scripts, a few friendly lines on stderr for people.
 fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
+    let secret_key = shown(&args.secret_key, DEFAULT_SECRET_KEY);
+    let webhook_secret = shown(&args.webhook_secret, DEFAULT_WEBHOOK_SECRET);
     let world = simulator.world();
     let sample: Vec<_> = world
         .accounts(SAMPLE_ACCOUNTS)
@@ -119,9 +142,9 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     let ready = json!({
         "event": "ready",
         "url": url,
-        "secret_key": args.secret_key,
+        "secret_key": secret_key,
         "public_key": args.public_key,
-        "webhook_secret": args.webhook_secret,
+        "webhook_secret": webhook_secret,
         "webhook_urls": args.webhook_urls,
         "control_url": format!("{url}/_sim"),
         "seed": world.seed(),
@@ -131,7 +154,7 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
     });
     println!("{ready}");
     eprintln!("monosim is serving a fake Mono API at {url}");
-    eprintln!("  secret key (mono-sec-key): {}", args.secret_key);
+    eprintln!("  secret key (mono-sec-key): {secret_key}");
     for account in world.accounts(SAMPLE_ACCOUNTS) {
         eprintln!(
             "  account {}  {:<16} mfa {:<17} code {}",
@@ -141,10 +164,12 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
             account.code
         );
     }
-    eprintln!(
-        "  try: curl -H 'mono-sec-key: {}' {url}/v2/accounts/<id>",
-        args.secret_key
-    );
+    eprintln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
+    if args.control_token.is_some() {
+        eprintln!(
+            "  control API: other machines send `Authorization: Bearer <your --control-token>`"
+        );
+    }
     eprintln!(
         "  Connect widget: {url}/connect.js (public key {}); demo at {url}/demo",
         args.public_key

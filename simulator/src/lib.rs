@@ -26,6 +26,7 @@ pub mod webhooks;
 pub mod widget;
 pub mod world;
 
+pub use api::MAX_BODY;
 pub use clock::{Clock, Timestamp};
 pub use server::{
     Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -10,6 +11,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, ApiState, Shared};
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::control;
+use crate::control::access::ControlAccess;
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
@@ -44,6 +46,9 @@ pub struct SimulatorConfig {
     pub retry: RetryPolicy,
     /// Simulated milliseconds from a link or re-authorisation to `account_updated`.
     pub data_delay: i64,
+    /// What clients other than loopback must send (`Authorization: Bearer`) to use the
+    /// control API; without one they are refused (see [`control::access`]).
+    pub control_token: Option<String>,
 }
 
 impl Default for SimulatorConfig {
@@ -62,6 +67,7 @@ impl Default for SimulatorConfig {
             webhook_secret: DEFAULT_WEBHOOK_SECRET.to_string(),
             retry: RetryPolicy::default(),
             data_delay: SECOND,
+            control_token: None,
         }
     }
 }
@@ -73,6 +79,7 @@ pub struct Simulator {
     tenant_config: SimConfig,
     dialect: Dialect,
     public_key: String,
+    control_access: Arc<ControlAccess>,
 }
 
 impl Simulator {
@@ -112,6 +119,9 @@ impl Simulator {
             tenant_config: sim_config,
             dialect: config.dialect,
             public_key: config.public_key,
+            control_access: Arc::new(ControlAccess {
+                token: config.control_token,
+            }),
         })
     }
 
@@ -179,9 +189,18 @@ impl Simulator {
         api::router(shared)
             .merge(control::router(main))
             .merge(widget::router(widget))
+            // Each router renders its own 413; this caps body extractors of any route
+            // merged here later too.
+            .layer(api::default_body_limit())
+            .layer(axum::middleware::from_fn_with_state(
+                self.control_access.clone(),
+                control::access::guard,
+            ))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+    /// Each request carries its peer's address (`ConnectInfo`), which the control API's
+    /// access rule needs.
     pub async fn serve(
         &self,
         listener: TcpListener,
@@ -189,7 +208,10 @@ impl Simulator {
     ) -> io::Result<()> {
         let base_url = format!("http://{}", listener.local_addr()?);
         tracing::info!(%base_url, accounts = self.world().account_count(), "simulator listening");
-        axum::serve(listener, self.router(&base_url))
+        let app = self
+            .router(&base_url)
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
     }

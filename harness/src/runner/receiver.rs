@@ -73,6 +73,9 @@ pub fn start(
     let Some(command) = &config.receiver.command else {
         return Ok(None);
     };
+    // `written` is what the user wrote, for messages and logs; `command` has the secrets
+    // filled in and is only run, never printed.
+    let written = command;
     let command = fill(command, sim_url, secret_key, &config.webhook_secret);
     let mut process = Command::new("sh");
     process
@@ -93,7 +96,7 @@ pub fn start(
     }
     let mut child = process
         .spawn()
-        .map_err(|e| Unreachable(format!("cannot start the receiver (`{command}`): {e}")))?;
+        .map_err(|e| Unreachable(format!("cannot start the receiver (`{written}`): {e}")))?;
     let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
     for stream in [
         child
@@ -119,7 +122,7 @@ pub fn start(
             }
         });
     }
-    tracing::info!(%command, "receiver started");
+    tracing::info!(command = %written, "receiver started");
     Ok(Some(Started { child, output }))
 }
 

@@ -6,9 +6,10 @@
 //!
 //! Layers, outermost first: [`resolve_tenant`] (which simulated Mono the request is for, see
 //! [`crate::tenants`]), [`requests::record`] (the request log), [`error::render`] (error
-//! bodies in the version's shape), then [`require_secret_key`] (every route, like Mono), then
-//! the routes.
+//! bodies in the version's shape), [`body_limit`] (1 MiB), then [`require_secret_key`]
+//! (every route, like Mono), then the routes.
 
+mod body_limit;
 mod error;
 mod insights;
 mod lifecycle;
@@ -29,6 +30,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 
+pub use body_limit::{default_limit as default_body_limit, limit_body, MAX_BODY};
 pub use error::{render as render_errors, ApiError, Version};
 pub use requests::{RequestLog, RequestRecord};
 
@@ -124,6 +126,8 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .merge(mono)
         .route("/statements/{file}", get(statements::download))
         .fallback(unknown_route)
+        .layer(middleware::from_fn(body_limit::limit_body))
+        .layer(body_limit::default_limit())
         .layer(middleware::from_fn(error::render))
         .layer(middleware::from_fn(requests::record))
         .layer(middleware::from_fn_with_state(

@@ -1,6 +1,8 @@
 //! The control API under `/_sim/` — the simulator's analogue of Plaid's `/sandbox/`: a test
 //! suite in any language drives the fake Mono over HTTP with it. JSON in, JSON out; a bad
 //! request is a 400 naming the field. No `mono-sec-key` is needed: it is not Mono's API.
+//! Only loopback clients may use it, unless a control token is set (see [`access`]); bodies
+//! are limited to 1 MiB like the Mono API's.
 //!
 //! | route | does |
 //! | --- | --- |
@@ -20,6 +22,7 @@
 //! | `POST /_sim/idle` | wait until no delivery is in flight or due |
 //! | `POST /_sim/reset` | back to the starting world |
 
+pub mod access;
 mod accounts;
 mod events;
 mod logs;
@@ -68,6 +71,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/_sim/deliveries", get(logs::deliveries))
         .route("/_sim/idle", post(logs::idle))
         .route("/_sim/reset", post(logs::reset))
+        .layer(axum::middleware::from_fn(crate::api::limit_body))
+        .layer(crate::api::default_body_limit())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::api::render_errors,

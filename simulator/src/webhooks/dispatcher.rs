@@ -7,8 +7,28 @@
 //! real ordered pipeline would) but never another account's. The `reorder` fault takes an
 //! event off its lane on purpose.
 //!
-//! Connections are pooled and kept alive (one `reqwest::Client`), redirects are not followed
-//! (a 3xx is a failure, as for Mono), and every attempt has a wall-clock timeout.
+//! Connections are pooled and kept alive (one `reqwest::Client`), and every attempt has a
+//! wall-clock timeout.
+//!
+//! How a misbehaving receiver is treated (Mono documents none of this beyond "non-2xx is
+//! retried"; each choice is `[inferred]`, and the README's receiver-fault table shows them
+//! end to end):
+//!
+//! - **Refused, reset, garbage, timed out**: a failed attempt, the transport error in
+//!   words, with no status (or the status, when a reset came after the status line);
+//!   retried on the schedule.
+//! - **Deadline**: the timeout covers the whole attempt — connecting, the status line, the
+//!   headers *and* the body — so a receiver dripping one byte at a time cannot hold a lane
+//!   longer than one timeout. A 2xx whose body does not finish in time, or is cut off, is a
+//!   failure too: the receiver may have crashed before committing. `[inferred]`
+//! - **Redirects** (3xx) are not followed and count as failures, the `Location` named in the
+//!   log: a webhook URL that moved must be changed by its owner. `[inferred]`
+//! - **410 Gone** ends the delivery at once (`gave_up`, no retries): the receiver says the
+//!   endpoint is gone for good. Later events are still attempted. `[inferred]`
+//! - **429 / 503 with `Retry-After`** (seconds): the next attempt waits at least that long,
+//!   bounded by the retry cap, never less than the usual schedule. `[inferred]`
+//! - **Answers** are read up to [`MAX_ANSWER`] bytes and the rest dropped with the
+//!   connection, so a huge body costs no memory. `[inferred]`
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -89,7 +109,17 @@ pub struct Dispatcher {
 
 /// How many bytes of a receiver's answer are read (and then discarded): enough to keep the
 /// connection reusable, not so many that a huge answer costs memory.
-const MAX_ANSWER: usize = 64 * 1024;
+pub const MAX_ANSWER: usize = 64 * 1024;
+
+/// What one attempt came to.
+struct Answer {
+    outcome: Outcome,
+    status: Option<u16>,
+    error: Option<String>,
+    /// Simulated milliseconds the receiver asked us to wait (`Retry-After`), already
+    /// bounded by the retry cap.
+    retry_after: Option<i64>,
+}
 
 impl Dispatcher {
     pub fn new(
@@ -205,16 +235,21 @@ impl Dispatcher {
         let (delivery, attempt, secret_value) = self.begin(id)?;
         let sent_at = self.clock.now();
         let started = Instant::now();
-        let (mut outcome, status, error) =
-            if self.faults.take_drop(delivery.account, &delivery.event) {
-                (
-                    Outcome::Dropped,
-                    None,
-                    Some("dropped by an injected fault".to_string()),
-                )
-            } else {
-                self.send(&delivery, secret_value.as_deref()).await
-            };
+        let Answer {
+            mut outcome,
+            status,
+            error,
+            retry_after,
+        } = if self.faults.take_drop(delivery.account, &delivery.event) {
+            Answer {
+                outcome: Outcome::Dropped,
+                status: None,
+                error: Some("dropped by an injected fault".to_string()),
+                retry_after: None,
+            }
+        } else {
+            self.send(&delivery, secret_value.as_deref()).await
+        };
         let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
         if !self.queues().deliveries.contains_key(&id) {
             return None; // cleared by a reset while it was being sent
@@ -223,6 +258,13 @@ impl Dispatcher {
         if outcome != Outcome::Delivered && last {
             outcome = Outcome::GaveUp;
         }
+        let next_attempt_at = match outcome {
+            Outcome::Failed | Outcome::Dropped => {
+                let scheduled = self.policy.delay_after(attempt);
+                Some(due.plus(retry_after.map_or(scheduled, |asked| asked.max(scheduled))))
+            }
+            Outcome::Delivered | Outcome::GaveUp => None,
+        };
         match outcome {
             Outcome::Delivered => {
                 tracing::debug!(event = %delivery.event, attempt, status, "webhook delivered")
@@ -250,16 +292,16 @@ impl Dispatcher {
             latency_ms: (latency_ms * 1_000.0).round() / 1_000.0,
             scheduled_at: due,
             sent_at,
+            next_attempt_at,
             secret: delivery.secret,
             dialect: delivery.dialect.as_str(),
         });
-        match outcome {
-            Outcome::Delivered | Outcome::GaveUp => self.finish(id),
-            Outcome::Failed | Outcome::Dropped => {
-                let next = due.plus(self.policy.delay_after(attempt));
+        match next_attempt_at {
+            Some(next) => {
                 self.scheduler.schedule(next, Task::Attempt(id));
                 None
             }
+            None => self.finish(id),
         }
     }
 
@@ -283,11 +325,7 @@ impl Dispatcher {
         Some((delivery.clone(), *attempts, value))
     }
 
-    async fn send(
-        &self,
-        delivery: &Delivery,
-        secret: Option<&str>,
-    ) -> (Outcome, Option<u16>, Option<String>) {
+    async fn send(&self, delivery: &Delivery, secret: Option<&str>) -> Answer {
         let request = match &delivery.parsed {
             Some(url) => self.client.post(url.clone()),
             // Not a URL: let reqwest say why, in the delivery log.
@@ -300,32 +338,90 @@ impl Dispatcher {
         if let Some(secret) = secret {
             request = request.header("mono-webhook-secret", secret);
         }
-        match request.send().await {
-            Ok(mut response) => {
-                let status = response.status();
-                let mut read = 0;
-                let drained = loop {
-                    match response.chunk().await {
-                        Ok(Some(chunk)) if read + chunk.len() <= MAX_ANSWER => read += chunk.len(),
-                        Ok(Some(_)) => break Ok(()), // enough: the rest is dropped with the connection
-                        Ok(None) => break Ok(()),
-                        Err(e) => break Err(e),
-                    }
-                };
-                let error = match (&drained, status.is_success()) {
-                    (Err(e), _) => Some(format!("answer cut off: {}", describe(e, &self.policy))),
-                    (Ok(()), false) => Some(format!("receiver answered {status}")),
-                    (Ok(()), true) => None,
-                };
-                let outcome = if status.is_success() && drained.is_ok() {
-                    Outcome::Delivered
-                } else {
-                    Outcome::Failed
-                };
-                (outcome, Some(status.as_u16()), error)
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                return Answer {
+                    outcome: Outcome::Failed,
+                    status: None,
+                    error: Some(describe(&e, &self.policy)),
+                    retry_after: None,
+                }
             }
-            Err(e) => (Outcome::Failed, None, Some(describe(&e, &self.policy))),
+        };
+        let status = response.status();
+        let retry_after = self.retry_after(&response);
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let mut read = 0;
+        let drained = loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) if read + chunk.len() <= MAX_ANSWER => read += chunk.len(),
+                Ok(Some(_)) => break Ok(()), // enough: the rest is dropped with the connection
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        let error = match &drained {
+            Err(e) => Some(format!("answer cut off: {}", describe(e, &self.policy))),
+            Ok(()) if status.is_success() => None,
+            Ok(()) if status.is_redirection() => Some(format!(
+                "receiver answered {status}{}; redirects are not followed",
+                location
+                    .map(|l| format!(" to {l}"))
+                    .unwrap_or_default()
+            )),
+            Ok(()) if status == reqwest::StatusCode::GONE => Some(format!(
+                "receiver answered {status}: the endpoint is gone, so this event is not retried"
+            )),
+            Ok(()) => Some(match retry_after {
+                Some((asked, wait)) => format!(
+                    "receiver answered {status} with Retry-After: {asked}: next attempt in at least {}{}",
+                    crate::clock::format_duration(wait),
+                    if asked.saturating_mul(1_000) > wait as u64 {
+                        " (capped at the retry cap)"
+                    } else {
+                        ""
+                    }
+                ),
+                None => format!("receiver answered {status}"),
+            }),
+        };
+        let outcome = match (&drained, status) {
+            (Ok(()), s) if s.is_success() => Outcome::Delivered,
+            (Ok(()), reqwest::StatusCode::GONE) => Outcome::GaveUp,
+            _ => Outcome::Failed,
+        };
+        Answer {
+            outcome,
+            status: Some(status.as_u16()),
+            error,
+            retry_after: retry_after
+                .filter(|_| outcome == Outcome::Failed)
+                .map(|(_, wait)| wait),
         }
+    }
+
+    /// The wait a 429 or 503 asks for with `Retry-After: <seconds>`: the seconds asked, and
+    /// the simulated milliseconds granted (capped at the retry policy's longest gap, so a
+    /// receiver cannot park a lane for days). An HTTP-date is not honoured: whose clock it means — the
+    /// receiver's wall clock or the simulated one — is ambiguous. `[inferred]`
+    fn retry_after(&self, response: &reqwest::Response) -> Option<(u64, i64)> {
+        if !honours_retry_after(response.status()) {
+            return None;
+        }
+        let seconds: u64 = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let millis = i64::try_from(seconds.saturating_mul(1_000)).unwrap_or(i64::MAX);
+        Some((seconds, millis.min(self.policy.cap)))
     }
 
     /// The delivery is over: let the next one on its lane start — returned to the caller
@@ -368,23 +464,38 @@ impl Dispatcher {
     }
 }
 
-/// A transport error in words a receiver's author can act on.
+/// Whether `Retry-After` means something with this status (RFC 9110: 429 and 503).
+fn honours_retry_after(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// A transport error in words a receiver's author can act on: what kind of failure, then
+/// the underlying causes (without the HTTP client's own wrapper layers, which say nothing).
 fn describe(error: &reqwest::Error, policy: &RetryPolicy) -> String {
     if error.is_timeout() {
         return format!("no answer within {:?} (timed out)", policy.timeout);
     }
-    let mut text = if error.is_connect() {
-        "could not connect".to_string()
-    } else if error.is_body() || error.is_decode() {
-        "broken answer".to_string()
-    } else {
-        "request failed".to_string()
-    };
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        let text = cause.to_string();
+        if !text.starts_with("client error (") {
+            causes.push(text);
+        }
         source = cause.source();
     }
-    text
+    let kind = if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "broken answer"
+    } else if causes.iter().any(|c| c.contains("invalid HTTP")) {
+        "not an HTTP answer"
+    } else {
+        "request failed"
+    };
+    std::iter::once(kind.to_string())
+        .chain(causes)
+        .collect::<Vec<_>>()
+        .join(": ")
 }

@@ -17,7 +17,7 @@ pub enum Outcome {
     Failed,
     /// Not sent, by an injected fault; another attempt follows.
     Dropped,
-    /// Failed, and it was the last attempt.
+    /// Failed, and no attempt follows: it was the last, or the receiver answered 410 Gone.
     GaveUp,
 }
 
@@ -52,6 +52,9 @@ pub struct AttemptRecord {
     pub scheduled_at: Timestamp,
     /// Simulated time it was sent.
     pub sent_at: Timestamp,
+    /// Simulated time of the next attempt, when one follows (after a `failed` or `dropped`
+    /// attempt): the schedule's gap, or longer if the receiver asked with `Retry-After`.
+    pub next_attempt_at: Option<Timestamp>,
     pub secret: SecretMode,
     pub dialect: &'static str,
 }

@@ -1,0 +1,134 @@
+//! Who may use the control API.
+//!
+//! `/_sim/` can reset the world, move the clock and rewrite where webhooks go, so it must
+//! not be open to whoever can reach the port. Loopback clients (the machine the simulator
+//! runs on) may always use it. Any other client is refused, unless the simulator was given a
+//! control token (`--control-token`), in which case it must send `Authorization: Bearer
+//! <token>`; the comparison takes the same time wherever the first wrong byte is.
+//!
+//! The peer address comes from axum's `ConnectInfo`, which [`crate::Simulator::serve`]
+//! provides. A request without one was not accepted from a socket at all (a test driving
+//! the router in-process), so it counts as local.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// The control API's access rule.
+#[derive(Clone, Debug, Default)]
+pub struct ControlAccess {
+    /// What non-loopback clients must present; `None` refuses them all.
+    pub token: Option<String>,
+}
+
+/// Middleware over the whole server: checks requests for `/_sim` and lets the rest pass.
+pub async fn guard(
+    State(access): State<Arc<ControlAccess>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    if !(path == "/_sim" || path.starts_with("/_sim/")) {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    let Some(peer) = peer.filter(|ip| !is_loopback(ip)) else {
+        return next.run(request).await;
+    };
+    let Some(token) = access.token.as_deref() else {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "The control API (/_sim/) answers only clients on this machine, and {peer} is not one. \
+                 To allow other machines, start the simulator with --control-token <token> \
+                 (or MONOSIM_CONTROL_TOKEN) and send `Authorization: Bearer <token>`."
+            ),
+        );
+    };
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(given) if same(given.trim().as_bytes(), token.as_bytes()) => next.run(request).await,
+        Some(_) => refuse(
+            StatusCode::UNAUTHORIZED,
+            "The control token is wrong. Send the value given to --control-token \
+             (MONOSIM_CONTROL_TOKEN) as `Authorization: Bearer <token>`."
+                .to_string(),
+        ),
+        None => refuse(
+            StatusCode::UNAUTHORIZED,
+            format!(
+                "The control API (/_sim/) needs `Authorization: Bearer <token>` from {peer}: \
+                 send the value given to --control-token (MONOSIM_CONTROL_TOKEN)."
+            ),
+        ),
+    }
+}
+
+/// Loopback, including IPv4 loopback written as an IPv6-mapped address (what a dual-stack
+/// socket reports for 127.0.0.1).
+fn is_loopback(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    }
+}
+
+/// Compares in time that depends only on the lengths, not on where the bytes differ, so
+/// the token cannot be guessed a byte at a time from response times.
+fn same(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = given.len() ^ expected.len();
+    for i in 0..given.len().max(expected.len()) {
+        let a = given.get(i).copied().unwrap_or(0);
+        let b = expected.get(i).copied().unwrap_or(0);
+        difference |= usize::from(a ^ b);
+    }
+    std::hint::black_box(difference) == 0
+}
+
+/// A refusal in the control API's error shape, written here because this layer sits
+/// outside the one that renders errors.
+fn refuse(status: StatusCode, message: String) -> Response {
+    let mut response = (status, json!({ "message": message }).to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_equal_only_when_identical() {
+        assert!(same(b"s3cret", b"s3cret"));
+        assert!(!same(b"s3cret", b"s3creT"));
+        assert!(!same(b"s3cre", b"s3cret"));
+        assert!(!same(b"s3cret!", b"s3cret"));
+        assert!(!same(b"", b"s3cret"));
+        assert!(same(b"", b""));
+    }
+
+    #[test]
+    fn mapped_ipv4_loopback_is_loopback() {
+        assert!(is_loopback(&"::ffff:127.0.0.1".parse().unwrap()));
+        assert!(is_loopback(&"::1".parse().unwrap()));
+        assert!(!is_loopback(&"::ffff:192.0.2.2".parse().unwrap()));
+        assert!(!is_loopback(&"192.0.2.2".parse().unwrap()));
+    }
+}
