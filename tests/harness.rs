@@ -32,6 +32,8 @@ struct App {
     sim_url: String,
     rows: Arc<Mutex<HashMap<String, Value>>>,
     seen: Arc<Mutex<HashSet<String>>>,
+    /// The account name of every `account_updated`, in arrival order.
+    updated: Arc<Mutex<Vec<String>>>,
 }
 
 async fn webhook(State(app): State<App>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -65,7 +67,11 @@ async fn webhook(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Sta
         .cloned()
         .unwrap_or(json!({"reauthRequired": false, "reauthCode": null}));
     match event["event"].as_str().unwrap_or_default() {
-        "mono.events.account_updated" => row["dataStatus"] = data["meta"]["data_status"].clone(),
+        "mono.events.account_updated" => {
+            let name = data["account"]["name"].as_str().unwrap_or_default();
+            app.updated.lock().unwrap().push(name.to_string());
+            row["dataStatus"] = data["meta"]["data_status"].clone();
+        }
         "mono.events.reauthorisation_required" => {
             let token: Value = reqwest::Client::new()
                 .post(format!("{}/accounts/{id}/reauthorise", app.sim_url))
@@ -112,6 +118,10 @@ async fn receiver(bug: Bug, sim_port: u16) -> String {
     let router = Router::new()
         .route("/webhook", post(webhook))
         .route("/state/{id}", get(state))
+        .route(
+            "/updated",
+            get(|State(app): State<App>| async move { Json(json!(*app.updated.lock().unwrap())) }),
+        )
         .with_state(app);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -481,6 +491,38 @@ async fn filter_and_partition_choose_scenarios() {
     let ran = run_in(&dir, &["run", "--partition", "3/2"], &[]).await;
     assert_eq!(ran.code, 2);
     assert!(ran.stderr.contains("is not k/n"), "{}", ran.stderr);
+}
+
+#[tokio::test]
+async fn jobs_1_runs_the_scenarios_one_by_one_in_file_order() {
+    let _ports = PORTS.lock().await;
+    let port = free_port();
+    let url = receiver(Bug::None, port).await;
+    let files: Vec<(String, String)> = (1..=10)
+        .map(|i| {
+            (
+                format!("{i}.yaml"),
+                format!("name: scenario-{i}\naccounts:\n  ada: {{ institution: gtbank, name: holder-{i} }}\nsteps:\n  - link: ada\n  - wait_idle\n"),
+            )
+        })
+        .collect();
+    let scenarios: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(f, s)| (f.as_str(), s.as_str()))
+        .collect();
+    let dir = project("in-order", &url, port, &scenarios);
+    let ran = run_in(&dir, &["run", "--jobs", "1"], &[]).await;
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    // Each scenario links its account and waits for its webhooks (`account_updated` names
+    // the account) before the next may start: with one job, they arrive in file order.
+    let updated: Vec<String> = reqwest::get(format!("{url}/updated"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected: Vec<String> = (1..=10).map(|i| format!("holder-{i}")).collect();
+    assert_eq!(updated, expected);
 }
 
 #[tokio::test]

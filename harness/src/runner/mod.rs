@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use monosim_simulator::webhooks::RetryPolicy;
 use monosim_simulator::{Simulator, SimulatorConfig, Timestamp, DEFAULT_SECRET_KEY};
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
@@ -264,21 +263,27 @@ pub async fn run(
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
     });
-    let permits = Arc::new(Semaphore::new(options.jobs.max(1)));
+    // At most `jobs` scenarios at once, started in file order: a new one starts as one
+    // ends, so `--jobs 1` runs the files one after another, in order.
+    let mut queue = scenarios.into_iter().enumerate();
     let mut running = tokio::task::JoinSet::new();
-    for (index, (path, scenario)) in scenarios.into_iter().enumerate() {
-        let context = context.clone();
-        let permits = permits.clone();
-        let seed = scenario_seed(options.seed, &path, &scenario.name);
-        running.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let result = steps::run_scenario(&context, &path, &scenario, seed).await;
-            (index, result)
-        });
+    let mut start_next = |running: &mut tokio::task::JoinSet<_>| {
+        if let Some((index, (path, scenario))) = queue.next() {
+            let context = context.clone();
+            let seed = scenario_seed(options.seed, &path, &scenario.name);
+            running.spawn(async move {
+                let result = steps::run_scenario(&context, &path, &scenario, seed).await;
+                (index, result)
+            });
+        }
+    };
+    for _ in 0..options.jobs.max(1) {
+        start_next(&mut running);
     }
     let mut results = Vec::new();
     let mut crashed = 0;
     while let Some(joined) = running.join_next().await {
+        start_next(&mut running);
         match joined {
             Ok((index, result)) => {
                 done(&result);
