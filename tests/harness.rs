@@ -501,7 +501,7 @@ async fn jobs_1_runs_the_scenarios_one_by_one_in_file_order() {
     let files: Vec<(String, String)> = (1..=10)
         .map(|i| {
             (
-                format!("{i}.yaml"),
+                format!("{i:02}.yaml"),
                 format!("name: scenario-{i}\naccounts:\n  ada: {{ institution: gtbank, name: holder-{i} }}\nsteps:\n  - link: ada\n  - wait_idle\n"),
             )
         })
