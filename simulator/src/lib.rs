@@ -17,6 +17,7 @@ pub mod control;
 pub mod faults;
 pub mod journal;
 pub mod lifecycle;
+pub mod openapi;
 pub mod scheduler;
 mod server;
 pub mod sim;

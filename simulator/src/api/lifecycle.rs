@@ -60,6 +60,16 @@ async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Re
 }
 
 /// `POST /accounts/:id/sync[?allow_incomplete_statement=true]`.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/sync",
+    tag = "v1",
+    operation_id = "v1_sync",
+    summary = "Sync the account's data now",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153"), crate::openapi::schemas::SyncQuery),
+    responses((status = 200, description = "The sync's outcome", body = crate::lifecycle::SyncResult), (status = 429, description = "A manual sync at most every 2 minutes per account", body = crate::openapi::schemas::V1Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn sync(
     Tenant(state): Tenant,
     Path(id): Path<String>,
@@ -73,6 +83,16 @@ pub async fn sync(
 }
 
 /// `POST /accounts/:id/reauthorise` → `{"token"}`.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/reauthorise",
+    tag = "v1",
+    operation_id = "v1_reauthorise",
+    summary = "A re-authorisation token for the Connect widget",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::TokenBody), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V1Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn reauthorise(
     Tenant(state): Tenant,
     Path(id): Path<String>,
@@ -96,6 +116,16 @@ struct Initiate {
 
 /// `POST /v2/accounts/initiate` with `scope: "reauth"`: a re-auth session whose `mono_url`
 /// opens the widget on the simulator.
+#[utoipa::path(
+    post,
+    path = "/v2/accounts/initiate",
+    tag = "v2",
+    operation_id = "v2_initiate",
+    summary = "A Connect widget session: re-authorise an account, or link a new one",
+    request_body(content = crate::openapi::schemas::InitiateRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Initiated>), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V2Error), (status = 404, description = "No such linked account", body = crate::openapi::schemas::V2Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
     let request: Initiate = json_body(&body)?;
     match request.scope.as_str() {

@@ -60,6 +60,15 @@ fn link_options(status: Option<DataStatus>, delay: Option<&str>) -> Result<LinkO
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts",
+    tag = "control",
+    operation_id = "sim_create_account",
+    summary = "Create an account (and link it unless `link: false`)",
+    request_body(content = crate::openapi::schemas::NewAccount, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn create(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -139,6 +148,15 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/accounts/{id}",
+    tag = "control",
+    operation_id = "sim_show_account",
+    summary = "An account's lifecycle state",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount))
+)]
 pub async fn show(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -146,6 +164,16 @@ pub async fn show(
     Ok(Json(describe(&state, &account_id(&id)?)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/link",
+    tag = "control",
+    operation_id = "sim_link_account",
+    summary = "Link a pending or unlinked account",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    request_body(content = crate::openapi::schemas::LinkRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn link(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -158,6 +186,15 @@ pub async fn link(
     Ok(Json(describe(&state, &id)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/expire-session",
+    tag = "control",
+    operation_id = "sim_expire_session",
+    summary = "The bank session expires (fires reauthorisation_required)",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn expire_session(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -177,6 +214,16 @@ struct Reauth {
     token: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/reauth",
+    tag = "control",
+    operation_id = "sim_reauth",
+    summary = "The user answers the MFA challenge in the widget",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    request_body(content = crate::openapi::schemas::ReauthRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn reauth(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -197,6 +244,15 @@ pub async fn reauth(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/auto-sync",
+    tag = "control",
+    operation_id = "sim_auto_sync",
+    summary = "Run an automatic sync now",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn auto_sync(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -208,6 +264,15 @@ pub async fn auto_sync(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/unlink",
+    tag = "control",
+    operation_id = "sim_unlink",
+    summary = "Unlink the account (fires account_unlinked)",
+    params(("id" = String, Path, description = "The account id.", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn unlink(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,

@@ -15,6 +15,14 @@ use super::{account_id, body, duration};
 use crate::api::{ApiError, ApiState};
 use crate::faults::FaultRule;
 
+#[utoipa::path(
+    get,
+    path = "/_sim/state",
+    tag = "control",
+    operation_id = "sim_state",
+    summary = "Clock, webhook targets, pending deliveries, faults",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimState))
+)]
 pub async fn state(State(state): State<Arc<ApiState>>) -> Json<Value> {
     Json(json!({
         "now": state.sim.clock.now(),
@@ -39,6 +47,15 @@ pub struct LogQuery {
     event: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/requests",
+    tag = "control",
+    operation_id = "sim_requests",
+    summary = "The Mono API request log",
+    params(crate::openapi::schemas::LogQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Requests))
+)]
 pub async fn requests(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
@@ -51,6 +68,15 @@ pub async fn requests(
     Ok(Json(json!({ "requests": records })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/deliveries",
+    tag = "control",
+    operation_id = "sim_deliveries",
+    summary = "The webhook delivery log (every attempt)",
+    params(crate::openapi::schemas::LogQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Deliveries))
+)]
 pub async fn deliveries(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
@@ -74,6 +100,15 @@ struct Idle {
 /// `POST /_sim/idle`: answers once no delivery is in flight and nothing is due now (200), or
 /// when the timeout passes (408, with what is still pending). Deliveries scheduled for
 /// later simulated time (retries on a frozen clock) do not count: advance the clock for them.
+#[utoipa::path(
+    post,
+    path = "/_sim/idle",
+    tag = "control",
+    operation_id = "sim_idle",
+    summary = "Wait until no delivery is in flight or due",
+    request_body(content = crate::openapi::schemas::IdleRequest, content_type = "application/json"),
+    responses((status = 200, description = "Idle", body = crate::openapi::schemas::IdleBody), (status = 408, description = "Still busy when the timeout passed", body = crate::openapi::schemas::IdleBody))
+)]
 pub async fn idle(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -103,11 +138,28 @@ pub async fn idle(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_faults",
+    summary = "The injected faults",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+)]
 pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     Json(json!({ "faults": state.sim.faults.list() }))
 }
 
 /// `POST /_sim/faults {"kind": "duplicate", "account": "...", "event": "...", "count": 1}`.
+#[utoipa::path(
+    post,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_add_fault",
+    summary = "Inject a fault",
+    request_body(content = crate::openapi::schemas::NewFault, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = crate::openapi::schemas::FaultAdded))
+)]
 pub async fn add_fault(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -122,11 +174,27 @@ pub async fn add_fault(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_clear_faults",
+    summary = "Remove every fault",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+)]
 pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.faults.clear();
     Json(json!({ "faults": [] }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/reset",
+    tag = "control",
+    operation_id = "sim_reset",
+    summary = "Back to the starting world",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ResetBody))
+)]
 pub async fn reset(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.reset();
     Json(json!({ "reset": true, "accounts": state.world.account_count() }))

@@ -36,6 +36,34 @@ use crate::api::{ApiError, ApiState};
 use crate::lifecycle::LifecycleError;
 use crate::world::ObjectId;
 
+/// The OpenAPI description of the control API (see [`crate::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    logs::state,
+    accounts::create,
+    accounts::show,
+    accounts::link,
+    accounts::expire_session,
+    accounts::reauth,
+    accounts::auto_sync,
+    accounts::unlink,
+    events::fire,
+    events::targets,
+    events::set_targets,
+    time::show,
+    time::advance,
+    time::freeze,
+    time::resume,
+    logs::faults,
+    logs::add_fault,
+    logs::clear_faults,
+    logs::requests,
+    logs::deliveries,
+    logs::idle,
+    logs::reset,
+))]
+pub(crate) struct Doc;
+
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
         .route("/_sim/state", get(logs::state))
