@@ -137,6 +137,12 @@ impl FaultRule {
     /// Reads and checks a rule as the control API receives it.
     pub fn from_json(value: serde_json::Value) -> Result<FaultRule, String> {
         let object = value.as_object().ok_or("a fault is a JSON object")?;
+        // serde would take a number as the index of a kind (`"kind": 0` is `duplicate`).
+        match object.get("kind") {
+            Some(serde_json::Value::String(_)) => {}
+            Some(other) => return Err(format!("`kind` must be a string, not {other}")),
+            None => return Err("missing field `kind`".into()),
+        }
         if let Some(key) = object.keys().find(|k| !RULE_KEYS.contains(&k.as_str())) {
             return Err(format!(
                 "unknown field `{key}`, expected one of: {}",

@@ -21,8 +21,7 @@ struct Fire {
     event: String,
     account: String,
     /// `path → value` overrides of the body: `{"data.meta.data_status": "FAILED"}`.
-    #[serde(default)]
-    set: BTreeMap<String, Value>,
+    set: Option<BTreeMap<String, Value>>,
     /// The data status an `account_updated` reports (the account's by default).
     data_status: Option<DataStatus>,
     /// Hold it back this long (simulated time).
@@ -59,6 +58,7 @@ pub async fn fire(
         .ok_or_else(|| ApiError::not_found(format!("No account {id}")))?;
     let overrides = request
         .set
+        .unwrap_or_default()
         .into_iter()
         .map(|(path, value)| {
             let text = match value {

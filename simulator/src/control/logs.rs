@@ -47,6 +47,21 @@ pub struct LogQuery {
     event: Option<String>,
 }
 
+impl LogQuery {
+    /// Sequence numbers are documented (and stored) as 64-bit signed integers; a `since`
+    /// beyond them is a mistake worth naming rather than an empty answer.
+    fn check(&self) -> Result<(), ApiError> {
+        if self.since > i64::MAX as u64 {
+            return Err(ApiError::bad_request(format!(
+                "Invalid `since`: {} is larger than any sequence number (at most {})",
+                self.since,
+                i64::MAX
+            )));
+        }
+        Ok(())
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/_sim/requests",
@@ -61,6 +76,7 @@ pub async fn requests(
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    query.check()?;
     let account = query.account.as_deref().map(account_id).transpose()?;
     let records = state.sim.requests.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
@@ -82,6 +98,7 @@ pub async fn deliveries(
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    query.check()?;
     let account = query.account.as_deref().map(account_id).transpose()?;
     let records = state.sim.webhooks.log.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
@@ -97,6 +114,10 @@ struct Idle {
     timeout: Option<String>,
 }
 
+/// The longest `POST /_sim/idle` waits: a request that cannot hang for days, and longer
+/// than any test should wait for quiet.
+const MAX_IDLE_WAIT: i64 = 10 * crate::clock::MINUTE;
+
 /// `POST /_sim/idle`: answers once no delivery is in flight and nothing is due now (200), or
 /// when the timeout passes (408, with what is still pending). Deliveries scheduled for
 /// later simulated time (retries on a frozen clock) do not count: advance the clock for them.
@@ -106,7 +127,7 @@ struct Idle {
     tag = "control",
     operation_id = "sim_idle",
     summary = "Wait until no delivery is in flight or due",
-    request_body(content = crate::openapi::schemas::IdleRequest, content_type = "application/json"),
+    request_body(content = Option<crate::openapi::schemas::IdleRequest>, content_type = "application/json"),
     responses((status = 200, description = "Idle", body = crate::openapi::schemas::IdleBody), (status = 408, description = "Still busy when the timeout passed", body = crate::openapi::schemas::IdleBody))
 )]
 pub async fn idle(
@@ -118,6 +139,13 @@ pub async fn idle(
         Some(t) => duration("timeout", t)?,
         None => 10_000,
     };
+    if limit > MAX_IDLE_WAIT {
+        return Err(ApiError::bad_request(format!(
+            "Invalid `timeout`: {} is longer than the {} one call may wait",
+            crate::clock::format_duration(limit),
+            crate::clock::format_duration(MAX_IDLE_WAIT)
+        )));
+    }
     let idle = state
         .sim
         .wait_idle(Duration::from_millis(limit.max(0) as u64))

@@ -17,7 +17,7 @@ use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::clock::Timestamp;
-use crate::faults::{Endpoint, FaultKind, FaultRule};
+use crate::faults::FaultRule;
 use crate::lifecycle::{MfaAnswer, ReauthOutcome, SyncResult};
 use crate::scheduler::Pending;
 use crate::webhooks::Targets;
@@ -30,7 +30,7 @@ impl PartialSchema for ObjectId {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some("^[0-9a-f]{24}$"))
+            .pattern(Some("^[0-9a-fA-F]{24}$"))
             .examples([Value::from("5f171a530295e231abca1153")])
             .into()
     }
@@ -61,7 +61,7 @@ impl ToSchema for Timestamp {
     }
 }
 
-/// A duration: `500ms`, `30s`, `10m`, `4h`, `2d`, or whole milliseconds.
+/// A duration: `500ms`, `30s`, `10m`, `4h`, `2d`, `1m30s`, or whole milliseconds.
 pub struct Duration;
 
 impl PartialSchema for Duration {
@@ -70,7 +70,7 @@ impl PartialSchema for Duration {
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .pattern(Some("^[0-9]{1,6}(ms|s|m|min|h|d)?$"))
+                    .pattern(Some(DURATION_PATTERN))
                     .examples([Value::from("30s")]),
             )
             .item(
@@ -88,6 +88,28 @@ impl ToSchema for Duration {
         "Duration".into()
     }
 }
+
+/// A duration written out: `500ms`, `30s`, `10m`, `4h`, `2d`, `1m30s` (a bare number is
+/// milliseconds).
+pub struct DurationText;
+
+impl PartialSchema for DurationText {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(DURATION_PATTERN))
+            .examples([Value::from("30s")])
+            .into()
+    }
+}
+
+impl ToSchema for DurationText {
+    fn name() -> Cow<'static, str> {
+        "DurationText".into()
+    }
+}
+
+const DURATION_PATTERN: &str = "^([0-9]{1,9}|([0-9]{1,9}(ms|s|min|m|h|d))+)$";
 
 /// JSON `null`: the `data` of a v2 answer that has nothing to return.
 pub struct Null;
@@ -538,6 +560,7 @@ pub struct InitiatedMeta {
 
 /// `POST /_sim/accounts`: every field optional; the world's seed fills in the rest.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewAccount {
     pub id: Option<ObjectId>,
     /// An institution slug, e.g. `gtbank`.
@@ -555,6 +578,7 @@ pub struct NewAccount {
     pub name: Option<String>,
     pub code: Option<String>,
     pub reference: Option<String>,
+    #[schema(value_type = Option<SyncEvery>)]
     pub sync_every_hours: Option<u8>,
     /// `legacy` or `current`.
     pub dialect: Option<SimDialect>,
@@ -563,7 +587,7 @@ pub struct NewAccount {
     /// The data status once the data is in.
     pub data_status: Option<DataStatus>,
     /// How long until then (`1s` by default).
-    #[schema(value_type = Option<Duration>)]
+    #[schema(value_type = Option<DurationText>)]
     pub data_delay: Option<String>,
 }
 
@@ -574,16 +598,36 @@ pub enum SimDialect {
     Current,
 }
 
+/// Hours between automatic syncs: 6, 12 or 24.
+pub struct SyncEvery;
+
+impl PartialSchema for SyncEvery {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .enum_values(Some([6, 12, 24]))
+            .into()
+    }
+}
+
+impl ToSchema for SyncEvery {
+    fn name() -> Cow<'static, str> {
+        "SyncEvery".into()
+    }
+}
+
 /// `POST /_sim/accounts/{id}/link`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LinkRequest {
     pub data_status: Option<DataStatus>,
-    #[schema(value_type = Option<Duration>)]
+    #[schema(value_type = Option<DurationText>)]
     pub data_delay: Option<String>,
 }
 
 /// `POST /_sim/accounts/{id}/reauth`: what the user does in the widget.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReauthRequest {
     pub mfa: MfaAnswer,
     /// The token the widget was opened with; the latest issued when absent.
@@ -639,6 +683,7 @@ pub struct SyncAndAccount {
 
 /// `POST /_sim/events`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FireRequest {
     /// Any dotted name; unknown ones are sent as they are.
     #[schema(example = "mono.events.account_updated", pattern = "\\.")]
@@ -650,7 +695,7 @@ pub struct FireRequest {
     /// The data status an `account_updated` reports (the account's by default).
     pub data_status: Option<DataStatus>,
     /// Hold it back this long (simulated time).
-    #[schema(value_type = Option<Duration>)]
+    #[schema(value_type = Option<DurationText>)]
     pub delay: Option<String>,
 }
 
@@ -663,10 +708,29 @@ pub struct Fired {
 
 /// `PUT /_sim/webhooks`: the receivers' URLs (http or https), and the secret if it changes.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SetTargets {
-    #[schema(example = json!(["http://127.0.0.1:3000/webhook"]))]
-    pub urls: Vec<String>,
+    #[schema(example = json!(["http://127.0.0.1:3000/webhook"]), inline)]
+    pub urls: Vec<WebhookUrl>,
     pub secret: Option<String>,
+}
+
+/// An http(s) URL with a host.
+pub struct WebhookUrl;
+
+impl PartialSchema for WebhookUrl {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"))
+            .into()
+    }
+}
+
+impl ToSchema for WebhookUrl {
+    fn name() -> Cow<'static, str> {
+        "WebhookUrl".into()
+    }
 }
 
 /// Clock, world, webhook targets and what is pending.
@@ -692,29 +756,125 @@ pub struct ClockBody {
     pub pending: Pending,
 }
 
-/// `POST /_sim/clock/advance`: exactly one of `by` and `to`.
+/// `POST /_sim/clock/advance`: exactly one of `by` and `to`; at most 366 days ahead.
 #[derive(ToSchema)]
-pub struct AdvanceRequest {
-    #[schema(value_type = Option<String>, example = "48h")]
-    pub by: Option<String>,
-    /// An RFC 3339 UTC instant, not before now and at most 366 days ahead.
-    pub to: Option<Timestamp>,
+#[serde(untagged)]
+pub enum AdvanceRequest {
+    By(AdvanceBy),
+    To(AdvanceTo),
 }
 
-/// A fault to add: its kind and settings, and what it applies to.
 #[derive(ToSchema)]
-pub struct NewFault {
-    #[serde(flatten)]
-    pub kind: FaultKind,
-    /// Only this account (any when absent).
-    pub account: Option<ObjectId>,
-    /// Only this event (webhook faults).
-    pub event: Option<String>,
-    /// Only this endpoint (API faults, which need one).
-    pub endpoint: Option<Endpoint>,
-    /// How many times it fires before it is used up.
-    #[schema(minimum = 1)]
-    pub count: Option<u32>,
+#[serde(deny_unknown_fields)]
+pub struct AdvanceBy {
+    #[schema(value_type = DurationText, example = "48h")]
+    pub by: String,
+}
+
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceTo {
+    /// An RFC 3339 UTC instant, not before the simulator's now.
+    pub to: Timestamp,
+}
+
+/// A fault to add: one of the kinds, with its settings and what it applies to. Written by
+/// hand because which fields a kind takes (and whether `endpoint` is required) depends on
+/// the kind, and [`FaultRule::from_json`] refuses every other field.
+pub struct NewFault;
+
+impl PartialSchema for NewFault {
+    fn schema() -> RefOr<Schema> {
+        use utoipa::openapi::schema::AdditionalProperties;
+        let text = |values: &[&str]| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values.iter().copied()))
+        };
+        let nullable = |schema: RefOr<Schema>| -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+                .item(schema)
+                .into()
+        };
+        let kind = |name: &'static str,
+                    fields: Vec<(&'static str, RefOr<Schema>, bool)>,
+                    description: &str| {
+            let mut object = ObjectBuilder::new()
+                .description(Some(description))
+                .property("kind", text(&[name]))
+                .required("kind")
+                .property(
+                    "account",
+                    nullable(utoipa::openapi::Ref::from_schema_name("ObjectId").into()),
+                )
+                .property("event", nullable(ObjectBuilder::new().schema_type(Type::String).into()))
+                .property(
+                    "count",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(u32::MAX)),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            for (field, schema, required) in fields {
+                object = object.property(field, schema);
+                if required {
+                    object = object.required(field);
+                }
+            }
+            object
+        };
+        let hold = || Duration::schema();
+        let api_endpoint = || text(&["reauthorise", "sync"]).into();
+        OneOfBuilder::new()
+            .description(Some(
+                "Webhook faults (all but status, hang and sync_code) change how the next matching events are delivered; API faults change how the next calls to an endpoint are answered. Holds are at most 30 days, hangs at most 10 minutes.",
+            ))
+            .item(kind("duplicate", vec![], "Deliver the event twice, same event_id."))
+            .item(kind("reorder", vec![("by", hold(), false)], "Send it `by` later (1s by default), off the account's ordered lane."))
+            .item(kind("delay", vec![("by", hold(), true)], "Hold the event back by `by`; later events for the account wait behind it."))
+            .item(kind("drop_attempt", vec![], "Do not send the next attempt (it is retried on schedule)."))
+            .item(kind("wrong_secret", vec![], "Send mono-webhook-secret with a wrong value."))
+            .item(kind("missing_secret", vec![], "Send no mono-webhook-secret."))
+            .item(kind("other_dialect", vec![], "Send the payload in the other dialect."))
+            .item(kind(
+                "status",
+                vec![
+                    (
+                        "status",
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(400))
+                            .maximum(Some(599))
+                            .into(),
+                        true,
+                    ),
+                    ("endpoint", api_endpoint(), true),
+                ],
+                "Answer the next calls to `endpoint` with this HTTP status.",
+            ))
+            .item(kind(
+                "hang",
+                vec![("for", hold(), true), ("endpoint", api_endpoint(), true)],
+                "Do not answer the next calls to `endpoint` for `for` (then 504).",
+            ))
+            .item(kind(
+                "sync_code",
+                vec![
+                    ("code", text(&["SYNC_ERROR", "INCOMPLETE_STATEMENT_ERROR"]).into(), true),
+                    ("endpoint", nullable(text(&["sync"]).into()), false),
+                ],
+                "Make the next syncs end with this code.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewFault {
+    fn name() -> Cow<'static, str> {
+        "NewFault".into()
+    }
 }
 
 #[derive(ToSchema)]
@@ -740,9 +900,10 @@ pub struct Deliveries {
 
 /// `POST /_sim/idle`.
 #[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct IdleRequest {
-    /// Wall time to wait at most (`10s` by default).
-    #[schema(value_type = Option<Duration>)]
+    /// Wall time to wait at most (`10s` by default, at most `10m`).
+    #[schema(value_type = Option<String>, pattern = "^([0-9]{1,5}(ms)?|[0-5]?[0-9]{1,2}s|([0-9]|10)(m|min))$", example = "10s")]
     pub timeout: Option<String>,
 }
 
@@ -781,7 +942,7 @@ pub struct TransactionQuery {
     /// Page size (default 20).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2_147_483_647)]
     pub page: Option<u32>,
 }
 
