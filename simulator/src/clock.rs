@@ -339,7 +339,9 @@ pub fn parse_duration(text: &str) -> Option<i64> {
         let (number, tail) = rest.split_at(split);
         let number: i64 = number.parse().ok()?;
         let tail = tail.trim_start();
-        let unit_end = tail.find(|c: char| c.is_ascii_digit()).unwrap_or(tail.len());
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
         let (unit, next) = tail.split_at(unit_end);
         let unit_ms = match unit.trim() {
             "ms" => 1,
@@ -449,7 +451,11 @@ mod tests {
     #[test]
     fn formatted_durations_read_back() {
         for millis in [0, 1, 999, 90_000, 30 * DAY - 1, 366 * DAY + 5] {
-            assert_eq!(parse_duration(&format_duration(millis)), Some(millis), "{millis}");
+            assert_eq!(
+                parse_duration(&format_duration(millis)),
+                Some(millis),
+                "{millis}"
+            );
         }
         assert_eq!(format_duration(90 * SECOND), "1m30s");
         assert_eq!(format_duration(2 * DAY + 5), "2d5ms");

@@ -111,7 +111,8 @@ fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     } else {
         bytes
     };
-    let invalid = |e: serde_json::Error| ApiError::bad_request(format!("Invalid request body: {e}"));
+    let invalid =
+        |e: serde_json::Error| ApiError::bad_request(format!("Invalid request body: {e}"));
     let mut value: Value = serde_json::from_slice(bytes).map_err(invalid)?;
     // `null` is "no body", as the document's optional bodies allow.
     if value.is_null() {
@@ -161,7 +162,8 @@ fn refused(error: LifecycleError) -> ApiError {
             ApiError::new(StatusCode::CONFLICT, error.to_string())
         }
         error @ LifecycleError::UnknownToken(_) => ApiError::not_found(error.to_string()),
-        error @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
+        error
+        @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
             ApiError::new(StatusCode::CONFLICT, error.to_string())
         }
         other => other.into(),

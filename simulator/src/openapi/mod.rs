@@ -116,7 +116,12 @@ fn add_error_responses(doc: &mut OpenApi) {
                 || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
             if takes_input {
-                add_error(operation, version, "400", "The request is wrong; the message says what and how to fix it.");
+                add_error(
+                    operation,
+                    version,
+                    "400",
+                    "The request is wrong; the message says what and how to fix it.",
+                );
             }
             if has_path_params {
                 add_error(operation, version, "404", "Nothing with that id (for Mono's routes: or not linked, or the data is not available).");
@@ -129,7 +134,12 @@ fn add_error_responses(doc: &mut OpenApi) {
 }
 
 /// Documents `status` as an error of the path's version, unless the route documents it.
-pub(crate) fn add_error(operation: &mut Operation, version: Version, status: &str, description: &str) {
+pub(crate) fn add_error(
+    operation: &mut Operation,
+    version: Version,
+    status: &str,
+    description: &str,
+) {
     let schema = match version {
         Version::V1 => "V1Error",
         Version::V2 => "V2Error",

@@ -21,9 +21,7 @@ use crate::faults::FaultRule;
 use crate::lifecycle::{MfaAnswer, ReauthOutcome, SyncResult};
 use crate::scheduler::Pending;
 use crate::webhooks::Targets;
-use crate::world::{
-    AccountKind, AuthMethod, DataStatus, InstitutionType, Mfa, ObjectId, Stage,
-};
+use crate::world::{AccountKind, AuthMethod, DataStatus, InstitutionType, Mfa, ObjectId, Stage};
 
 /// A 24-hex-digit MongoDB-style id, as Mono's ids are.
 impl PartialSchema for ObjectId {
@@ -722,7 +720,9 @@ impl PartialSchema for WebhookUrl {
     fn schema() -> RefOr<Schema> {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some("^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$"))
+            .pattern(Some(
+                "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$",
+            ))
             .into()
     }
 }
@@ -808,7 +808,10 @@ impl PartialSchema for NewFault {
                     "account",
                     nullable(utoipa::openapi::Ref::from_schema_name("ObjectId").into()),
                 )
-                .property("event", nullable(ObjectBuilder::new().schema_type(Type::String).into()))
+                .property(
+                    "event",
+                    nullable(ObjectBuilder::new().schema_type(Type::String).into()),
+                )
                 .property(
                     "count",
                     ObjectBuilder::new()
@@ -928,10 +931,16 @@ pub struct ResetBody {
 #[into_params(parameter_in = Query)]
 pub struct TransactionQuery {
     /// First day, inclusive, `dd-mm-yyyy`.
-    #[param(pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$", example = "01-10-2025")]
+    #[param(
+        pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$",
+        example = "01-10-2025"
+    )]
     pub start: Option<String>,
     /// Last day, inclusive, `dd-mm-yyyy`; not before `start`.
-    #[param(pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$", example = "31-12-2025")]
+    #[param(
+        pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$",
+        example = "31-12-2025"
+    )]
     pub end: Option<String>,
     /// Case-insensitive substring of the narration.
     pub narration: Option<String>,
