@@ -250,41 +250,10 @@ async fn null_stands_for_absent_in_optional_control_fields_and_bodies() {
 }
 
 #[tokio::test]
-async fn state_conflicts_of_the_control_api_are_409_and_unknown_tokens_404() {
+async fn creating_an_account_with_a_taken_id_is_a_conflict() {
     let router = router();
-    let no_token = send(
-        &router,
-        "POST",
-        &format!("/_sim/accounts/{ADA}/reauth"),
-        Some(r#"{"mfa": "wrong"}"#),
-    )
-    .await;
-    assert_eq!(
-        no_token.status,
-        StatusCode::CONFLICT,
-        "{}",
-        no_token.render()
-    );
-    let unknown = send(
-        &router,
-        "POST",
-        &format!("/_sim/accounts/{ADA}/reauth"),
-        Some(r#"{"mfa": "wrong", "token": "nope"}"#),
-    )
-    .await;
-    assert_eq!(
-        unknown.status,
-        StatusCode::NOT_FOUND,
-        "{}",
-        unknown.render()
-    );
-    let taken = send(
-        &router,
-        "POST",
-        "/_sim/accounts",
-        Some(&format!(r#"{{"id": "{BOLA}"}}"#)),
-    )
-    .await;
+    let body = format!(r#"{{"id": "{BOLA}"}}"#);
+    let taken = send(&router, "POST", "/_sim/accounts", Some(&body)).await;
     assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.render());
     assert!(taken.json()["message"]
         .as_str()

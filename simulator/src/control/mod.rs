@@ -152,16 +152,7 @@ fn refused(error: LifecycleError) -> ApiError {
             StatusCode::CONFLICT,
             format!("Account {id} is not linked; link it with POST /_sim/accounts/{id}/link"),
         ),
-        // A well-formed request the account's state does not allow (yet): a conflict, not
-        // a malformed request.
-        error @ (LifecycleError::NoToken(_)
-        | LifecycleError::UsedToken(_)
-        | LifecycleError::ExpiredToken(_)
-        | LifecycleError::SupersededToken(_)
-        | LifecycleError::CannotReauthorise) => {
-            ApiError::new(StatusCode::CONFLICT, error.to_string())
-        }
-        error @ LifecycleError::UnknownToken(_) => ApiError::not_found(error.to_string()),
+        // An id or code another account has: the request is fine, the world disagrees.
         error
         @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
             ApiError::new(StatusCode::CONFLICT, error.to_string())
