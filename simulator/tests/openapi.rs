@@ -334,3 +334,49 @@ async fn a_fault_listed_by_the_control_api_can_be_posted_back() {
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.render());
     assert_eq!(again.json()["faults"][1]["by"], "29d23h59m59s999ms");
 }
+
+#[tokio::test]
+async fn initiate_echoes_only_a_string_ref() {
+    let router = router();
+    let expired = send(
+        &router,
+        "POST",
+        &format!("/_sim/accounts/{ADA}/expire-session"),
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(expired.status, StatusCode::OK, "{}", expired.render());
+    let initiate =
+        |meta: &str| format!(r#"{{"scope": "reauth", "account": "{ADA}", "meta": {meta}}}"#);
+    // A number used to come back as `data.meta.ref: 5`, against the document.
+    let number = send(
+        &router,
+        "POST",
+        "/v2/accounts/initiate",
+        Some(&initiate(r#"{"ref": 5}"#)),
+    )
+    .await;
+    assert_eq!(
+        number.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        number.render()
+    );
+    let null = send(
+        &router,
+        "POST",
+        "/v2/accounts/initiate",
+        Some(&initiate(r#"{"ref": null}"#)),
+    )
+    .await;
+    assert_eq!(null.status, StatusCode::OK, "{}", null.render());
+    assert_eq!(null.json()["data"]["meta"]["ref"], "ada-ref");
+    let given = send(
+        &router,
+        "POST",
+        "/v2/accounts/initiate",
+        Some(&initiate(r#"{"ref": "mine"}"#)),
+    )
+    .await;
+    assert_eq!(given.json()["data"]["meta"]["ref"], "mine");
+}

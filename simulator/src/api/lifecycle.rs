@@ -110,8 +110,15 @@ struct Initiate {
     scope: String,
     account: Option<String>,
     redirect_url: Option<String>,
-    #[serde(default)]
-    meta: Option<Value>,
+    meta: Option<InitiateMeta>,
+}
+
+/// The integrator's `meta`; only `ref` is read, and it must be a string (it is echoed in
+/// `data.meta.ref`, which Mono documents as one).
+#[derive(Deserialize)]
+struct InitiateMeta {
+    #[serde(rename = "ref")]
+    reference: Option<String>,
 }
 
 /// `POST /v2/accounts/initiate` with `scope: "reauth"`: a re-auth session whose `mono_url`
@@ -158,7 +165,7 @@ pub async fn initiate(Tenant(state): Tenant, body: Bytes) -> Result<Response, Ap
         "mono_url": format!("{}/link/{}", state.base_url, token.value),
         "customer": account.customer,
         "account": account.id,
-        "meta": { "ref": request.meta.as_ref().and_then(|m| m.get("ref")).cloned().unwrap_or(json!(account.reference)) },
+        "meta": { "ref": request.meta.as_ref().and_then(|m| m.reference.as_deref()).unwrap_or(&account.reference) },
         "scope": "reauth",
         "institution": {
             "name": institution.name,
