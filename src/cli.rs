@@ -42,6 +42,8 @@ pub enum Command {
     Schema,
     /// Write a starter monosim.yaml and copy the bundled scenarios into a project.
     Init(InitArgs),
+    /// Print the simulator's OpenAPI document (what `GET /openapi.json` serves).
+    Openapi,
 }
 
 #[derive(clap::Args)]

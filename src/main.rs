@@ -26,6 +26,18 @@ fn main() -> std::process::ExitCode {
         cli::Command::Review(args) => harness::review(args),
         cli::Command::Schema => harness::schema(),
         cli::Command::Init(args) => harness::init(args),
+        cli::Command::Openapi => openapi(),
     };
     std::process::ExitCode::from(code)
+}
+
+/// `monosim openapi`: the document `GET /openapi.json` serves, without starting a server.
+fn openapi() -> u8 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{}", monosim_simulator::openapi::to_json()) {
+        Ok(()) => exit::SUCCESS,
+        // A closed pipe (`monosim openapi | head`) is not worth a panic.
+        Err(_) => exit::FAILED,
+    }
 }

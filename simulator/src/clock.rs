@@ -321,23 +321,42 @@ impl Clock {
 }
 
 /// Parses a duration as people write them in config and scenarios: `500ms`, `30s`, `10m`,
-/// `4h`, `2d`, or a bare number of milliseconds. Returns milliseconds.
+/// `4h`, `2d`, several of them together as `format_duration` writes them (`1m30s`), or a
+/// bare number of milliseconds. Returns milliseconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: i64 = number.parse().ok()?;
-    let unit_ms = match unit.trim() {
-        "" | "ms" => 1,
-        "s" => SECOND,
-        "m" | "min" => MINUTE,
-        "h" => HOUR,
-        "d" => DAY,
-        _ => return None,
-    };
-    number.checked_mul(unit_ms)
+    // A bare number is milliseconds.
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse().ok();
+    }
+    // Otherwise one or more number-unit pairs, as `format_duration` writes them (`1m30s`).
+    let mut rest = text;
+    let mut total: i64 = 0;
+    loop {
+        let split = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (number, tail) = rest.split_at(split);
+        let number: i64 = number.parse().ok()?;
+        let tail = tail.trim_start();
+        let unit_end = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_end);
+        let unit_ms = match unit.trim() {
+            "ms" => 1,
+            "s" => SECOND,
+            "m" | "min" => MINUTE,
+            "h" => HOUR,
+            "d" => DAY,
+            _ => return None,
+        };
+        total = total.checked_add(number.checked_mul(unit_ms)?)?;
+        if next.is_empty() {
+            return Some(total);
+        }
+        rest = next;
+    }
 }
 
 /// The inverse of [`parse_duration`], for messages and logs: `90000` → `1m30s`.
@@ -423,6 +442,21 @@ mod tests {
         assert_eq!(parse_duration("10 m"), Some(10 * MINUTE));
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration("5y"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("1m30"), None);
+        assert_eq!(parse_duration("1m30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1h 5m"), Some(HOUR + 5 * MINUTE));
+    }
+
+    #[test]
+    fn formatted_durations_read_back() {
+        for millis in [0, 1, 999, 90_000, 30 * DAY - 1, 366 * DAY + 5] {
+            assert_eq!(
+                parse_duration(&format_duration(millis)),
+                Some(millis),
+                "{millis}"
+            );
+        }
         assert_eq!(format_duration(90 * SECOND), "1m30s");
         assert_eq!(format_duration(2 * DAY + 5), "2d5ms");
     }

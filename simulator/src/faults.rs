@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::world::ObjectId;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FaultKind {
     /// Deliver the event twice, same `event_id`.
@@ -20,11 +20,13 @@ pub enum FaultKind {
     /// the account's ordered lane.
     Reorder {
         #[serde(default = "default_reorder", with = "millis")]
+        #[schema(value_type = crate::openapi::schemas::Duration)]
         by: i64,
     },
     /// Hold the event back by `by`; later events for the account wait behind it.
     Delay {
         #[serde(with = "millis")]
+        #[schema(value_type = crate::openapi::schemas::Duration)]
         by: i64,
     },
     /// Do not send the next attempt (it is logged as dropped and retried on schedule).
@@ -40,6 +42,7 @@ pub enum FaultKind {
     /// Do not answer the next API calls for `for` (the client's timeout should fire).
     Hang {
         #[serde(rename = "for", with = "millis")]
+        #[schema(value_type = crate::openapi::schemas::Duration)]
         hang: i64,
     },
     /// Make the next syncs end with this code (`SYNC_ERROR`, `INCOMPLETE_STATEMENT_ERROR`).
@@ -57,7 +60,7 @@ fn default_reorder() -> i64 {
     crate::clock::SECOND
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SyncCode {
     SyncError,
@@ -92,7 +95,7 @@ mod millis {
 }
 
 /// The API endpoints faults can target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
     Reauthorise,
@@ -106,7 +109,7 @@ const RULE_KEYS: &[&str] = &[
     "kind", "by", "for", "status", "code", "account", "event", "endpoint", "count",
 ];
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaultRule {
     #[serde(default)]
     pub id: u64,
@@ -134,6 +137,12 @@ impl FaultRule {
     /// Reads and checks a rule as the control API receives it.
     pub fn from_json(value: serde_json::Value) -> Result<FaultRule, String> {
         let object = value.as_object().ok_or("a fault is a JSON object")?;
+        // serde would take a number as the index of a kind (`"kind": 0` is `duplicate`).
+        match object.get("kind") {
+            Some(serde_json::Value::String(_)) => {}
+            Some(other) => return Err(format!("`kind` must be a string, not {other}")),
+            None => return Err("missing field `kind`".into()),
+        }
         if let Some(key) = object.keys().find(|k| !RULE_KEYS.contains(&k.as_str())) {
             return Err(format!(
                 "unknown field `{key}`, expected one of: {}",

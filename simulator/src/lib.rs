@@ -18,6 +18,7 @@ pub mod control;
 pub mod faults;
 pub mod journal;
 pub mod lifecycle;
+pub mod openapi;
 pub mod scheduler;
 mod server;
 pub mod sim;

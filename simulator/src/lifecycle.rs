@@ -62,7 +62,7 @@ pub enum LifecycleError {
 }
 
 /// What the user does in the widget when asked for the MFA answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MfaAnswer {
     Correct,
@@ -73,7 +73,7 @@ pub enum MfaAnswer {
     Abandon,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "outcome")]
 pub enum ReauthOutcome {
     /// `account_reauthorized` fired, `account_updated` follows once the data is in.
@@ -85,7 +85,7 @@ pub enum ReauthOutcome {
 }
 
 /// The answer to `POST /accounts/:id/sync`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SyncResult {
     pub status: &'static str,
     #[serde(rename = "hasNewData")]

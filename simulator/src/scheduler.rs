@@ -49,7 +49,7 @@ pub struct Scheduler {
 }
 
 /// A snapshot for the control API and idle checks.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Pending {
     pub in_flight: usize,
     pub scheduled: usize,

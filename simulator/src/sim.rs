@@ -129,7 +129,8 @@ impl Sim {
     /// Waits until nothing is in flight or due now, or `limit` of wall time passes. Returns
     /// whether it became idle.
     pub async fn wait_idle(&self, limit: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + limit;
+        let now = tokio::time::Instant::now();
+        let deadline = now.checked_add(limit).unwrap_or(now);
         loop {
             if self.scheduler.is_idle(self.clock.now()) {
                 return true;

@@ -61,6 +61,16 @@ async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Re
 }
 
 /// `POST /accounts/:id/sync[?allow_incomplete_statement=true]`.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/sync",
+    tag = "v1",
+    operation_id = "v1_sync",
+    summary = "Sync the account's data now",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::SyncQuery),
+    responses((status = 200, description = "The sync's outcome", body = crate::lifecycle::SyncResult), (status = 429, description = "A manual sync at most every 2 minutes per account", body = crate::openapi::schemas::V1Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn sync(
     Tenant(state): Tenant,
     Path(id): Path<String>,
@@ -74,6 +84,16 @@ pub async fn sync(
 }
 
 /// `POST /accounts/:id/reauthorise` → `{"token"}`.
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/reauthorise",
+    tag = "v1",
+    operation_id = "v1_reauthorise",
+    summary = "A re-authorisation token for the Connect widget",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::TokenBody), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V1Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn reauthorise(
     Tenant(state): Tenant,
     Path(id): Path<String>,
@@ -92,13 +112,30 @@ struct Initiate {
     account: Option<String>,
     customer: Option<Value>,
     redirect_url: Option<String>,
-    #[serde(default)]
-    meta: Option<Value>,
+    meta: Option<InitiateMeta>,
+}
+
+/// The integrator's `meta`; only `ref` is read, and it must be a string (it is echoed in
+/// `data.meta.ref`, which Mono documents as one).
+#[derive(Deserialize)]
+struct InitiateMeta {
+    #[serde(rename = "ref")]
+    reference: Option<String>,
 }
 
 /// `POST /v2/accounts/initiate`: a Connect session whose `mono_url` opens the simulated
 /// widget. `scope: "reauth"` re-authorises `account` (a fresh token, like v1's
 /// `/reauthorise`); `scope: "auth"` links a new account for `customer`.
+#[utoipa::path(
+    post,
+    path = "/v2/accounts/initiate",
+    tag = "v2",
+    operation_id = "v2_initiate",
+    summary = "A Connect widget session: re-authorise an account, or link a new one",
+    request_body(content = crate::openapi::schemas::InitiateRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Initiated>), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V2Error), (status = 404, description = "No such linked account", body = crate::openapi::schemas::V2Error)),
+    security(("mono-sec-key" = []))
+)]
 pub async fn initiate(
     State(shared): State<Arc<Shared>>,
     Tenant(state): Tenant,
@@ -133,7 +170,7 @@ pub async fn initiate(
         ]),
         "customer": account.customer,
         "account": account.id,
-        "meta": { "ref": request.meta.as_ref().and_then(|m| m.get("ref")).cloned().unwrap_or(json!(account.reference)) },
+        "meta": { "ref": request.meta.as_ref().and_then(|m| m.reference.as_deref()).unwrap_or(&account.reference) },
         "scope": "reauth",
         "institution": {
             "name": institution.name,
@@ -193,12 +230,7 @@ fn initiate_link(
             ))
         }
     };
-    let reference = request
-        .meta
-        .as_ref()
-        .and_then(|m| m.get("ref"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let reference = request.meta.and_then(|m| m.reference);
     let mono_url = widget_url(
         &state.base_url,
         "widget",

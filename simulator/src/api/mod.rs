@@ -117,6 +117,36 @@ impl<S: Send + Sync> FromRequestParts<S> for Tenant {
     }
 }
 
+/// The OpenAPI description of Mono's routes (see [`crate::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    v1::exchange_code,
+    v1::details,
+    v1::transactions,
+    v1::identity,
+    v1::statement,
+    v1::statement_job,
+    v1::income,
+    v1::credits,
+    v1::debits,
+    v1::unlink,
+    lifecycle::sync,
+    lifecycle::reauthorise,
+    v1::coverage,
+    v2::exchange_code,
+    v2::details,
+    v2::transactions,
+    v2::identity,
+    v2::balance,
+    v2::statement,
+    v2::statement_job,
+    v2::job,
+    v2::unlink,
+    lifecycle::initiate,
+    statements::download,
+))]
+pub(crate) struct Doc;
+
 /// The API as a router, for `serve` or for `tower::ServiceExt::oneshot` in tests.
 pub fn router(shared: Arc<Shared>) -> Router {
     let mono = Router::new().merge(v1::routes()).merge(v2::routes()).layer(
@@ -125,6 +155,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(mono)
         .route("/statements/{file}", get(statements::download))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .fallback(unknown_route)
         .layer(middleware::from_fn(body_limit::limit_body))
         .layer(body_limit::default_limit())

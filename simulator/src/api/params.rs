@@ -134,7 +134,9 @@ impl TransactionFilter {
             limit: params
                 .number("limit", 1, MAX_PAGE_SIZE)?
                 .unwrap_or(DEFAULT_PAGE_SIZE),
-            page: params.number("page", 1, u32::MAX)?.unwrap_or(1),
+            // Bounded as the document states it (a 32-bit signed integer): no history has
+            // two billion pages, and a bigger number is a mistake worth naming.
+            page: params.number("page", 1, i32::MAX as u32)?.unwrap_or(1),
         })
     }
 }

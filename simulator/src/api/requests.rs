@@ -14,7 +14,7 @@ use crate::clock::Timestamp;
 use crate::journal::{Journal, Numbered};
 use crate::world::ObjectId;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct RequestRecord {
     pub seq: u64,
     pub at: Timestamp,

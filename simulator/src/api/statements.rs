@@ -63,6 +63,15 @@ pub fn job_body(job: &Job, base_url: &str) -> Value {
 
 /// `GET /statements/{job}.pdf`: the built statement. Unauthenticated, like the storage URL
 /// Mono hands out.
+#[utoipa::path(
+    get,
+    path = "/statements/{file}",
+    tag = "statements",
+    operation_id = "statement_pdf",
+    summary = "Download a built PDF statement (no key needed, like Mono's storage URL)",
+    params(("file" = String, Path, description = "`{job id}.pdf`, as in the job's `path`", example = "8EWRZ2vV1C3tmms8NBXy.pdf")),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>))
+)]
 pub async fn download(
     Tenant(state): Tenant,
     Path(file): Path<String>,

@@ -68,6 +68,16 @@ pub(super) fn account_for_code(
         .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/account/auth",
+    tag = "v1",
+    operation_id = "v1_account_auth",
+    summary = "Exchange a Connect code for the account id",
+    request_body(content = crate::openapi::schemas::CodeRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::AccountIdBody)),
+    security(("mono-sec-key" = []))
+)]
 async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
     let mut response = Json(json!({ "id": account.id })).into_response();
@@ -77,6 +87,16 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, A
     Ok(response)
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}",
+    tag = "v1",
+    operation_id = "v1_account_details",
+    summary = "Account details",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1AccountDetails)),
+    security(("mono-sec-key" = []))
+)]
 async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
@@ -103,6 +123,16 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/transactions",
+    tag = "v1",
+    operation_id = "v1_transactions",
+    summary = "Transactions, filtered and paged",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::TransactionQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Transactions)),
+    security(("mono-sec-key" = []))
+)]
 async fn transactions(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
@@ -147,6 +177,16 @@ pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/identity",
+    tag = "v1",
+    operation_id = "v1_identity",
+    summary = "The account holder's identity",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Identity)),
+    security(("mono-sec-key" = []))
+)]
 async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
@@ -164,6 +204,16 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/statement",
+    tag = "v1",
+    operation_id = "v1_statement",
+    summary = "A statement: JSON lines, or a PDF job to poll",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::StatementQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1StatementReply)),
+    security(("mono-sec-key" = []))
+)]
 async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     Ok(Json(match statement_data(&state, &account, &params)? {
@@ -223,28 +273,78 @@ pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result
     Ok(statements::job_body(&job, &state.base_url))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/statement/jobs/{job_id}",
+    tag = "v1",
+    operation_id = "v1_statement_job",
+    summary = "Poll a PDF statement job",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::StatementJob)),
+    security(("mono-sec-key" = []))
+)]
 async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     Ok(Json(poll_statement(&state, &id, &job_id)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/income",
+    tag = "v1",
+    operation_id = "v1_income",
+    summary = "Income, from what the history labels salary",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Income)),
+    security(("mono-sec-key" = []))
+)]
 async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::income(&account)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/credits",
+    tag = "v1",
+    operation_id = "v1_credits",
+    summary = "Credits by month",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
+    security(("mono-sec-key" = []))
+)]
 async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Credit)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/accounts/{id}/debits",
+    tag = "v1",
+    operation_id = "v1_debits",
+    summary = "Debits by month",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
+    security(("mono-sec-key" = []))
+)]
 async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Debit)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/accounts/{id}/unlink",
+    tag = "v1",
+    operation_id = "v1_unlink",
+    summary = "Unlink the account",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000b01")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::MessageBody)),
+    security(("mono-sec-key" = []))
+)]
 async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
@@ -253,6 +353,15 @@ async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
 }
 
 /// `GET /coverage`: the institutions one can link, in the shape of Mono's coverage list.
+#[utoipa::path(
+    get,
+    path = "/coverage",
+    tag = "v1",
+    operation_id = "v1_coverage",
+    summary = "The institutions one can link",
+    responses((status = 200, description = "OK", body = Vec<crate::openapi::schemas::CoverageEntry>)),
+    security(("mono-sec-key" = []))
+)]
 async fn coverage() -> Json<Value> {
     let list: Vec<Value> = institutions::CATALOGUE
         .iter()

@@ -55,6 +55,16 @@ fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
 
 /// Answers `{"id"}` both at the top level and inside the envelope: Mono's v2 docs show
 /// both readings, and clients in the wild use either.
+#[utoipa::path(
+    post,
+    path = "/v2/accounts/auth",
+    tag = "v2",
+    operation_id = "v2_account_auth",
+    summary = "Exchange a Connect code for the account id",
+    request_body(content = crate::openapi::schemas::CodeRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2AuthReply)),
+    security(("mono-sec-key" = []))
+)]
 async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     let (owner, account) = account_for_code(&state, &body)?;
     let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
@@ -68,6 +78,16 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
 
 /// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
 /// (field order as Mono's) rather than through a `serde_json::Value` tree.
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}",
+    tag = "v2",
+    operation_id = "v2_account_details",
+    summary = "Account details",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Details>)),
+    security(("mono-sec-key" = []))
+)]
 async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
@@ -190,6 +210,16 @@ fn with_realtime_headers(
     response
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/transactions",
+    tag = "v2",
+    operation_id = "v2_transactions",
+    summary = "Transactions, filtered and paged",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::TransactionQuery, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    security(("mono-sec-key" = []))
+)]
 async fn transactions(
     Tenant(state): Tenant,
     Path(id): Path<String>,
@@ -234,6 +264,16 @@ async fn transactions(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/identity",
+    tag = "v2",
+    operation_id = "v2_identity",
+    summary = "The account holder's identity",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Identity>)),
+    security(("mono-sec-key" = []))
+)]
 async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
@@ -258,6 +298,16 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/balance",
+    tag = "v2",
+    operation_id = "v2_balance",
+    summary = "The balance",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    security(("mono-sec-key" = []))
+)]
 async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderMap) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "balance")?;
@@ -280,6 +330,16 @@ async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderM
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/statement",
+    tag = "v2",
+    operation_id = "v2_statement",
+    summary = "A statement: JSON lines, or a PDF job to poll",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::StatementQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2StatementData>)),
+    security(("mono-sec-key" = []))
+)]
 async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
     let account = state.linked_account(&id)?;
     match statement_data(&state, &account, &params)? {
@@ -288,12 +348,32 @@ async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/statement/jobs/{job_id}",
+    tag = "v2",
+    operation_id = "v2_statement_job",
+    summary = "Poll a PDF statement job",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::StatementJob>)),
+    security(("mono-sec-key" = []))
+)]
 async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     let job = poll_statement(&state, &id, &job_id)?;
     reply(&state, COMPLETED, job)
 }
 
 /// `GET /v2/accounts/:id/jobs/:job_id`: the status of a realtime job.
+#[utoipa::path(
+    get,
+    path = "/v2/accounts/{id}/jobs/{job_id}",
+    tag = "v2",
+    operation_id = "v2_job",
+    summary = "The status of a realtime job",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Job>)),
+    security(("mono-sec-key" = []))
+)]
 async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
     let account = state.linked_account(&id)?;
     let job = state
@@ -318,6 +398,16 @@ async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) 
     )
 }
 
+#[utoipa::path(
+    post,
+    path = "/v2/accounts/{id}/unlink",
+    tag = "v2",
+    operation_id = "v2_unlink",
+    summary = "Unlink the account",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000c01")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::Null>)),
+    security(("mono-sec-key" = []))
+)]
 async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;

@@ -33,17 +33,13 @@ struct NewAccount {
     reference: Option<String>,
     sync_every_hours: Option<u8>,
     dialect: Option<String>,
-    /// Link at once (default), firing `account_connected` then `account_updated`.
-    #[serde(default = "yes")]
-    link: bool,
+    /// Link at once (default, also when `null`), firing `account_connected` then
+    /// `account_updated`.
+    link: Option<bool>,
     /// The data status once the data is in.
     data_status: Option<DataStatus>,
     /// How long until then (`1s` by default).
     data_delay: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Deserialize, Default)]
@@ -60,6 +56,15 @@ fn link_options(status: Option<DataStatus>, delay: Option<&str>) -> Result<LinkO
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts",
+    tag = "control",
+    operation_id = "sim_create_account",
+    summary = "Create an account (and link it unless `link: false`)",
+    request_body(content = Option<crate::openapi::schemas::NewAccount>, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn create(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -85,7 +90,7 @@ pub async fn create(
                 .map_err(|e| ApiError::bad_request(format!("Invalid `dialect`: {e}")))
         })
         .transpose()?;
-    let link = if new.link {
+    let link = if new.link.unwrap_or(true) {
         Some(link_options(new.data_status, new.data_delay.as_deref())?)
     } else {
         None
@@ -139,6 +144,15 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/accounts/{id}",
+    tag = "control",
+    operation_id = "sim_show_account",
+    summary = "An account's lifecycle state",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount))
+)]
 pub async fn show(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -146,6 +160,16 @@ pub async fn show(
     Ok(Json(describe(&state, &account_id(&id)?)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/link",
+    tag = "control",
+    operation_id = "sim_link_account",
+    summary = "Link a pending or unlinked account",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    request_body(content = Option<crate::openapi::schemas::LinkRequest>, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn link(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -158,6 +182,15 @@ pub async fn link(
     Ok(Json(describe(&state, &id)?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/expire-session",
+    tag = "control",
+    operation_id = "sim_expire_session",
+    summary = "The bank session expires (fires reauthorisation_required)",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn expire_session(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -177,6 +210,16 @@ struct Reauth {
     token: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/reauth",
+    tag = "control",
+    operation_id = "sim_reauth",
+    summary = "The user answers the MFA challenge in the widget",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    request_body(content = crate::openapi::schemas::ReauthRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn reauth(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -197,6 +240,15 @@ pub async fn reauth(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/auto-sync",
+    tag = "control",
+    operation_id = "sim_auto_sync",
+    summary = "Run an automatic sync now",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn auto_sync(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
@@ -208,6 +260,15 @@ pub async fn auto_sync(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/unlink",
+    tag = "control",
+    operation_id = "sim_unlink",
+    summary = "Unlink the account (fires account_unlinked)",
+    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000b01")),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn unlink(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,

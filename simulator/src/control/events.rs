@@ -21,8 +21,7 @@ struct Fire {
     event: String,
     account: String,
     /// `path → value` overrides of the body: `{"data.meta.data_status": "FAILED"}`.
-    #[serde(default)]
-    set: BTreeMap<String, Value>,
+    set: Option<BTreeMap<String, Value>>,
     /// The data status an `account_updated` reports (the account's by default).
     data_status: Option<DataStatus>,
     /// Hold it back this long (simulated time).
@@ -32,6 +31,15 @@ struct Fire {
 /// `POST /_sim/events`: fires `event` about `account` as Mono would, through the dispatcher
 /// (faults apply). Unknown event names are allowed — that is how a receiver is tested
 /// against event types Mono may add.
+#[utoipa::path(
+    post,
+    path = "/_sim/events",
+    tag = "control",
+    operation_id = "sim_fire_event",
+    summary = "Fire any event about an account, with overrides",
+    request_body(content = crate::openapi::schemas::FireRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Fired), (status = 404, description = "No such account", body = crate::openapi::schemas::V1Error), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+)]
 pub async fn fire(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -50,6 +58,7 @@ pub async fn fire(
         .ok_or_else(|| ApiError::not_found(format!("No account {id}")))?;
     let overrides = request
         .set
+        .unwrap_or_default()
         .into_iter()
         .map(|(path, value)| {
             let text = match value {
@@ -82,6 +91,14 @@ pub async fn fire(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/webhooks",
+    tag = "control",
+    operation_id = "sim_webhooks",
+    summary = "Where webhooks go, and their secret",
+    responses((status = 200, description = "OK", body = crate::webhooks::Targets))
+)]
 pub async fn targets(State(state): State<Arc<ApiState>>) -> Json<Targets> {
     Json(state.sim.webhooks.targets())
 }
@@ -94,6 +111,15 @@ struct SetTargets {
 }
 
 /// `PUT /_sim/webhooks {"urls": [...], "secret": "..."}`.
+#[utoipa::path(
+    put,
+    path = "/_sim/webhooks",
+    tag = "control",
+    operation_id = "sim_set_webhooks",
+    summary = "Set the webhook URLs (and secret)",
+    request_body(content = crate::openapi::schemas::SetTargets, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::webhooks::Targets))
+)]
 pub async fn set_targets(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,

@@ -15,6 +15,14 @@ use super::{account_id, body, duration};
 use crate::api::{ApiError, ApiState};
 use crate::faults::FaultRule;
 
+#[utoipa::path(
+    get,
+    path = "/_sim/state",
+    tag = "control",
+    operation_id = "sim_state",
+    summary = "Clock, webhook targets, pending deliveries, faults",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimState))
+)]
 pub async fn state(State(state): State<Arc<ApiState>>) -> Json<Value> {
     Json(json!({
         "now": state.sim.clock.now(),
@@ -39,11 +47,36 @@ pub struct LogQuery {
     event: Option<String>,
 }
 
+impl LogQuery {
+    /// Sequence numbers are documented (and stored) as 64-bit signed integers; a `since`
+    /// beyond them is a mistake worth naming rather than an empty answer.
+    fn check(&self) -> Result<(), ApiError> {
+        if self.since > i64::MAX as u64 {
+            return Err(ApiError::bad_request(format!(
+                "Invalid `since`: {} is larger than any sequence number (at most {})",
+                self.since,
+                i64::MAX
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[utoipa::path(
+    get,
+    path = "/_sim/requests",
+    tag = "control",
+    operation_id = "sim_requests",
+    summary = "The Mono API request log",
+    params(crate::openapi::schemas::LogQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Requests))
+)]
 pub async fn requests(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    query.check()?;
     let account = query.account.as_deref().map(account_id).transpose()?;
     let records = state.sim.requests.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
@@ -51,11 +84,21 @@ pub async fn requests(
     Ok(Json(json!({ "requests": records })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/deliveries",
+    tag = "control",
+    operation_id = "sim_deliveries",
+    summary = "The webhook delivery log (every attempt)",
+    params(crate::openapi::schemas::LogQuery),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Deliveries))
+)]
 pub async fn deliveries(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+    query.check()?;
     let account = query.account.as_deref().map(account_id).transpose()?;
     let records = state.sim.webhooks.log.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
@@ -71,9 +114,22 @@ struct Idle {
     timeout: Option<String>,
 }
 
+/// The longest `POST /_sim/idle` waits: a request that cannot hang for days, and longer
+/// than any test should wait for quiet.
+const MAX_IDLE_WAIT: i64 = 10 * crate::clock::MINUTE;
+
 /// `POST /_sim/idle`: answers once no delivery is in flight and nothing is due now (200), or
 /// when the timeout passes (408, with what is still pending). Deliveries scheduled for
 /// later simulated time (retries on a frozen clock) do not count: advance the clock for them.
+#[utoipa::path(
+    post,
+    path = "/_sim/idle",
+    tag = "control",
+    operation_id = "sim_idle",
+    summary = "Wait until no delivery is in flight or due",
+    request_body(content = Option<crate::openapi::schemas::IdleRequest>, content_type = "application/json"),
+    responses((status = 200, description = "Idle", body = crate::openapi::schemas::IdleBody), (status = 408, description = "Still busy when the timeout passed", body = crate::openapi::schemas::IdleBody))
+)]
 pub async fn idle(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -83,6 +139,13 @@ pub async fn idle(
         Some(t) => duration("timeout", t)?,
         None => 10_000,
     };
+    if limit > MAX_IDLE_WAIT {
+        return Err(ApiError::bad_request(format!(
+            "Invalid `timeout`: {} is longer than the {} one call may wait",
+            crate::clock::format_duration(limit),
+            crate::clock::format_duration(MAX_IDLE_WAIT)
+        )));
+    }
     let idle = state
         .sim
         .wait_idle(Duration::from_millis(limit.max(0) as u64))
@@ -103,11 +166,28 @@ pub async fn idle(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_faults",
+    summary = "The injected faults",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+)]
 pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     Json(json!({ "faults": state.sim.faults.list() }))
 }
 
 /// `POST /_sim/faults {"kind": "duplicate", "account": "...", "event": "...", "count": 1}`.
+#[utoipa::path(
+    post,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_add_fault",
+    summary = "Inject a fault",
+    request_body(content = crate::openapi::schemas::NewFault, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = crate::openapi::schemas::FaultAdded))
+)]
 pub async fn add_fault(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -122,11 +202,27 @@ pub async fn add_fault(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/_sim/faults",
+    tag = "control",
+    operation_id = "sim_clear_faults",
+    summary = "Remove every fault",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+)]
 pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.faults.clear();
     Json(json!({ "faults": [] }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/reset",
+    tag = "control",
+    operation_id = "sim_reset",
+    summary = "Back to the starting world",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ResetBody))
+)]
 pub async fn reset(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.reset();
     Json(json!({ "reset": true, "accounts": state.world.account_count() }))

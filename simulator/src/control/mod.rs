@@ -34,10 +34,39 @@ use axum::body::Bytes;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::api::{ApiError, ApiState};
 use crate::lifecycle::LifecycleError;
-use crate::world::ObjectId;
+use crate::world::{ObjectId, WorldError};
+
+/// The OpenAPI description of the control API (see [`crate::openapi`]).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    logs::state,
+    accounts::create,
+    accounts::show,
+    accounts::link,
+    accounts::expire_session,
+    accounts::reauth,
+    accounts::auto_sync,
+    accounts::unlink,
+    events::fire,
+    events::targets,
+    events::set_targets,
+    time::show,
+    time::advance,
+    time::freeze,
+    time::resume,
+    logs::faults,
+    logs::add_fault,
+    logs::clear_faults,
+    logs::requests,
+    logs::deliveries,
+    logs::idle,
+    logs::reset,
+))]
+pub(crate) struct Doc;
 
 pub fn router(state: Arc<ApiState>) -> Router {
     Router::new()
@@ -80,15 +109,41 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .with_state(state)
 }
 
-/// Reads a JSON body (an empty body reads as `{}`), naming what is wrong with it.
+/// Reads a JSON body (an empty body or `null` reads as `{}`), naming what is wrong with it.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
         b"{}"
     } else {
         bytes
     };
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+    let invalid =
+        |e: serde_json::Error| ApiError::bad_request(format!("Invalid request body: {e}"));
+    let mut value: Value = serde_json::from_slice(bytes).map_err(invalid)?;
+    // `null` is "no body", as the document's optional bodies allow.
+    if value.is_null() {
+        value = Value::Object(Default::default());
+    }
+    whole_numbers(&mut value);
+    T::deserialize(value).map_err(invalid)
+}
+
+/// JSON (and the JSON Schema of the OpenAPI document) counts `2.0` as the integer 2; serde
+/// does not. Whole numbers written with a fraction are read as the integers they are, so a
+/// client whose JSON library writes `60.0` for a count is not refused.
+fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: larger floats are not exact
+            if let Some(float) = number.as_f64() {
+                if float.fract() == 0.0 && float.abs() < EXACT {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
 }
 
 /// A lifecycle refusal in the control API's words: unlike Mono's API (which says "This
@@ -102,6 +157,11 @@ fn refused(error: LifecycleError) -> ApiError {
             StatusCode::CONFLICT,
             format!("Account {id} is not linked; link it with POST /_sim/accounts/{id}/link"),
         ),
+        // An id or code another account has: the request is fine, the world disagrees.
+        error
+        @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
+            ApiError::new(StatusCode::CONFLICT, error.to_string())
+        }
         other => other.into(),
     }
 }

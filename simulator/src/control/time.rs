@@ -26,6 +26,14 @@ fn clock_json(state: &ApiState) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/_sim/clock",
+    tag = "control",
+    operation_id = "sim_clock",
+    summary = "The simulated clock",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+)]
 pub async fn show(State(state): State<Arc<ApiState>>) -> Json<Value> {
     Json(clock_json(&state))
 }
@@ -42,6 +50,15 @@ struct Advance {
 /// `POST /_sim/clock/advance {"by": "48h"}`: moves simulated time forward, running every
 /// retry, delayed event and automatic sync due on the way at its own instant. Answers when
 /// all of them are done.
+#[utoipa::path(
+    post,
+    path = "/_sim/clock/advance",
+    tag = "control",
+    operation_id = "sim_clock_advance",
+    summary = "Move simulated time forward, running everything due on the way",
+    request_body(content = crate::openapi::schemas::AdvanceRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+)]
 pub async fn advance(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
@@ -75,11 +92,27 @@ pub async fn advance(
     Ok(Json(clock_json(&state)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/clock/freeze",
+    tag = "control",
+    operation_id = "sim_clock_freeze",
+    summary = "Stop the clock",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+)]
 pub async fn freeze(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.clock.freeze();
     Json(clock_json(&state))
 }
 
+#[utoipa::path(
+    post,
+    path = "/_sim/clock/resume",
+    tag = "control",
+    operation_id = "sim_clock_resume",
+    summary = "Let the clock run",
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+)]
 pub async fn resume(State(state): State<Arc<ApiState>>) -> Json<Value> {
     state.sim.clock.resume();
     state.sim.clock_changed();

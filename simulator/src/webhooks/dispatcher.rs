@@ -44,7 +44,7 @@ use crate::scheduler::{Scheduler, Task};
 use crate::world::{Dialect, ObjectId};
 
 /// Where webhooks go and the secret they carry.
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Targets {
     pub urls: Vec<String>,
     pub secret: String,

@@ -8,7 +8,7 @@ use crate::clock::Timestamp;
 use crate::journal::{Journal, Numbered};
 use crate::world::ObjectId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The receiver answered 2xx.
@@ -22,7 +22,7 @@ pub enum Outcome {
 }
 
 /// How the `mono-webhook-secret` header was sent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SecretMode {
     Correct,
@@ -30,16 +30,19 @@ pub enum SecretMode {
     Missing,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptRecord {
     /// Position in the log, from 1.
     pub seq: u64,
     /// The delivery this attempt belongs to (one per event, target and duplicate).
     pub delivery: u64,
+    #[schema(value_type = String)]
     pub event_id: Arc<str>,
+    #[schema(value_type = String)]
     pub event: Arc<str>,
     pub account: Option<ObjectId>,
     pub attempt: u32,
+    #[schema(value_type = String)]
     pub url: Arc<str>,
     pub outcome: Outcome,
     /// The receiver's HTTP status, when it answered.

@@ -14,7 +14,7 @@ use crate::world::Dialect;
 
 /// `meta.data_status`. `PARTIAL` and `UNAVAILABLE` exist from the September 2025 API on
 /// (the `current` dialect); the legacy dialect knows only the other three.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DataStatus {
     Available,
@@ -51,7 +51,7 @@ impl DataStatus {
 }
 
 /// `account.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AccountKind {
     SavingsAccount,
@@ -116,7 +116,7 @@ pub struct Account {
 }
 
 /// The stages of an account's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Created through the control API but not linked yet: invisible to the Mono API.

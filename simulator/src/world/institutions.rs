@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 /// `institution.type` in Mono's payloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum InstitutionType {
     PersonalBanking,
@@ -18,7 +18,7 @@ pub enum InstitutionType {
 }
 
 /// How the customer logs in to the bank; `meta.auth_method` in Mono's payloads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMethod {
     InternetBanking,
@@ -36,7 +36,7 @@ impl AuthMethod {
 
 /// The second factor the bank asks for at login. An account whose bank asks for one has a
 /// bank session that expires, which is what makes re-authorisation necessary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mfa {
     None,
