@@ -40,13 +40,14 @@ echo
 
 # --- the body, from monosim ------------------------------------------------------------
 coproc SIM { exec "$monosim" serve --port 0 2>/dev/null; }
+sim_pid=$SIM_PID
 read -r ready <&"${SIM[0]}"
 url=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["url"])' "$ready")
 id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sample_accounts"][0]["id"])' "$ready")
 path="/v2/accounts/$id"
 curl -sf -H "mono-sec-key: $key" "$url$path" >"$tmp/body.json"
-kill "$SIM_PID"
-wait "$SIM_PID" 2>/dev/null || true
+kill "$sim_pid" 2>/dev/null || true
+wait "$sim_pid" 2>/dev/null || true
 size=$(wc -c <"$tmp/body.json")
 
 # --- the peers' stubs ------------------------------------------------------------------
