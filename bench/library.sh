@@ -30,7 +30,14 @@ median() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+direct=$(median monosim.bench.yaml)
+through_cargo=$(median monosim.yaml)
 printf 'the library (%d scenarios) against the Rust receiver, receiver started directly: %d ms (median of %d)\n' \
-  "$scenarios" "$(median monosim.bench.yaml)" "$runs"
+  "$scenarios" "$direct" "$runs"
 printf 'the same through monosim.yaml (cargo run starts the receiver):              %d ms (median of %d)\n' \
-  "$(median monosim.yaml)" "$runs"
+  "$through_cargo" "$runs"
+# For bench/all.sh's results table.
+if [[ -n "${BENCH_ROWS:-}" ]]; then
+  printf '%s\t%s\t%s\t%s\n' "library vs the Rust receiver" "$scenarios bundled scenarios, wall time" \
+    "$direct ms ($through_cargo ms through cargo run), median of $runs" "" >>"$BENCH_ROWS"
+fi

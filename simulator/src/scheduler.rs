@@ -29,6 +29,18 @@ pub enum Task {
     /// An automatic sync of the account, in the cycle of the link made at `linked_at`: a
     /// task left over from an earlier link (unlink, then link again) is stale and skipped.
     AutoSync(ObjectId, Timestamp),
+    /// The automatic syncs of the accounts at `first..first + count` (creation order), all
+    /// due at this task's instant: one entry standing for that many `AutoSync` tasks
+    /// scheduled one after the other, run in that order, so a world of a million seeded
+    /// accounts does not start with a million entries. A member is still in the cycle the
+    /// entry was made for if it is linked by a link made before `before`, the instant the
+    /// entry was made: links are stamped with the clock, which never goes back, so a member
+    /// unlinked and linked again since then is out (its new link has its own cycle).
+    AutoSyncs {
+        first: u32,
+        count: u32,
+        before: Timestamp,
+    },
 }
 
 #[derive(Default)]

@@ -93,24 +93,40 @@ impl Sim {
         }
     }
 
-    /// Schedules every linked account's next automatic sync.
+    /// Schedules every linked account's next automatic sync. Runs of consecutive accounts
+    /// linked before now and due at the same instant (all the seeded accounts on one
+    /// interval, usually) share one [`Task::AutoSyncs`] entry.
     fn schedule_auto_syncs(&self) {
         let now = self.clock.now();
-        for id in self.world.ids() {
-            if let Some(account) = self.world.account(&id) {
-                if account.is_linked() {
-                    self.schedule_auto_sync(&id, account.linked_at, account.sync_every_hours, now);
+        let mut entries: Vec<(Timestamp, Task)> = Vec::new();
+        self.world.for_each_linked(|index, id, linked_at, hours| {
+            let due = next_auto_sync(linked_at, hours, now);
+            if linked_at >= now {
+                entries.push((due, Task::AutoSync(id, linked_at)));
+                return;
+            }
+            if let Some((at, Task::AutoSyncs { first, count, .. })) = entries.last_mut() {
+                if *at == due && *first + *count == index {
+                    *count += 1;
+                    return;
                 }
             }
+            let run = Task::AutoSyncs {
+                first: index,
+                count: 1,
+                before: now,
+            };
+            entries.push((due, run));
+        });
+        for (at, task) in entries {
+            self.scheduler.schedule(at, task);
         }
     }
 
     /// Schedules the first automatic sync of `id` after `after`, on its cycle from `since`.
     pub fn schedule_auto_sync(&self, id: &ObjectId, since: Timestamp, hours: u8, after: Timestamp) {
-        let period = i64::from(hours.max(1)) * HOUR;
-        let cycles = (after.millis() - since.millis()).div_euclid(period) + 1;
         self.scheduler.schedule(
-            since.plus(cycles.max(1) * period),
+            next_auto_sync(since, hours, after),
             Task::AutoSync(*id, since),
         );
     }
@@ -165,6 +181,17 @@ impl Sim {
         match task {
             Task::Attempt(id) => self.webhooks.attempt(id, due).await,
             Task::AutoSync(id, linked_at) => self.auto_sync(&id, linked_at, due),
+            Task::AutoSyncs {
+                first,
+                count,
+                before,
+            } => {
+                for index in first..first.saturating_add(count) {
+                    if let Some((id, linked_at)) = self.world.linked_before(index, before) {
+                        self.auto_sync(&id, linked_at, due);
+                    }
+                }
+            }
         }
     }
 
@@ -180,6 +207,13 @@ impl Sim {
     pub fn clock_changed(&self) {
         self.scheduler.changed.notify_one();
     }
+}
+
+/// The first automatic sync after `after` on a cycle of `hours` from `since`.
+fn next_auto_sync(since: Timestamp, hours: u8, after: Timestamp) -> Timestamp {
+    let period = i64::from(hours.max(1)) * HOUR;
+    let cycles = (after.millis() - since.millis()).div_euclid(period) + 1;
+    since.plus(cycles.max(1) * period)
 }
 
 /// Marks a task done even if it panicked.

@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use live::{serve_router, Live, Receiver};
-use monosim_simulator::{DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET};
+use monosim_simulator::{SimulatorConfig, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET};
 use serde_json::{json, Value};
 
 /// The guide's two columns, per account.
@@ -569,6 +569,56 @@ async fn relinking_does_not_double_the_automatic_syncs() {
         [UPDATED],
         "one automatic sync a day, not one per link ever made"
     );
+}
+
+#[tokio::test]
+async fn seeded_accounts_sync_daily_and_a_relinked_one_only_on_its_new_cycle() {
+    // The seeded accounts' first automatic syncs share one scheduler entry; a member
+    // relinked since must drop out of it (its new link has its own cycle), and an unlinked
+    // one must not sync at all.
+    let receiver = Receiver::ok().await;
+    let live = Live::start_with(SimulatorConfig {
+        webhook_urls: vec![receiver.url.clone()],
+        random_accounts: 3,
+        ..Live::config()
+    })
+    .await;
+    let ids: Vec<String> = live
+        .simulator
+        .world()
+        .ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let (relinked, unlinked, untouched) = (&ids[0], &ids[1], &ids[2]);
+    live.control("POST", &format!("/accounts/{relinked}/unlink"), json!({}))
+        .await;
+    live.control(
+        "POST",
+        &format!("/accounts/{relinked}/link"),
+        json!({"data_delay": "0s"}),
+    )
+    .await;
+    live.control("POST", &format!("/accounts/{unlinked}/unlink"), json!({}))
+        .await;
+    live.idle().await;
+    let before = receiver.all().len();
+
+    // Midnight (the seeded accounts' cycle) and 09:00 (the relink's) both pass.
+    live.advance("24h").await;
+    let syncs_of = |id: &str| {
+        receiver.all()[before..]
+            .iter()
+            .filter(|r| r.event() == UPDATED && r.body.to_string().contains(id))
+            .count()
+    };
+    assert_eq!(syncs_of(untouched), 1, "one automatic sync a day");
+    assert_eq!(
+        syncs_of(relinked),
+        1,
+        "its new cycle only, not the seeded one too"
+    );
+    assert_eq!(syncs_of(unlinked), 0, "an unlinked account does not sync");
 }
 
 #[tokio::test]

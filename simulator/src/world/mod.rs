@@ -11,6 +11,7 @@ mod holder;
 mod ids;
 pub mod institutions;
 mod random;
+mod registry;
 mod transactions;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ pub use transactions::{Direction, Timeline, Transaction};
 
 use crate::clock::{Clock, Timestamp, DAY};
 use random::{salt, stream};
+use registry::{Drawn, Origin, Registry};
 
 /// Which generation of Mono's payload shapes to speak (see `mono-api.md`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -185,11 +187,8 @@ const MAX_BALANCE: u64 = 1_000_000_000_000_000;
 /// Mono's realtime rate window: one session per account per 5 minutes.
 const REALTIME_WINDOW: i64 = 5 * crate::clock::MINUTE;
 
-#[derive(Default)]
 struct Inner {
-    accounts: Vec<Account>,
-    by_id: HashMap<ObjectId, u32>,
-    by_code: HashMap<Arc<str>, u32>,
+    accounts: Registry,
     /// Every re-auth token ever issued, so a superseded one is recognised as such.
     by_token: HashMap<Box<str>, u32>,
     /// The same tokens in the order they were issued, with their account.
@@ -203,6 +202,22 @@ struct Inner {
     created: u64,
     /// Jobs ever created: keys the next job id.
     jobs_created: u64,
+}
+
+impl Inner {
+    fn new(origin: Origin) -> Inner {
+        Inner {
+            accounts: Registry::new(origin),
+            by_token: HashMap::new(),
+            issued: Vec::new(),
+            tokens_issued: 0,
+            events_created: 0,
+            jobs: HashMap::new(),
+            last_realtime: HashMap::new(),
+            created: 0,
+            jobs_created: 0,
+        }
+    }
 }
 
 impl World {
@@ -221,13 +236,19 @@ impl World {
                 config.file.map(|f| f.accounts).unwrap_or_default(),
                 config.random_accounts,
             ),
-            inner: RwLock::new(Inner::default()),
+            inner: RwLock::new(Inner::new(Origin {
+                as_of,
+                id_salt: config.id_salt,
+            })),
         };
         world.seed_accounts()?;
         Ok(world)
     }
 
     fn seed_accounts(&self) -> Result<(), WorldError> {
+        self.write()
+            .accounts
+            .reserve(self.initial.0.len() + self.initial.1);
         for spec in &self.initial.0 {
             self.create_account(spec.clone(), Arrival::Seeded)?;
         }
@@ -240,14 +261,21 @@ impl World {
     /// Back to the world as it was built: the same seeded accounts, nothing created since,
     /// no jobs or tokens.
     pub fn reset(&self) {
-        *self.write() = Inner::default();
+        {
+            let mut inner = self.write();
+            let origin = inner.accounts.origin();
+            *inner = Inner::new(origin);
+        }
         // The seeded accounts were valid when the world was built; they still are.
         let _ = self.seed_accounts();
     }
 
     /// Every account's id, in creation order.
     pub fn ids(&self) -> Vec<ObjectId> {
-        self.read().accounts.iter().map(|a| a.id).collect()
+        let inner = self.read();
+        (0..inner.accounts.len() as u32)
+            .map(|i| inner.accounts.id(i))
+            .collect()
     }
 
     pub fn seed(&self) -> u64 {
@@ -285,6 +313,9 @@ impl World {
         let k = inner.created;
         let profile = random::mix(self.seed ^ salt::ACCOUNT ^ random::mix(k));
         let mut rng = stream(profile, salt::WORLD, 0);
+        // Whether this account draws the way `Origin::drawn` replays.
+        let default_path =
+            arrival == Arrival::Seeded && spec.institution.is_none() && spec.auth_method.is_none();
 
         let institution = spec
             .institution
@@ -312,14 +343,17 @@ impl World {
             Arrival::Pending => self.clock.now(),
         };
         // Identifiers come from their own stream, salted per run (see `WorldConfig::id_salt`).
-        let mut ids = stream(profile ^ self.id_salt, salt::IDS, 0);
+        let origin = inner.accounts.origin();
+        let mut ids = origin.ids(profile);
         let generated_id = ObjectId::generate(linked_at.seconds(), &mut ids);
         let id = spec.id.unwrap_or(generated_id);
         let customer = ObjectId::generate(linked_at.seconds() - 60, &mut ids);
         let generated_code = format!("code_{}", alphanumeric(20, &mut ids));
-        let code = spec.code.unwrap_or(generated_code);
+        let code = spec.code.unwrap_or_else(|| generated_code.clone());
         let generated_reference = alphanumeric(12, &mut rng).to_lowercase();
-        let reference = spec.reference.unwrap_or(generated_reference);
+        let reference = spec
+            .reference
+            .unwrap_or_else(|| generated_reference.clone());
         let kind = spec.kind.unwrap_or(
             [
                 AccountKind::SavingsAccount,
@@ -340,10 +374,10 @@ impl World {
             return Err(WorldError::Transactions(transaction_count));
         }
 
-        if inner.by_id.contains_key(&id) {
+        if inner.accounts.index_of(&id).is_some() {
             return Err(WorldError::DuplicateId(id));
         }
-        if inner.by_code.contains_key(code.as_str()) {
+        if inner.accounts.index_of_code(&code).is_some() {
             return Err(WorldError::DuplicateCode(code));
         }
         let history = match arrival {
@@ -377,10 +411,20 @@ impl World {
             reference: reference.into(),
             name: spec.name.map(Into::into),
         };
-        let index = inner.accounts.len() as u32;
-        inner.by_id.insert(id, index);
-        inner.by_code.insert(account.code.clone(), index);
-        inner.accounts.push(account);
+        // What the account's seed gives again, so the registry stores only what differs. On
+        // the default path the values just drawn are those (checked in debug builds).
+        let drawn = if default_path {
+            let drawn = Drawn {
+                customer,
+                code: generated_code,
+                reference: generated_reference,
+            };
+            debug_assert_eq!(drawn, origin.drawn(profile));
+            drawn
+        } else {
+            origin.drawn(profile)
+        };
+        inner.accounts.push(account, &drawn);
         inner.created += 1;
         Ok(id)
     }
@@ -390,13 +434,12 @@ impl World {
     pub fn account(&self, id: &ObjectId) -> Option<Account> {
         let inner = self.read();
         inner
-            .by_id
-            .get(id)
-            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+            .accounts
+            .index_of(id)
+            .map(|i| self.as_now(inner.accounts.get(i)))
     }
 
-    fn as_now(&self, account: &Account) -> Account {
-        let mut account = account.clone();
+    fn as_now(&self, mut account: Account) -> Account {
         if self.clock.now() < account.data_ready_at {
             account.data_status = DataStatus::Processing;
         }
@@ -407,9 +450,9 @@ impl World {
     pub fn account_for_code(&self, code: &str) -> Option<Account> {
         let inner = self.read();
         inner
-            .by_code
-            .get(code)
-            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+            .accounts
+            .index_of_code(code)
+            .map(|i| self.as_now(inner.accounts.get(i)))
     }
 
     /// The account a re-auth token was issued for (current or superseded).
@@ -418,13 +461,13 @@ impl World {
         inner
             .by_token
             .get(token)
-            .map(|&i| self.as_now(&inner.accounts[i as usize]))
+            .map(|&i| self.as_now(inner.accounts.get(i)))
     }
 
     /// Every token ever issued for the account, oldest first.
     pub fn tokens_of(&self, id: &ObjectId) -> Vec<String> {
         let inner = self.read();
-        let Some(&i) = inner.by_id.get(id) else {
+        let Some(i) = inner.accounts.index_of(id) else {
             return Vec::new();
         };
         inner
@@ -438,15 +481,18 @@ impl World {
     /// Changes an account in place; `None` if there is no such account.
     pub fn update<R>(&self, id: &ObjectId, change: impl FnOnce(&mut Account) -> R) -> Option<R> {
         let mut inner = self.write();
-        let i = *inner.by_id.get(id)?;
-        Some(change(&mut inner.accounts[i as usize]))
+        let i = inner.accounts.index_of(id)?;
+        let mut account = inner.accounts.get(i);
+        let result = change(&mut account);
+        inner.accounts.set(i, account);
+        Some(result)
     }
 
     /// Issues a new re-auth token for the account, replacing any earlier one.
     pub fn issue_token(&self, id: &ObjectId) -> Option<ReauthToken> {
         let now = self.clock.now();
         let mut inner = self.write();
-        let i = *inner.by_id.get(id)?;
+        let i = inner.accounts.index_of(id)?;
         let mut rng = stream(self.seed ^ self.id_salt, salt::TOKEN, inner.tokens_issued);
         inner.tokens_issued += 1;
         let token = ReauthToken {
@@ -456,7 +502,7 @@ impl World {
         };
         inner.by_token.insert(token.value.clone().into(), i);
         inner.issued.push((token.value.clone().into(), i));
-        inner.accounts[i as usize].token = Some(Box::new(token.clone()));
+        inner.accounts.set_token(i, token.clone());
         Some(token)
     }
 
@@ -465,25 +511,53 @@ impl World {
     /// transactions were added.
     pub fn fetch_new_transactions(&self, id: &ObjectId) -> usize {
         let now = self.clock.now();
-        self.update(id, |account| {
-            let timeline = account.history;
-            let due = ((now.millis() - timeline.start.millis()) / timeline.spacing).max(0);
-            let due = u32::try_from(due).unwrap_or(u32::MAX).min(MAX_TRANSACTIONS);
-            if due <= account.transaction_count {
-                return 0;
-            }
-            let added = timeline.between(account.profile, account.transaction_count, due);
-            let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
-            account.balance = account.balance.saturating_add(moved);
-            account.transaction_count = due;
-            added.len()
-        })
-        .unwrap_or(0)
+        let mut inner = self.write();
+        let Some(i) = inner.accounts.index_of(id) else {
+            return 0;
+        };
+        let (profile, timeline, count, balance) = inner.accounts.transactions_mut(i);
+        let due = ((now.millis() - timeline.start.millis()) / timeline.spacing).max(0);
+        let due = u32::try_from(due).unwrap_or(u32::MAX).min(MAX_TRANSACTIONS);
+        if due <= *count {
+            return 0;
+        }
+        let added = timeline.between(profile, *count, due);
+        let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
+        *balance = balance.saturating_add(moved);
+        *count = due;
+        added.len()
     }
 
     /// The first `limit` accounts, in creation order.
     pub fn accounts(&self, limit: usize) -> Vec<Account> {
-        self.read().accounts.iter().take(limit).cloned().collect()
+        let inner = self.read();
+        let count = inner.accounts.len().min(limit) as u32;
+        (0..count).map(|i| inner.accounts.get(i)).collect()
+    }
+
+    /// Calls `each` with the index (creation order), id, link instant and sync interval of
+    /// every linked account, without building the accounts: scheduling a million accounts'
+    /// automatic syncs needs only these.
+    pub fn for_each_linked(&self, mut each: impl FnMut(u32, ObjectId, Timestamp, u8)) {
+        let inner = self.read();
+        for i in 0..inner.accounts.len() as u32 {
+            let (stage, linked_at, hours) = inner.accounts.link(i);
+            if stage == Stage::Linked {
+                each(i, inner.accounts.id(i), linked_at, hours);
+            }
+        }
+    }
+
+    /// The id and link instant of the account at `index` (creation order), if it is linked
+    /// by a link made before `before`.
+    pub fn linked_before(&self, index: u32, before: Timestamp) -> Option<(ObjectId, Timestamp)> {
+        let inner = self.read();
+        if index as usize >= inner.accounts.len() {
+            return None;
+        }
+        let (stage, linked_at, _) = inner.accounts.link(index);
+        (stage == Stage::Linked && linked_at < before)
+            .then(|| (inner.accounts.id(index), linked_at))
     }
 
     pub fn account_count(&self) -> usize {
