@@ -321,23 +321,41 @@ impl Clock {
 }
 
 /// Parses a duration as people write them in config and scenarios: `500ms`, `30s`, `10m`,
-/// `4h`, `2d`, or a bare number of milliseconds. Returns milliseconds.
+/// `4h`, `2d`, or a bare number of milliseconds; also sums like `1m30s`, which is how
+/// [`format_duration`] writes them, so a duration the simulator shows (a listed fault
+/// rule, say) can be sent back as it is. Returns milliseconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: i64 = number.parse().ok()?;
-    let unit_ms = match unit.trim() {
-        "" | "ms" => 1,
-        "s" => SECOND,
-        "m" | "min" => MINUTE,
-        "h" => HOUR,
-        "d" => DAY,
-        _ => return None,
-    };
-    number.checked_mul(unit_ms)
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut first = true;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(digits);
+        let number: i64 = number.parse().ok()?;
+        let unit_end = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_end);
+        let unit_ms = match unit.trim() {
+            // A bare number is milliseconds, but only on its own: `1m30` is a typo.
+            "" if first && next.is_empty() => 1,
+            "ms" => 1,
+            "s" => SECOND,
+            "m" | "min" => MINUTE,
+            "h" => HOUR,
+            "d" => DAY,
+            _ => return None,
+        };
+        total = total.checked_add(number.checked_mul(unit_ms)?)?;
+        rest = next;
+        first = false;
+    }
+    Some(total)
 }
 
 /// The inverse of [`parse_duration`], for messages and logs: `90000` → `1m30s`.
@@ -425,6 +443,34 @@ mod tests {
         assert_eq!(parse_duration("5y"), None);
         assert_eq!(format_duration(90 * SECOND), "1m30s");
         assert_eq!(format_duration(2 * DAY + 5), "2d5ms");
+        assert_eq!(parse_duration("1m30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1m 30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1m30"), None);
+        assert_eq!(parse_duration("30s1"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("-5s"), None);
+        assert_eq!(parse_duration("106751991168d"), None, "overflow is refused");
+    }
+
+    /// Found by fuzzing fault rules: `GET /_sim/faults` lists a 90 s hang as `1m30s`, and
+    /// posting that listed rule back was refused.
+    #[test]
+    fn every_formatted_duration_parses_back() {
+        for millis in [
+            0,
+            1,
+            999,
+            90 * SECOND,
+            2 * DAY + 5,
+            3 * HOUR + 4 * MINUTE + 5 * SECOND + 6,
+            i64::MAX,
+        ] {
+            assert_eq!(
+                parse_duration(&format_duration(millis)),
+                Some(millis),
+                "{millis}"
+            );
+        }
     }
 
     #[test]
