@@ -36,9 +36,7 @@ impl Diagnostic {
             message: message.into(),
             label: String::new(),
             help: None,
-            source_line: source
-                .lines()
-                .nth(at.line.saturating_sub(1))
+            source_line: crate::yaml::line(source, at.line)
                 .unwrap_or_default()
                 .to_string(),
         }

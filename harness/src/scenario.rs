@@ -335,10 +335,7 @@ impl StepParser<'_> {
                 kind: step,
                 file: r.file.to_string(),
                 line: key.at.line,
-                text: r
-                    .source
-                    .lines()
-                    .nth(key.at.line.saturating_sub(1))
+                text: crate::yaml::line(r.source, key.at.line)
                     .unwrap_or_default()
                     .trim()
                     .trim_start_matches("- ")

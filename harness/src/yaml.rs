@@ -107,6 +107,37 @@ impl Node {
     }
 }
 
+/// The lines of `text` as YAML counts them — a line ends at `\r\n`, `\n` or a lone `\r` —
+/// so line `n` of a location is `lines(text).nth(n - 1)`. (`str::lines` does not split at a
+/// lone `\r`, and a file with old Mac line ends then had errors "past its end"; found by
+/// fuzzing.)
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.find(['\n', '\r']) {
+            Some(end) => {
+                let skip = if current[end..].starts_with("\r\n") {
+                    2
+                } else {
+                    1
+                };
+                rest = Some(&current[end + skip..]).filter(|r| !r.is_empty());
+                Some(&current[..end])
+            }
+            None => {
+                rest = None;
+                Some(current).filter(|c| !c.is_empty())
+            }
+        }
+    })
+}
+
+/// Line `number` (1-based) of `text`, as YAML counts lines.
+pub fn line(text: &str, number: usize) -> Option<&str> {
+    lines(text).nth(number.checked_sub(1)?)
+}
+
 /// A YAML syntax error, with where it is.
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
@@ -194,7 +225,7 @@ fn convert(spanned: Spanned<Raw>, text: &str) -> Node {
 
 /// The length of the plain or quoted scalar starting at (line, column).
 fn token_len(text: &str, line: usize, column: usize) -> usize {
-    let Some(source) = text.lines().nth(line.saturating_sub(1)) else {
+    let Some(source) = self::line(text, line) else {
         return 1;
     };
     let rest: String = source.chars().skip(column.saturating_sub(1)).collect();
@@ -332,6 +363,27 @@ mod tests {
             }
         );
         assert_eq!(ada.get("mfa").unwrap().at.len, 5);
+    }
+
+    #[test]
+    fn lines_end_where_yaml_says() {
+        let text = "a\r\nb\rc\n\nd";
+        assert_eq!(lines(text).collect::<Vec<_>>(), ["a", "b", "c", "", "d"]);
+        assert_eq!(lines("a\n").collect::<Vec<_>>(), ["a"]);
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(line(text, 3), Some("c"));
+        assert_eq!(line(text, 0), None);
+    }
+
+    /// Found by fuzzing: with lone `\r` line ends, errors pointed past the last line.
+    #[test]
+    fn lone_carriage_returns_end_lines() {
+        let text = "name: x\rsteps:\r  - link: [ada\r";
+        let error = parse(text).unwrap_err();
+        assert!(line(text, error.at.line).is_some(), "{error:?}");
+        let root = parse("name: x\rsteps: [a]\r").unwrap();
+        assert_eq!(root.get("steps").unwrap().at.line, 2);
+        assert_eq!(root.get("name").unwrap().at.len, 1);
     }
 
     #[test]

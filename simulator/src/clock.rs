@@ -321,29 +321,29 @@ impl Clock {
 }
 
 /// Parses a duration as people write them in config and scenarios: `500ms`, `30s`, `10m`,
-/// `4h`, `2d`, several of them together as `format_duration` writes them (`1m30s`), or a
-/// bare number of milliseconds. Returns milliseconds.
+/// `4h`, `2d`, or a bare number of milliseconds; also sums like `1m30s`, which is how
+/// [`format_duration`] writes them, so a duration the simulator shows (a listed fault
+/// rule, say) can be sent back as it is. Returns milliseconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
-    let text = text.trim();
-    // A bare number is milliseconds.
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse().ok();
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
     }
-    // Otherwise one or more number-unit pairs, as `format_duration` writes them (`1m30s`).
-    let mut rest = text;
     let mut total: i64 = 0;
-    loop {
-        let split = rest
+    let mut first = true;
+    while !rest.is_empty() {
+        let digits = rest
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
-        let (number, tail) = rest.split_at(split);
+        let (number, after) = rest.split_at(digits);
         let number: i64 = number.parse().ok()?;
-        let tail = tail.trim_start();
-        let unit_end = tail
+        let unit_end = after
             .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        let (unit, next) = tail.split_at(unit_end);
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_end);
         let unit_ms = match unit.trim() {
+            // A bare number is milliseconds, but only on its own: `1m30` is a typo.
+            "" if first && next.is_empty() => 1,
             "ms" => 1,
             "s" => SECOND,
             "m" | "min" => MINUTE,
@@ -352,11 +352,10 @@ pub fn parse_duration(text: &str) -> Option<i64> {
             _ => return None,
         };
         total = total.checked_add(number.checked_mul(unit_ms)?)?;
-        if next.is_empty() {
-            return Some(total);
-        }
         rest = next;
+        first = false;
     }
+    Some(total)
 }
 
 /// The inverse of [`parse_duration`], for messages and logs: `90000` → `1m30s`.
@@ -459,6 +458,34 @@ mod tests {
         }
         assert_eq!(format_duration(90 * SECOND), "1m30s");
         assert_eq!(format_duration(2 * DAY + 5), "2d5ms");
+        assert_eq!(parse_duration("1m30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1m 30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1m30"), None);
+        assert_eq!(parse_duration("30s1"), None);
+        assert_eq!(parse_duration(""), None);
+        assert_eq!(parse_duration("-5s"), None);
+        assert_eq!(parse_duration("106751991168d"), None, "overflow is refused");
+    }
+
+    /// Found by fuzzing fault rules: `GET /_sim/faults` lists a 90 s hang as `1m30s`, and
+    /// posting that listed rule back was refused.
+    #[test]
+    fn every_formatted_duration_parses_back() {
+        for millis in [
+            0,
+            1,
+            999,
+            90 * SECOND,
+            2 * DAY + 5,
+            3 * HOUR + 4 * MINUTE + 5 * SECOND + 6,
+            i64::MAX,
+        ] {
+            assert_eq!(
+                parse_duration(&format_duration(millis)),
+                Some(millis),
+                "{millis}"
+            );
+        }
     }
 
     #[test]

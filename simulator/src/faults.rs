@@ -109,6 +109,36 @@ const RULE_KEYS: &[&str] = &[
     "kind", "by", "for", "status", "code", "account", "event", "endpoint", "count",
 ];
 
+/// Reads each field on its own first, so a value of the wrong type is refused with its
+/// field's name: through the flattened, tagged `kind` serde reports only "invalid type:
+/// string \"500\", expected u16", which does not say which field (found by fuzzing).
+fn check_field_types(object: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+    fn field<T: serde::de::DeserializeOwned>(
+        object: &serde_json::Map<String, serde_json::Value>,
+        key: &str,
+    ) -> Result<(), String> {
+        match object.get(key) {
+            Some(value) => T::deserialize(value)
+                .map(drop)
+                .map_err(|e| format!("`{key}`: {e}")),
+            None => Ok(()),
+        }
+    }
+    /// A `by` or `for`, read only to check it.
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Duration(#[serde(with = "millis")] i64);
+    field::<String>(object, "kind")?;
+    field::<Duration>(object, "by")?;
+    field::<Duration>(object, "for")?;
+    field::<u16>(object, "status")?;
+    field::<SyncCode>(object, "code")?;
+    field::<Option<ObjectId>>(object, "account")?;
+    field::<Option<String>>(object, "event")?;
+    field::<Option<Endpoint>>(object, "endpoint")?;
+    field::<u32>(object, "count")
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FaultRule {
     #[serde(default)]
@@ -140,7 +170,7 @@ impl FaultRule {
         // serde would take a number as the index of a kind (`"kind": 0` is `duplicate`).
         match object.get("kind") {
             Some(serde_json::Value::String(_)) => {}
-            Some(other) => return Err(format!("`kind` must be a string, not {other}")),
+            Some(other) => return Err(format!("`kind`: must be a string, not {other}")),
             None => return Err("missing field `kind`".into()),
         }
         if let Some(key) = object.keys().find(|k| !RULE_KEYS.contains(&k.as_str())) {
@@ -149,7 +179,17 @@ impl FaultRule {
                 RULE_KEYS.join(", ")
             ));
         }
-        let rule: FaultRule = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        check_field_types(object)?;
+        let rule: FaultRule = serde_json::from_value(value).map_err(|e| {
+            // What is left after the field checks: a missing field (serde names it) or an
+            // unknown `kind`.
+            let message = e.to_string();
+            if message.starts_with("unknown variant") {
+                format!("`kind`: {message}")
+            } else {
+                message
+            }
+        })?;
         rule.validate()?;
         Ok(rule)
     }
@@ -304,6 +344,46 @@ mod tests {
             .unwrap_err();
         assert!(error.contains("unknown field `acount`"), "{error}");
         assert!(FaultRule::from_json(serde_json::json!({"kind": "duplicate"})).is_ok());
+    }
+
+    /// Found by fuzzing: a value of the wrong type was refused without naming its field.
+    #[test]
+    fn a_wrongly_typed_value_is_refused_by_its_field_name() {
+        let refusal = |rule: serde_json::Value| FaultRule::from_json(rule).unwrap_err();
+        assert_eq!(
+            refusal(serde_json::json!({"kind": "status", "status": "500", "endpoint": "sync"})),
+            "`status`: invalid type: string \"500\", expected u16"
+        );
+        assert!(refusal(serde_json::json!({"kind": "delay", "by": true})).starts_with("`by`: "));
+        assert!(
+            refusal(serde_json::json!({"kind": "duplicate", "count": -1})).starts_with("`count`: ")
+        );
+        assert!(
+            refusal(serde_json::json!({"kind": "duplicate", "account": "x"}))
+                .starts_with("`account`: ")
+        );
+        assert!(refusal(serde_json::json!({"kind": 7})).starts_with("`kind`: "));
+        assert!(refusal(serde_json::json!({"kind": "explode"}))
+            .starts_with("`kind`: unknown variant `explode`"));
+        assert_eq!(
+            refusal(serde_json::json!({"kind": "delay"})),
+            "missing field `by`"
+        );
+    }
+
+    /// Found by fuzzing: the control API lists a 90 s hang as `1m30s`, and that listed rule
+    /// must be accepted when posted back.
+    #[test]
+    fn a_listed_rule_reads_back() {
+        let rule = FaultRule::from_json(
+            serde_json::json!({"kind": "hang", "for": 90_000, "endpoint": "sync"}),
+        )
+        .unwrap();
+        let mut listed = serde_json::to_value(&rule).unwrap();
+        assert_eq!(listed["for"], "1m30s");
+        listed.as_object_mut().unwrap().remove("id");
+        let again = FaultRule::from_json(listed).unwrap();
+        assert_eq!(again.kind, FaultKind::Hang { hang: 90_000 });
     }
 
     #[test]

@@ -214,7 +214,7 @@ async fn a_numeric_fault_kind_is_refused_not_read_as_a_variant_index() {
     assert!(reply.json()["message"]
         .as_str()
         .unwrap()
-        .contains("`kind` must be a string"));
+        .contains("`kind`: must be a string"));
     let faults = send(&router, "GET", "/_sim/faults", None).await.json();
     assert_eq!(faults["faults"], json!([]));
 }

@@ -176,4 +176,20 @@ mod tests {
         assert!(apply_override(&mut body, "event.name", "y").is_err());
         assert!(apply_override(&mut body, "data..x", "y").is_err());
     }
+
+    /// Found by fuzzing: without serde_json's exact float parsing, an override of
+    /// 3.3333333333333334e48 reached the receiver as 3.333333333333334e48.
+    #[test]
+    fn a_number_override_is_sent_as_written() {
+        let mut body = json!({"event": "x", "data": {}});
+        apply_override(&mut body, "data.balance", "3.3333333333333334e48").unwrap();
+        apply_override(&mut body, "data.rate", "0.30000000000000004").unwrap();
+        let sent = body.to_string();
+        assert!(
+            sent.contains(r#""balance":3.3333333333333334e+48"#),
+            "{sent}"
+        );
+        assert!(sent.contains(r#""rate":0.30000000000000004"#), "{sent}");
+        assert_eq!(serde_json::from_str::<Value>(&sent).unwrap(), body);
+    }
 }
