@@ -67,7 +67,7 @@ async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Re
     tag = "v1",
     operation_id = "v1_sync",
     summary = "Sync the account's data now",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::SyncQuery),
+    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::SyncQuery),
     responses((status = 200, description = "The sync's outcome", body = crate::lifecycle::SyncResult), (status = 429, description = "A manual sync at most every 2 minutes per account", body = crate::openapi::schemas::V1Error)),
     security(("mono-sec-key" = []))
 )]
@@ -90,7 +90,7 @@ pub async fn sync(
     tag = "v1",
     operation_id = "v1_reauthorise",
     summary = "A re-authorisation token for the Connect widget",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::TokenBody), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V1Error)),
     security(("mono-sec-key" = []))
 )]

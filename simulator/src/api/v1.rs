@@ -93,7 +93,7 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, A
     tag = "v1",
     operation_id = "v1_account_details",
     summary = "Account details",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1AccountDetails)),
     security(("mono-sec-key" = []))
 )]
@@ -129,7 +129,7 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_transactions",
     summary = "Transactions, filtered and paged",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::TransactionQuery),
+    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::TransactionQuery),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Transactions)),
     security(("mono-sec-key" = []))
 )]
@@ -183,7 +183,7 @@ pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError
     tag = "v1",
     operation_id = "v1_identity",
     summary = "The account holder's identity",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Identity)),
     security(("mono-sec-key" = []))
 )]
@@ -210,7 +210,7 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_statement",
     summary = "A statement: JSON lines, or a PDF job to poll",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::StatementQuery),
+    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::StatementQuery),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1StatementReply)),
     security(("mono-sec-key" = []))
 )]
@@ -279,7 +279,7 @@ pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result
     tag = "v1",
     operation_id = "v1_statement_job",
     summary = "Poll a PDF statement job",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::StatementJob)),
     security(("mono-sec-key" = []))
 )]
@@ -293,7 +293,7 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     tag = "v1",
     operation_id = "v1_income",
     summary = "Income, from what the history labels salary",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Income)),
     security(("mono-sec-key" = []))
 )]
@@ -309,7 +309,7 @@ async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_credits",
     summary = "Credits by month",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
     security(("mono-sec-key" = []))
 )]
@@ -325,7 +325,7 @@ async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_debits",
     summary = "Debits by month",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
     security(("mono-sec-key" = []))
 )]

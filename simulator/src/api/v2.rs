@@ -84,7 +84,7 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     tag = "v2",
     operation_id = "v2_account_details",
     summary = "Account details",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Details>)),
     security(("mono-sec-key" = []))
 )]
@@ -216,7 +216,7 @@ fn with_realtime_headers(
     tag = "v2",
     operation_id = "v2_transactions",
     summary = "Transactions, filtered and paged",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::TransactionQuery, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::TransactionQuery, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
@@ -270,7 +270,7 @@ async fn transactions(
     tag = "v2",
     operation_id = "v2_identity",
     summary = "The account holder's identity",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Identity>)),
     security(("mono-sec-key" = []))
 )]
@@ -304,7 +304,7 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v2",
     operation_id = "v2_balance",
     summary = "The balance",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    params(crate::openapi::schemas::AccountPath, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
@@ -336,7 +336,7 @@ async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderM
     tag = "v2",
     operation_id = "v2_statement",
     summary = "A statement: JSON lines, or a PDF job to poll",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), crate::openapi::schemas::StatementQuery),
+    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::StatementQuery),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2StatementData>)),
     security(("mono-sec-key" = []))
 )]
@@ -354,7 +354,7 @@ async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params
     tag = "v2",
     operation_id = "v2_statement_job",
     summary = "Poll a PDF statement job",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::StatementJob>)),
     security(("mono-sec-key" = []))
 )]
@@ -370,7 +370,7 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     tag = "v2",
     operation_id = "v2_job",
     summary = "The status of a realtime job",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153"), ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
+    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Job>)),
     security(("mono-sec-key" = []))
 )]

@@ -150,7 +150,7 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
     tag = "control",
     operation_id = "sim_show_account",
     summary = "An account's lifecycle state",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount))
 )]
 pub async fn show(
@@ -166,7 +166,7 @@ pub async fn show(
     tag = "control",
     operation_id = "sim_link_account",
     summary = "Link a pending or unlinked account",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     request_body(content = Option<crate::openapi::schemas::LinkRequest>, content_type = "application/json"),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
 )]
@@ -188,7 +188,7 @@ pub async fn link(
     tag = "control",
     operation_id = "sim_expire_session",
     summary = "The bank session expires (fires reauthorisation_required)",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
 )]
 pub async fn expire_session(
@@ -216,7 +216,7 @@ struct Reauth {
     tag = "control",
     operation_id = "sim_reauth",
     summary = "The user answers the MFA challenge in the widget",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     request_body(content = crate::openapi::schemas::ReauthRequest, content_type = "application/json"),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
 )]
@@ -246,7 +246,7 @@ pub async fn reauth(
     tag = "control",
     operation_id = "sim_auto_sync",
     summary = "Run an automatic sync now",
-    params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")),
+    params(crate::openapi::schemas::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
 )]
 pub async fn auto_sync(

@@ -939,6 +939,15 @@ pub struct ResetBody {
 
 // ---------------------------------------------------------------- query strings
 
+/// The account a route is about: the `{id}` of `/accounts/{id}/…` and `/v2/accounts/{id}/…`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AccountPath {
+    /// The account id.
+    #[param(pattern = "^[0-9a-fA-F]{24}$", example = "5f171a530295e231abca1153")]
+    pub id: String,
+}
+
 /// Mono's transaction filters.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
