@@ -165,6 +165,15 @@ impl World {
     }
 }
 
+/// What the receiver gets for a link, a bank session expiring and a successful re-auth.
+const LINKED_THEN_REAUTHORISED: [&str; 5] = [
+    "mono.events.account_connected",
+    "mono.events.account_updated",
+    "mono.events.reauthorisation_required",
+    "mono.events.account_reauthorized",
+    "mono.events.account_updated",
+];
+
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -286,13 +295,7 @@ async fn reauth_with_the_right_otp_clears_the_session_in_order() {
         .starts_with("code_"));
 
     w.settle().await;
-    let expected = names(&[
-        "mono.events.account_connected",
-        "mono.events.account_updated",
-        "mono.events.reauthorisation_required",
-        "mono.events.account_reauthorized",
-        "mono.events.account_updated",
-    ]);
+    let expected = names(&LINKED_THEN_REAUTHORISED);
     assert_eq!(w.webhooks(), expected);
     let log: Vec<String> = w.delivery_log().await.into_iter().map(|(e, _)| e).collect();
     assert_eq!(log, expected);
@@ -337,16 +340,7 @@ async fn a_wrong_otp_is_refused_then_the_right_one_is_accepted() {
     w.browser.on_page("success").await;
     w.browser.screenshot("reauth-after-wrong-otp").await;
     w.settle().await;
-    assert_eq!(
-        w.webhooks(),
-        names(&[
-            "mono.events.account_connected",
-            "mono.events.account_updated",
-            "mono.events.reauthorisation_required",
-            "mono.events.account_reauthorized",
-            "mono.events.account_updated",
-        ])
-    );
+    assert_eq!(w.webhooks(), names(&LINKED_THEN_REAUTHORISED));
     w.browser.quit().await;
 }
 
@@ -575,15 +569,6 @@ async fn a_v2_mono_url_reauthorises_in_a_page_of_its_own() {
         "{url}"
     );
     w.settle().await;
-    assert_eq!(
-        w.webhooks(),
-        names(&[
-            "mono.events.account_connected",
-            "mono.events.account_updated",
-            "mono.events.reauthorisation_required",
-            "mono.events.account_reauthorized",
-            "mono.events.account_updated",
-        ])
-    );
+    assert_eq!(w.webhooks(), names(&LINKED_THEN_REAUTHORISED));
     w.browser.quit().await;
 }
