@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use common::{router, send, send_with, ADA, BOLA};
 use serde_json::{json, Value};
 
-/// Paths served by the Connect widget pages (the lead's `simulator/src/widget/`): HTML for
+/// Paths served by the Connect widget pages (`simulator/src/widget/`): HTML for
 /// browsers, deliberately not part of the API document.
 const UNDOCUMENTED_PREFIXES: &[&str] = &["/connect.js", "/widget", "/demo", "/link/"];
 
