@@ -352,6 +352,16 @@ async fn bad_keys_tokens_and_sessions_get_clear_pages() {
     assert_eq!(user.step(), "error");
     assert!(user.page.contains("already been used"));
 
+    // A redirect_url that is not a web address is not linked to.
+    let (_, token) = needs_reauth(&live, "uba").await;
+    user.open(&format!("/link/{token}?redirect_url=javascript:alert(1)"))
+        .await;
+    user.post(&[("action", "login"), ("username", "a"), ("password", "b")])
+        .await;
+    user.post(&[("action", "mfa"), ("answer", "123456")]).await;
+    assert_eq!(user.step(), "success");
+    assert!(!user.page.contains("javascript:"), "{}", user.page);
+
     let response = reqwest::get(format!("{}/widget/ws999999", live.url))
         .await
         .unwrap();

@@ -140,9 +140,15 @@ async fn open(State(widget): State<Arc<Widget>>, Query(query): Query<Open>) -> R
         ),
     };
     let mut session = session;
-    session.redirect_url = query.redirect_url.filter(|u| !u.is_empty());
+    session.redirect_url = web_url(query.redirect_url);
     tracing::debug!(session = %session.id, reauth = session.is_reauth(), "widget opened");
     widget.start(session)
+}
+
+/// A `redirect_url` the success page may link to: http(s) only, so a crafted link cannot
+/// turn the page's Continue button into a `javascript:` URL.
+fn web_url(url: Option<String>) -> Option<String> {
+    url.filter(|u| u.starts_with("http://") || u.starts_with("https://"))
 }
 
 /// `mono_url` from `/v2/accounts/initiate` (`scope: reauth`): the re-auth flow, standalone.
@@ -157,7 +163,7 @@ async fn link_url(
         .for_token(&token)
         .unwrap_or_else(|| widget.tenants.main().clone());
     let mut session = Session::reauth(id, sim, &token, query.reference);
-    session.redirect_url = query.redirect_url.filter(|u| !u.is_empty());
+    session.redirect_url = web_url(query.redirect_url);
     widget.start(session)
 }
 
