@@ -48,17 +48,18 @@ pub fn render(session: &mut Session, query: Option<&str>) -> String {
         .drain(..)
         .map(|e| json!({ "type": e.kind, "data": e.data }))
         .collect();
-    let (title, body) = match session.step {
-        Step::Institution => institution_page(session, query),
-        Step::AuthMethod => auth_method_page(session),
-        Step::Credentials => credentials_page(session),
-        Step::Mfa => mfa_page(session),
-        Step::Accounts => accounts_page(session),
-        Step::Success => success_page(session),
-        Step::Failed => failed_page(session),
-        Step::Closed => closed_page(session),
-    };
+    // Every form on every page posts to the session's one URL.
     let action = format!("/widget/{}", esc(&session.id));
+    let (title, body) = match session.step {
+        Step::Institution => institution_page(&action, query),
+        Step::AuthMethod => auth_method_page(session, &action),
+        Step::Credentials => credentials_page(session, &action),
+        Step::Mfa => mfa_page(session, &action),
+        Step::Accounts => accounts_page(session, &action),
+        Step::Success => success_page(session, &action),
+        Step::Failed => failed_page(session, &action),
+        Step::Closed => closed_page(),
+    };
     let notice = match (&session.notice, session.step) {
         (Some(n), step) if step != Step::Failed => format!(
             "<div class=\"notice\" role=\"alert\"><strong>{}</strong><p>{}</p></div>",
@@ -96,10 +97,9 @@ pub fn render(session: &mut Session, query: Option<&str>) -> String {
     page
 }
 
-fn institution_page(session: &Session, query: Option<&str>) -> (String, String) {
+fn institution_page(action: &str, query: Option<&str>) -> (String, String) {
     let query = query.unwrap_or("").trim();
     let needle = query.to_lowercase();
-    let action = format!("/widget/{}", esc(&session.id));
     let mut list = String::new();
     let mut shown = 0;
     for bank in institutions::CATALOGUE {
@@ -158,8 +158,7 @@ fn back_button(session: &Session, action: &str) -> String {
     )
 }
 
-fn auth_method_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn auth_method_page(session: &Session, action: &str) -> (String, String) {
     let bank = session.institution();
     let mut options = String::new();
     for method in bank.map(|b| b.auth_methods).unwrap_or(&[]) {
@@ -180,13 +179,12 @@ fn auth_method_page(session: &Session) -> (String, String) {
          <fieldset><legend>How do you sign in to {bank}?</legend>{options}</fieldset>\
          <button type=\"submit\" class=\"primary\">Continue</button></form>{back}",
         bank = esc(&bank_heading(session)),
-        back = back_button(session, &action),
+        back = back_button(session, action),
     );
     ("Choose how to sign in".into(), body)
 }
 
-fn credentials_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn credentials_page(session: &Session, action: &str) -> (String, String) {
     let bank = esc(&bank_heading(session));
     let method = session.auth_method.unwrap_or(AuthMethod::InternetBanking);
     let (user_label, secret_label) = match method {
@@ -236,7 +234,7 @@ fn credentials_page(session: &Session) -> (String, String) {
          <label for=\"password\">{secret_label}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
          <p class=\"hint\">Simulated bank: any non-empty details sign in.</p>\
          <button type=\"submit\" class=\"primary\">Log in</button></form>{switch}{back}",
-        back = back_button(session, &action),
+        back = back_button(session, action),
     );
     let title = if session.is_reauth() {
         format!("Re-authorise your {} account", bank_heading(session))
@@ -246,8 +244,7 @@ fn credentials_page(session: &Session) -> (String, String) {
     (title, body)
 }
 
-fn mfa_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn mfa_page(session: &Session, action: &str) -> (String, String) {
     let Some(challenge) = session.challenge() else {
         return ("Verify it's you".into(), String::new());
     };
@@ -268,8 +265,7 @@ fn mfa_page(session: &Session) -> (String, String) {
     ("Verify it's you".into(), body)
 }
 
-fn accounts_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn accounts_page(session: &Session, action: &str) -> (String, String) {
     let mut options = String::new();
     for (index, kind) in OFFERED.iter().enumerate() {
         let label = match kind.as_str() {
@@ -292,8 +288,7 @@ fn accounts_page(session: &Session) -> (String, String) {
     ("Select an account".into(), body)
 }
 
-fn success_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn success_page(session: &Session, action: &str) -> (String, String) {
     let what = if session.is_reauth() {
         "re-authorised"
     } else {
@@ -326,8 +321,7 @@ fn success_page(session: &Session) -> (String, String) {
     (format!("Account {what}"), body)
 }
 
-fn failed_page(session: &Session) -> (String, String) {
-    let action = format!("/widget/{}", esc(&session.id));
+fn failed_page(session: &Session, action: &str) -> (String, String) {
     let (title, detail, cause) = session
         .notice
         .as_ref()
@@ -345,7 +339,7 @@ fn failed_page(session: &Session) -> (String, String) {
     (title, body)
 }
 
-fn closed_page(_: &Session) -> (String, String) {
+fn closed_page() -> (String, String) {
     (
         "Widget closed".into(),
         "<p>You can close this window.</p>".into(),

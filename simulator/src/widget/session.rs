@@ -169,8 +169,6 @@ pub struct Session {
     pub outbox: Vec<WidgetEvent>,
     /// The `code` handed to `onSuccess`.
     pub code: Option<String>,
-    /// The account linked or re-authorised.
-    pub account: Option<ObjectId>,
 }
 
 /// What the bank's MFA challenge looks like, and the answer the simulated bank accepts.
@@ -224,6 +222,11 @@ pub fn institution_id(index: usize) -> String {
         .filter(u8::is_ascii_digit)
         .fold(0, |n, d| n * 10 + u64::from(d - b'0'));
     format!("5f2d08be{code:016x}")
+}
+
+/// `institution: {id, name}` as Mono's widget events carry it.
+fn institution_json(index: usize) -> Value {
+    json!({ "id": institution_id(index), "name": institutions::CATALOGUE[index].name })
 }
 
 impl Session {
@@ -281,7 +284,6 @@ impl Session {
             notice: None,
             outbox: Vec::new(),
             code: None,
-            account: None,
         };
         session.post("mono.connect.widget_loaded", Map::new());
         session
@@ -372,11 +374,10 @@ impl Session {
         let method = bank.auth_methods[0];
         self.institution = Some(index);
         self.auth_method = Some(method);
-        let institution = json!({ "id": institution_id(index), "name": bank.name });
         self.post(
             "mono.connect.institution_selected",
             data([
-                ("institution", institution),
+                ("institution", institution_json(index)),
                 ("authMethod", json!(method.as_str())),
             ]),
         );
@@ -495,10 +496,7 @@ impl Session {
             Flow::Link => self.step = Step::Accounts,
             Flow::Reauth { token, account } => {
                 match self.sim.reauthorise(&token, MfaAnswer::Correct) {
-                    Ok(ReauthOutcome::Reauthorised { .. }) => {
-                        let code = self.sim.world.account(&account).map(|a| a.code.to_string());
-                        self.succeed(account, code);
-                    }
+                    Ok(ReauthOutcome::Reauthorised { .. }) => self.succeed(&account),
                     Ok(_) => {}
                     Err(error) => self.fail_token(&error),
                 }
@@ -528,10 +526,7 @@ impl Session {
             ..AccountSpec::default()
         };
         match self.sim.create_account(spec, Some(LinkOptions::default())) {
-            Ok(id) => {
-                let code = self.sim.world.account(&id).map(|a| a.code.to_string());
-                self.succeed(id, code);
-            }
+            Ok(id) => self.succeed(&id),
             Err(error) => self.fail(
                 "ACCOUNT_LINK_FAILED",
                 Notice {
@@ -543,10 +538,10 @@ impl Session {
         }
     }
 
-    fn succeed(&mut self, account: ObjectId, code: Option<String>) {
-        let institution = self
-            .institution
-            .map(|i| json!({ "id": institution_id(i), "name": institutions::CATALOGUE[i].name }));
+    /// `account` is linked or re-authorised: `onSuccess` gets its Connect code.
+    fn succeed(&mut self, account: &ObjectId) {
+        let code = self.sim.world.account(account).map(|a| a.code.to_string());
+        let institution = self.institution.map(institution_json);
         self.post(
             "mono.connect.account_linked",
             data([("institution", institution.unwrap_or(Value::Null))]),
@@ -555,7 +550,6 @@ impl Session {
             "mono.connect.widget.account_linked",
             data([("code", json!(code.clone()))]),
         );
-        self.account = Some(account);
         self.code = code;
         self.step = Step::Success;
     }
