@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::params::Params;
+use super::requests::Owner;
 use super::v1::json_body;
+use super::v2::{envelope, COMPLETED};
 use super::{ApiError, ApiState, Shared, Tenant};
 use crate::faults::{Endpoint, FaultKind};
 use crate::lifecycle::LifecycleError;
@@ -181,17 +183,7 @@ pub async fn initiate(
         "redirect_url": request.redirect_url,
         "created_at": token.issued_at,
     });
-    let mut response = Json(json!({
-        "status": "successful",
-        "message": "Request was successfully completed",
-        "timestamp": state.sim.clock.now(),
-        "data": data,
-    }))
-    .into_response();
-    response
-        .extensions_mut()
-        .insert(super::requests::Owner(owner));
-    Ok(response)
+    Ok(Owner(owner).answer(envelope(&state, COMPLETED, data)))
 }
 
 /// `scope: "auth"`: a new link for `customer` (an existing `{"id"}` or a new
@@ -251,13 +243,7 @@ fn initiate_link(
         "redirect_url": request.redirect_url,
         "created_at": state.sim.clock.now(),
     });
-    Ok(Json(json!({
-        "status": "successful",
-        "message": "Request was successfully completed",
-        "timestamp": state.sim.clock.now(),
-        "data": data,
-    }))
-    .into_response())
+    Ok(Json(envelope(state, COMPLETED, data)).into_response())
 }
 
 /// `{base}/{path}?name=value&…` with the values percent-encoded; absent values left out.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::extract::Request;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::ApiState;
@@ -43,6 +43,15 @@ impl Numbered for RequestRecord {
 /// (code exchange, `initiate`), so the call is logged where its account lives.
 #[derive(Clone)]
 pub struct Owner(pub Arc<crate::sim::Sim>);
+
+impl Owner {
+    /// `body` as a JSON answer, logged on the owner's request log.
+    pub fn answer(self, body: serde_json::Value) -> Response {
+        let mut response = axum::Json(body).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
 
 /// Middleware: records every request with its status and latency.
 pub async fn record(request: Request, next: Next) -> Response {

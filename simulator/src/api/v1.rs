@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{statement_months, Params, TransactionFilter};
+use super::requests::Owner;
 use super::{insights, statements, ApiError, ApiState, Tenant};
 use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
 
@@ -80,11 +81,7 @@ pub(super) fn account_for_code(
 )]
 async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
-    let mut response = Json(json!({ "id": account.id })).into_response();
-    response
-        .extensions_mut()
-        .insert(super::requests::Owner(owner));
-    Ok(response)
+    Ok(Owner(owner).answer(json!({ "id": account.id })))
 }
 
 #[utoipa::path(

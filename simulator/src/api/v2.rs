@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{Params, TransactionFilter};
+use super::requests::Owner;
 use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
 use super::{ApiError, ApiState, Tenant};
 use crate::clock::Timestamp;
@@ -38,9 +39,10 @@ pub fn routes() -> Router<Arc<super::Shared>> {
         .route("/v2/accounts/initiate", post(super::lifecycle::initiate))
 }
 
-const COMPLETED: &str = "Request was successfully completed";
+pub(super) const COMPLETED: &str = "Request was successfully completed";
 
-fn envelope(state: &ApiState, message: &str, data: Value) -> Value {
+/// Mono's v2 success envelope around `data`.
+pub(super) fn envelope(state: &ApiState, message: &str, data: Value) -> Value {
     json!({
         "status": "successful",
         "message": message,
@@ -69,11 +71,7 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     let (owner, account) = account_for_code(&state, &body)?;
     let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
     body["id"] = json!(account.id);
-    let mut response = Json(body).into_response();
-    response
-        .extensions_mut()
-        .insert(super::requests::Owner(owner));
-    Ok(response)
+    Ok(Owner(owner).answer(body))
 }
 
 /// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
