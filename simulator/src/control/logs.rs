@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use super::{account_id, body, duration};
 use crate::api::{ApiError, ApiState};
 use crate::faults::FaultRule;
+use crate::world::ObjectId;
 
 #[utoipa::path(
     get,
@@ -47,18 +48,25 @@ pub struct LogQuery {
     event: Option<String>,
 }
 
+type QueryResult = Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>;
+
 impl LogQuery {
+    /// The query of a log route, checked, with its `account` parsed.
+    ///
     /// Sequence numbers are documented (and stored) as 64-bit signed integers; a `since`
     /// beyond them is a mistake worth naming rather than an empty answer.
-    fn check(&self) -> Result<(), ApiError> {
-        if self.since > i64::MAX as u64 {
+    fn read(query: QueryResult) -> Result<(LogQuery, Option<ObjectId>), ApiError> {
+        let Query(query) =
+            query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+        if query.since > i64::MAX as u64 {
             return Err(ApiError::bad_request(format!(
                 "Invalid `since`: {} is larger than any sequence number (at most {})",
-                self.since,
+                query.since,
                 i64::MAX
             )));
         }
-        Ok(())
+        let account = query.account.as_deref().map(account_id).transpose()?;
+        Ok((query, account))
     }
 }
 
@@ -73,11 +81,9 @@ impl LogQuery {
 )]
 pub async fn requests(
     State(state): State<Arc<ApiState>>,
-    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+    query: QueryResult,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
-    query.check()?;
-    let account = query.account.as_deref().map(account_id).transpose()?;
+    let (query, account) = LogQuery::read(query)?;
     let records = state.sim.requests.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
     });
@@ -95,11 +101,9 @@ pub async fn requests(
 )]
 pub async fn deliveries(
     State(state): State<Arc<ApiState>>,
-    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
+    query: QueryResult,
 ) -> Result<Json<Value>, ApiError> {
-    let Query(query) = query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
-    query.check()?;
-    let account = query.account.as_deref().map(account_id).transpose()?;
+    let (query, account) = LogQuery::read(query)?;
     let records = state.sim.webhooks.log.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
             && query.event.as_deref().is_none_or(|e| &*r.event == e)
