@@ -229,6 +229,25 @@ impl Sim {
         token: &str,
         answer: MfaAnswer,
     ) -> Result<ReauthOutcome, LifecycleError> {
+        self.reauthorise_with(token, answer, None)
+    }
+
+    /// [`Sim::reauthorise`], with the data status the data fetched afterwards ends in (and
+    /// its `account_updated` reports): the bank may let the user back in yet return only
+    /// part of the data, or none (`AVAILABLE` data stays as it was when `None`).
+    pub fn reauthorise_with(
+        &self,
+        token: &str,
+        answer: MfaAnswer,
+        data_status: Option<DataStatus>,
+    ) -> Result<ReauthOutcome, LifecycleError> {
+        if let Some(status) = data_status {
+            let account = self
+                .world
+                .account_for_token(token)
+                .ok_or_else(|| LifecycleError::UnknownToken(token.to_string()))?;
+            check_status(status, account.dialect)?;
+        }
         let unknown = || LifecycleError::UnknownToken(token.to_string());
         let id = self.world.account_for_token(token).ok_or_else(unknown)?.id;
         let now = self.clock.now();
@@ -257,6 +276,9 @@ impl Sim {
         }
         let account = self.linked(&id)?;
         let reauthorized = self.emit(event::ACCOUNT_REAUTHORIZED, &account, Emit::default())?;
+        if let Some(status) = data_status {
+            self.world.update(&id, |a| a.data_status = status);
+        }
         let (updated, _) = self.synced(&id, self.data_delay)?;
         Ok(ReauthOutcome::Reauthorised {
             events: vec![reauthorized, updated],
@@ -344,6 +366,12 @@ impl Sim {
             }
             return Ok(failure);
         }
+        // Data left PROCESSING (a link or re-authorisation told so) is in once a sync runs.
+        self.world.update(&account.id, |a| {
+            if a.data_status == DataStatus::Processing {
+                a.data_status = DataStatus::Available;
+            }
+        });
         let (_, has_new_data) = self.synced(&account.id, 0)?;
         Ok(SyncResult {
             status: "successful",
@@ -357,7 +385,7 @@ impl Sim {
     /// (`sync_status: SUCCESSFUL`) after `delay`. Returns its event id and whether there
     /// was new data.
     fn synced(&self, id: &ObjectId, delay: i64) -> Result<(String, bool), LifecycleError> {
-        let has_new_data = self.world.fetch_new_transactions(id) > 0;
+        let has_new_data = self.world.retrieve_data(id);
         let account = self.linked(id)?;
         let sync = SyncReport {
             sync_status: Some("SUCCESSFUL"),

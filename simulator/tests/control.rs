@@ -281,3 +281,59 @@ async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
     );
     assert!(live.simulator.sim().requests.since(0, |_| true).is_empty());
 }
+
+#[tokio::test]
+async fn the_request_log_says_what_each_call_was_for_even_when_it_failed() {
+    use monosim_simulator::api::Intent;
+    let live = Live::start(vec![]).await;
+    let tenant = live.simulator.add_tenant(5, 9, live::start_time()).unwrap();
+    let spec = monosim_simulator::world::AccountSpec {
+        mfa: Some(monosim_simulator::world::Mfa::Otp),
+        ..Default::default()
+    };
+    let id = tenant
+        .create_account(spec, Some(Default::default()))
+        .unwrap();
+    // A failing `initiate` (the fault is the tenant's) is still a token request for `id`,
+    // logged on the tenant: the body names the account, not the path.
+    tenant.faults.add(
+        monosim_simulator::faults::FaultRule::from_json(
+            json!({"kind": "status", "status": 500, "endpoint": "reauthorise", "account": id}),
+        )
+        .unwrap(),
+    );
+    let initiate = json!({"scope": "reauth", "account": id.to_string()});
+    let (status, _) = live
+        .api_json("POST", "/v2/accounts/initiate", Some(initiate.clone()))
+        .await;
+    assert_eq!(status, 500);
+    let (status, _) = live
+        .api_json("POST", "/v2/accounts/initiate", Some(initiate))
+        .await;
+    assert_eq!(status, 200);
+    live.api("POST", &format!("/accounts/{id}/reauthorise"))
+        .await;
+    live.api("GET", &format!("/accounts/{id}")).await;
+    live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
+    live.api("POST", &format!("/accounts/{id}/sync")).await;
+
+    let logged: Vec<(Option<Intent>, Option<String>, u16)> = tenant
+        .requests
+        .since(0, |_| true)
+        .iter()
+        .map(|r| (r.intent, r.account.map(|a| a.to_string()), r.status))
+        .collect();
+    let about = Some(id.to_string());
+    assert_eq!(
+        logged,
+        [
+            (Some(Intent::Token), about.clone(), 500),
+            (Some(Intent::Token), about.clone(), 200),
+            (Some(Intent::Token), about.clone(), 200),
+            (Some(Intent::Data), about.clone(), 200),
+            (Some(Intent::Data), about.clone(), 200),
+            (Some(Intent::Sync), about, 200),
+        ]
+    );
+    assert!(live.simulator.sim().requests.since(0, |_| true).is_empty());
+}

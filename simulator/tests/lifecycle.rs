@@ -646,3 +646,79 @@ async fn the_control_api_says_when_an_account_is_not_linked() {
         "Mono's API does not see it"
     );
 }
+
+#[tokio::test]
+async fn a_balance_changed_at_the_bank_shows_from_monos_next_retrieval() {
+    let (live, _) = setup().await;
+    let id = link_ready(
+        &live,
+        json!({"institution": "gtbank", "mfa": "otp", "balance": 100_000}),
+    )
+    .await;
+    let sim = live.simulator.sim();
+    let parsed = id.parse().unwrap();
+    sim.world.set_bank_balance(&parsed, 250_000).unwrap();
+    let balance = |v: Value| v["data"]["balance"].clone();
+    let (_, before) = live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
+    assert_eq!(balance(before), 100_000, "Mono has not fetched it yet");
+
+    // The bank session expires; the user re-authorises and Mono fetches the data again.
+    live.control("POST", &format!("/accounts/{id}/expire-session"), json!({}))
+        .await;
+    live.idle().await;
+    let token = sim.issue_token(&parsed).unwrap().value;
+    sim.reauthorise(&token, monosim_simulator::lifecycle::MfaAnswer::Correct)
+        .unwrap();
+    let (_, after) = live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
+    assert_eq!(balance(after), 250_000);
+    live.advance("1s").await;
+    let updated = live.deliveries().await;
+    let last = updated.last().unwrap();
+    assert_eq!(last["event"], UPDATED);
+    assert!(
+        sim.world.set_bank_balance(&parsed, i64::MAX).is_err(),
+        "beyond what the simulator models"
+    );
+}
+
+#[tokio::test]
+async fn a_reauthorisation_can_end_with_partial_data_and_the_account_shows_its_balance_while_processing(
+) {
+    let (live, _) = setup().await;
+    let id = live
+        .link(json!({"institution": "gtbank", "mfa": "otp", "balance": 4_200_000}))
+        .await;
+    // While the data is PROCESSING the account object already shows the balance read at
+    // login; the rest (identity here) is not there yet.
+    let (_, details) = live.api("GET", &format!("/accounts/{id}")).await;
+    assert_eq!(details["meta"]["data_status"], "PROCESSING");
+    assert_eq!(details["account"]["balance"], 4_200_000);
+    let (status, _) = live.api("GET", &format!("/accounts/{id}/identity")).await;
+    assert_eq!(status, 404);
+    live.advance("1s").await;
+
+    let sim = live.simulator.sim();
+    let parsed = id.parse().unwrap();
+    live.control("POST", &format!("/accounts/{id}/expire-session"), json!({}))
+        .await;
+    let token = sim.issue_token(&parsed).unwrap().value;
+    sim.reauthorise_with(
+        &token,
+        monosim_simulator::lifecycle::MfaAnswer::Correct,
+        Some(monosim_simulator::world::DataStatus::Partial),
+    )
+    .unwrap();
+    live.advance("1s").await;
+    let (_, details) = live.api("GET", &format!("/v2/accounts/{id}")).await;
+    assert_eq!(details["data"]["meta"]["data_status"], "PARTIAL");
+    assert_eq!(
+        details["data"]["meta"]["retrieved_data"],
+        json!(["identity", "balance"])
+    );
+    let updated = live.deliveries().await;
+    let last = updated.last().unwrap();
+    assert_eq!(
+        last["event"], UPDATED,
+        "the account_updated after re-authorising"
+    );
+}

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::params::Params;
-use super::requests::Owner;
+use super::requests::{About, Intent, Owner};
 use super::v1::json_body;
 use super::v2::{envelope, COMPLETED};
 use super::{ApiError, ApiState, Shared, Tenant};
@@ -146,27 +146,54 @@ pub async fn initiate(
     let request: Initiate = json_body(&body)?;
     match request.scope.as_str() {
         "reauth" => {}
-        "auth" => return initiate_link(&shared, &state, request),
+        "auth" => {
+            let mut response = initiate_link(&shared, &state, request)?;
+            response.extensions_mut().insert(About {
+                account: None,
+                intent: Intent::Link,
+            });
+            return Ok(response);
+        }
         other => {
             return Err(ApiError::bad_request(format!(
                 "Invalid `scope`: `{other}`; use `auth` (a new link) or `reauth`"
             )))
         }
     }
-    let id = request.account.ok_or_else(|| {
+    let id = request.account.clone().ok_or_else(|| {
         ApiError::bad_request("Invalid request body: `account` is required for scope `reauth`")
     })?;
     let parsed: ObjectId = id
         .parse()
         .map_err(|e| ApiError::bad_request(format!("Invalid `account` `{id}`: {e}")))?;
-    // The account is named in the body, so its simulated Mono is found here, not by path.
+    // The account is named in the body, so its simulated Mono is found here, not by path,
+    // and the call — answered or refused — is logged there as a token request for it.
     let owner = state.tenants.for_account(&parsed);
     let state = ApiState::new_for(owner.clone(), &state);
-    injected(&state, Endpoint::Reauthorise, parsed).await?;
+    let mut response = match initiate_reauth(&state, &id, parsed, request).await {
+        Ok(data) => Json(envelope(&state, COMPLETED, data)).into_response(),
+        Err(error) => error.into_response(),
+    };
+    response.extensions_mut().insert(Owner(owner));
+    response.extensions_mut().insert(About {
+        account: Some(parsed),
+        intent: Intent::Token,
+    });
+    Ok(response)
+}
+
+/// `scope: "reauth"`: a fresh token for `account`, wrapped in a `mono_url`.
+async fn initiate_reauth(
+    state: &ApiState,
+    id: &str,
+    parsed: ObjectId,
+    request: Initiate,
+) -> Result<Value, ApiError> {
+    injected(state, Endpoint::Reauthorise, parsed).await?;
     let token = state.sim.issue_token(&parsed)?;
-    let account = state.linked_account(&id)?;
+    let account = state.linked_account(id)?;
     let institution = account.institution();
-    let data = json!({
+    Ok(json!({
         "mono_url": widget_url(&state.base_url, &format!("link/{}", token.value), &[
             ("redirect_url", request.redirect_url.as_deref()),
         ]),
@@ -182,8 +209,7 @@ pub async fn initiate(
         "auth_method": account.auth_method.as_str(),
         "redirect_url": request.redirect_url,
         "created_at": token.issued_at,
-    });
-    Ok(Owner(owner).answer(envelope(&state, COMPLETED, data)))
+    }))
 }
 
 /// `scope: "auth"`: a new link for `customer` (an existing `{"id"}` or a new

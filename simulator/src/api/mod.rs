@@ -32,7 +32,7 @@ use axum::Router;
 
 pub use body_limit::{default_limit as default_body_limit, limit_body, MAX_BODY};
 pub use error::{render as render_errors, ApiError, Version};
-pub use requests::{RequestLog, RequestRecord};
+pub use requests::{About, Intent, RequestLog, RequestRecord};
 
 use crate::sim::Sim;
 use crate::tenants::Tenants;

@@ -113,7 +113,7 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
             "name": holder.full_name,
             "accountNumber": holder.account_number,
             "type": account.kind.as_str(),
-            "balance": account.data_status.has("balance").then_some(account.balance),
+            "balance": account.shown_balance(),
             "currency": "NGN",
             "bvn": holder.masked_bvn(),
         },

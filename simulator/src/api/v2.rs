@@ -101,10 +101,7 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
                 currency: "NGN",
                 kind: account.kind.as_str(),
                 account_number: &holder.account_number,
-                balance: account
-                    .data_status
-                    .has("balance")
-                    .then_some(account.balance),
+                balance: account.shown_balance(),
                 bvn: holder.masked_bvn(),
                 institution: DetailsInstitution {
                     name: institution.name,
@@ -308,7 +305,9 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
 )]
 async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderMap) -> Reply {
     let account = state.linked_account(&id)?;
-    require_data(&account, "balance")?;
+    if !account.data_status.shows_balance() {
+        require_data(&account, "balance")?;
+    }
     let holder = account.summary();
     let response = reply(
         &state,

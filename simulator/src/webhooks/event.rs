@@ -117,7 +117,7 @@ fn account_updated(account: &Account, current: bool, ctx: &Context) -> Value {
             "name": holder.full_name,
             "accountNumber": holder.account_number,
             "currency": "NGN",
-            "balance": ctx.data_status.has("balance").then_some(account.balance),
+            "balance": ctx.data_status.shows_balance().then_some(account.balance),
             "type": account.kind.as_str(),
             "bvn": holder.masked_bvn(),
             "liveMode": false,

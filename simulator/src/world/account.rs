@@ -48,6 +48,19 @@ impl DataStatus {
     pub fn has(self, data: &str) -> bool {
         self.retrieved_data().contains(&data)
     }
+
+    /// Whether the account object shows a balance. Mono reads the balance when the user
+    /// logs in, so it is there while the statement is still `PROCESSING` [inferred]; Mono's
+    /// docs still say to wait for `AVAILABLE` before using the data, and a receiver that
+    /// stores this early balance is the one that treats `PROCESSING` as data available —
+    /// which is why the simulator shows it: that mistake becomes visible in the
+    /// receiver's state. `FAILED` and `UNAVAILABLE` accounts show none.
+    pub fn shows_balance(self) -> bool {
+        matches!(
+            self,
+            DataStatus::Available | DataStatus::Partial | DataStatus::Processing
+        )
+    }
 }
 
 /// `account.type`.
@@ -113,6 +126,10 @@ pub struct Account {
     pub reference: Arc<str>,
     /// A holder name chosen in the world file, replacing the generated one.
     pub name: Option<Arc<str>>,
+    /// The balance at the bank when it changed after Mono last retrieved the data (a
+    /// scenario's `bank_balance` step): Mono serves it from its next retrieval on — the
+    /// next successful sync, or the data fetched after a re-authorisation.
+    pub bank_balance: Option<i64>,
 }
 
 /// The stages of an account's life.
@@ -172,6 +189,11 @@ impl Account {
             summary.full_name = name.to_string();
         }
         summary
+    }
+
+    /// The balance as the account object shows it (see [`DataStatus::shows_balance`]).
+    pub fn shown_balance(&self) -> Option<i64> {
+        self.data_status.shows_balance().then_some(self.balance)
     }
 
     /// The full history, newest first; empty unless transactions were retrieved.

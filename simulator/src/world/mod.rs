@@ -410,6 +410,7 @@ impl World {
             code: code.into(),
             reference: reference.into(),
             name: spec.name.map(Into::into),
+            bank_balance: None,
         };
         // What the account's seed gives again, so the registry stores only what differs. On
         // the default path the values just drawn are those (checked in debug builds).
@@ -506,26 +507,45 @@ impl World {
         Some(token)
     }
 
-    /// Brings the account's transactions up to `now`: every slot of its timeline that has
-    /// fully passed gets its transaction, and the balance moves with them. Returns how many
-    /// transactions were added.
-    pub fn fetch_new_transactions(&self, id: &ObjectId) -> usize {
+    /// Mono retrieves the account's data again (a successful sync, or the fetch after a
+    /// re-authorisation): every slot of its timeline that has fully passed gets its
+    /// transaction, the balance moves with them, and a balance changed at the bank since
+    /// the last retrieval ([`World::set_bank_balance`]) is taken over. Returns whether
+    /// anything changed (Mono's `hasNewData`).
+    pub fn retrieve_data(&self, id: &ObjectId) -> bool {
         let now = self.clock.now();
         let mut inner = self.write();
         let Some(i) = inner.accounts.index_of(id) else {
-            return 0;
+            return false;
         };
         let (profile, timeline, count, balance) = inner.accounts.transactions_mut(i);
         let due = ((now.millis() - timeline.start.millis()) / timeline.spacing).max(0);
         let due = u32::try_from(due).unwrap_or(u32::MAX).min(MAX_TRANSACTIONS);
-        if due <= *count {
-            return 0;
+        let mut changed = false;
+        if due > *count {
+            let added = timeline.between(profile, *count, due);
+            let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
+            *balance = balance.saturating_add(moved);
+            *count = due;
+            changed = !added.is_empty();
         }
-        let added = timeline.between(profile, *count, due);
-        let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
-        *balance = balance.saturating_add(moved);
-        *count = due;
-        added.len()
+        if let Some(at_bank) = inner.accounts.take_bank_balance(i) {
+            let (_, _, _, balance) = inner.accounts.transactions_mut(i);
+            changed |= *balance != at_bank;
+            *balance = at_bank;
+        }
+        changed
+    }
+
+    /// The money in the account changes at the bank. Mono does not see it until its next
+    /// retrieval ([`World::retrieve_data`]), so an integrator that ignores the
+    /// `account_updated` which follows keeps the old balance — visibly.
+    pub fn set_bank_balance(&self, id: &ObjectId, balance: i64) -> Result<(), WorldError> {
+        if balance.unsigned_abs() > MAX_BALANCE {
+            return Err(WorldError::Balance(balance));
+        }
+        self.update(id, |a| a.bank_balance = Some(balance));
+        Ok(())
     }
 
     /// The first `limit` accounts, in creation order.

@@ -116,6 +116,7 @@ struct Extras {
     name: Option<Arc<str>>,
     token: Option<Box<ReauthToken>>,
     last_manual_sync: Option<Timestamp>,
+    bank_balance: Option<i64>,
 }
 
 impl Extras {
@@ -254,6 +255,20 @@ impl Registry {
         )
     }
 
+    /// Takes the pending bank balance of the account at `index`, if it has one, without
+    /// building the account (every automatic sync asks).
+    pub fn take_bank_balance(&mut self, index: u32) -> Option<i64> {
+        if !self.records[index as usize].has_extras {
+            return None;
+        }
+        let extras = self.extras.get_mut(&index)?;
+        let balance = extras.bank_balance.take()?;
+        if extras.is_empty() {
+            self.store_extras(index, Extras::default());
+        }
+        Some(balance)
+    }
+
     /// Sets the current re-auth token of the account at `index`.
     pub fn set_token(&mut self, index: u32, token: ReauthToken) {
         self.records[index as usize].has_extras = true;
@@ -318,6 +333,7 @@ fn split(account: Account, drawn: &Drawn) -> (Record, Extras) {
         code,
         reference,
         name,
+        bank_balance,
     } = account;
     let record = Record {
         id,
@@ -345,6 +361,7 @@ fn split(account: Account, drawn: &Drawn) -> (Record, Extras) {
         name,
         token,
         last_manual_sync,
+        bank_balance,
     };
     (record, extras)
 }
@@ -379,6 +396,7 @@ fn join(record: &Record, extras: Extras, drawn: Option<Drawn>) -> Account {
         code: extras.code.unwrap_or_else(|| drawn.code.into()),
         reference: extras.reference.unwrap_or_else(|| drawn.reference.into()),
         name: extras.name,
+        bank_balance: extras.bank_balance,
     }
 }
 
