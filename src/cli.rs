@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use monosim_harness::scenario::Profile;
 use monosim_simulator::{
     Dialect, Timestamp, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
 };
@@ -66,6 +67,13 @@ pub struct RunArgs {
     /// Accept new and changed snapshots.
     #[arg(long)]
     pub accept: bool,
+    /// Which expectations run: `contract` (what Mono's docs require of every receiver) or
+    /// `strict` (also the checks of one reasonable design the docs leave open).
+    #[arg(long, env = "MONOSIM_PROFILE", default_value = "contract", value_parser = parse_profile)]
+    pub profile: Profile,
+    /// Stop at the first failed scenario (those still running are cancelled).
+    #[arg(long)]
+    pub fail_fast: bool,
     /// Write a JUnit XML report here.
     #[arg(long)]
     pub junit: Option<PathBuf>,
@@ -114,6 +122,13 @@ pub struct InitArgs {
     /// Overwrite an existing monosim.yaml and scenarios.
     #[arg(long)]
     pub force: bool,
+}
+
+fn parse_profile(text: &str) -> Result<Profile, String> {
+    Profile::ALL
+        .into_iter()
+        .find(|p| p.as_str() == text)
+        .ok_or_else(|| format!("`{text}` is not a profile: use `contract` or `strict`"))
 }
 
 fn parse_partition(text: &str) -> Result<(usize, usize), String> {

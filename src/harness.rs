@@ -38,7 +38,7 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let scenarios = match runner::load_scenarios(&config.scenarios) {
+    let scenarios = match runner::load_scenarios(&config.scenarios, &config.known()) {
         Ok(scenarios) => scenarios,
         Err(diagnostics) => {
             eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
@@ -56,6 +56,8 @@ pub fn run(args: RunArgs) -> u8 {
         }),
         accept: args.accept,
         ci: args.terminal.in_ci(),
+        profile: args.profile,
+        fail_fast: args.fail_fast,
     };
     let selected = runner::select(scenarios, &options);
     if selected.is_empty() && args.partition.is_some() && args.filter.is_none() {
@@ -155,7 +157,7 @@ pub fn review(args: ReviewArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let dir = config.scenarios.join("snapshots");
+    let dir = config.snapshots.clone();
     let pending = snapshot::pending(&dir);
     if pending.is_empty() {
         println!("no pending snapshots in {}", dir.display());

@@ -252,15 +252,14 @@ async fn a_correct_receiver_passes_and_reports_to_junit() {
     assert_eq!(report["scenarios"][0]["status"], "pending");
     let pending =
         std::fs::read_to_string(dir.join("scenarios/snapshots/reauth__done.snap.new")).unwrap();
-    assert!(pending.contains("reauthRequired: false"), "{pending}");
+    // Canonical fields only, never the receiver's own keys; calls by intent, not path.
+    assert!(pending.contains("reauth_required: false"), "{pending}");
+    assert!(!pending.contains("reauthRequired"), "{pending}");
     assert!(
         pending.contains("- mono.events.account_reauthorized {ada} attempt 1 → 200"),
         "{pending}"
     );
-    assert!(
-        pending.contains("POST /accounts/{ada}/reauthorise → 200"),
-        "{pending}"
-    );
+    assert!(pending.contains("- token {ada} → 200"), "{pending}");
 
     // Accepting makes the next run, even under CI, a clean pass.
     let ran = run_in(&dir, &["run", "--accept"], &[]).await;
@@ -300,7 +299,7 @@ async fn a_receiver_that_never_clears_the_flag_fails_at_the_step_naming_the_fiel
     );
     assert!(
         ran.stdout
-            .contains("the receiver's state differs: ada.reauth_required (reauthRequired)"),
+            .contains("the receiver's state differs: ada.reauth_required (still, after 2s)"),
         "{}",
         ran.stdout
     );
@@ -331,25 +330,94 @@ async fn a_receiver_that_never_clears_the_flag_fails_at_the_step_naming_the_fiel
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_snapshot_fails_under_ci_and_writes_nothing() {
+async fn under_ci_a_snapshot_never_accepted_is_reported_and_a_changed_one_fails_and_nothing_is_written(
+) {
     let _ports = PORTS.lock().await;
     let port = free_port();
     let url = receiver(Bug::None, port).await;
     let dir = project("ci", &url, port, &[("reauth.yaml", REAUTH)]);
+    let snapshots = dir.join("scenarios/snapshots");
+    let written = || {
+        std::fs::read_dir(&snapshots)
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
+    // A project's first CI run judges the receiver, and says what to do about snapshots.
+    let ran = run_in(&dir, &["run"], &[("CI", "true")]).await;
+    assert_eq!(ran.code, 0, "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(
+            "1 snapshot(s) not recorded yet: under CI nothing is written. To check them from now on, run `monosim run --accept` on your machine and commit these files:\n  scenarios/snapshots/reauth__done.snap\n"
+        ),
+        "{}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains(".snap.new"), "{}", ran.stdout);
+    assert_eq!(written(), 0);
+    // Once accepted, a snapshot that differs fails, still writing nothing.
+    assert_eq!(run_in(&dir, &["run", "--accept"], &[]).await.code, 0);
+    let accepted = snapshots.join("reauth__done.snap");
+    let text = std::fs::read_to_string(&accepted).unwrap();
+    std::fs::write(
+        &accepted,
+        text.replace("reauth_required: false", "reauth_required: true"),
+    )
+    .unwrap();
     let ran = run_in(&dir, &["run"], &[("CI", "true")]).await;
     assert_eq!(ran.code, 1, "{}", ran.stdout);
     assert!(
-        ran.stdout
-            .contains("snapshot(s) done have never been accepted"),
+        ran.stdout.contains("snapshot `done` changed"),
         "{}",
         ran.stdout
     );
     assert!(
-        !dir.join("scenarios/snapshots").exists()
-            || std::fs::read_dir(dir.join("scenarios/snapshots"))
-                .unwrap()
-                .next()
-                .is_none()
+        ran.stdout.contains("-     reauth_required: true"),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(written(), 1, "only the accepted snapshot, no .snap.new");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_the_config_does_not_map_is_exit_2_before_anything_runs() {
+    let dir = project(
+        "unmapped",
+        "http://127.0.0.1:9",
+        free_port(),
+        &[(
+            "typo.yaml",
+            "name: typo\naccounts: { ada: {} }\nsteps:\n  - link: ada\n  - expect_state: { ada: { reauth_tokn: { present: false } } }\n",
+        )],
+    );
+    let ran = run_in(&dir, &["run"], &[]).await;
+    assert_eq!(ran.code, 2, "{}{}", ran.stdout, ran.stderr);
+    assert_eq!(
+        ran.stderr,
+        "error: unknown field `reauth_tokn`\n --> scenarios/typo.yaml:5:28\n  |\n5 |   - expect_state: { ada: { reauth_tokn: { present: false } } }\n  |                            ^^^^^^^^^^^ not a mapped field\n  |\n  = help: did you mean `reauth_token`?\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_exits_at_start_is_exit_3_with_its_exit_status() {
+    let dir = project(
+        "exits",
+        "http://127.0.0.1:9",
+        free_port(),
+        &[("reauth.yaml", REAUTH)],
+    );
+    std::fs::write(
+        dir.join("monosim.yaml"),
+        "receiver:\n  command: echo \"cannot open the database\" >&2; exit 7\n  ready: \"http://127.0.0.1:{receiver.port}/\"\nwebhook_url: \"http://127.0.0.1:{receiver.port}/webhook\"\nstate: { command: \"echo null\" }\nfields: { reauth_required: a, reauth_token: b }\n",
+    )
+    .unwrap();
+    let ran = run_in(&dir, &["run"], &[]).await;
+    assert_eq!(ran.code, 3, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains(
+            "the receiver exited before it was ready (exit status 7); its last output:\n    cannot open the database"
+        ),
+        "{}",
+        ran.stderr
     );
 }
 
@@ -375,7 +443,7 @@ async fn an_unreachable_receiver_is_exit_3() {
     let dir = project("down", &url, free_port(), &[("reauth.yaml", REAUTH)]);
     std::fs::write(
         dir.join("monosim.yaml"),
-        format!("receiver: {{ ready_timeout: 300ms }}\nwebhook_url: {url}/webhook\nstate: {{ http: \"{url}/state/{{account_id}}\" }}\n"),
+        format!("receiver: {{ ready_timeout: 300ms }}\nwebhook_url: {url}/webhook\nstate: {{ http: \"{url}/state/{{account_id}}\" }}\nfields: {{ reauth_required: a, reauth_token: b }}\n"),
     )
     .unwrap();
     let ran = run_in(&dir, &["run"], &[]).await;
@@ -656,4 +724,36 @@ async fn expect_no_request_watches_its_whole_window() {
     let ran = run_in(&dir, &["run"], &[]).await;
     assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
     assert!(ran.stdout.contains("which it must not"), "{}", ran.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_starts_nothing_after_the_first_failure() {
+    let _ports = PORTS.lock().await;
+    let port = free_port();
+    let url = receiver(Bug::None, port).await;
+    let never = "steps:\n  - expect_request: { call: GET /never, within: 10ms }\n";
+    let dir = project(
+        "fail-fast",
+        &url,
+        port,
+        &[
+            ("1.yaml", &format!("name: first\n{never}")),
+            ("2.yaml", "name: second\nsteps: [wait_idle]\n"),
+            ("3.yaml", "name: third\nsteps: [wait_idle]\n"),
+        ],
+    );
+    let ran = run_in(&dir, &["run", "--jobs", "1", "--fail-fast"], &[]).await;
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("0 passed, 1 failed, 2 not run (--fail-fast)"),
+        "{}",
+        ran.stdout
+    );
+    let ran = run_in(&dir, &["run", "--jobs", "1"], &[]).await;
+    assert!(
+        ran.stdout.contains("2 passed, 1 failed in"),
+        "{}",
+        ran.stdout
+    );
 }

@@ -1,6 +1,12 @@
-//! The bundled scenario library against the reference receivers (examples/): every
-//! scenario passes against a correct receiver, and every bug switch is caught — a scenario
-//! fails and the report names it, the step and what differed.
+//! The bundled scenario library against the reference receivers (examples/), in every
+//! design they can take: every style passes the whole library, and every bug switch is
+//! caught in every style — a scenario fails and the report names it, the step and what
+//! differed. A bug is judged against its style's own clean run, which must pass first.
+//!
+//! The styles (examples/README.md) cover every pair of the three choices Mono's docs leave
+//! open: the API (the guide's mix, v1, or v2 with `initiate`'s `mono_url`), what a failed
+//! token request does (roll back, or keep the flag), and what clears the flag
+//! (`account_reauthorized` only, or a newer AVAILABLE update too).
 
 mod support;
 
@@ -23,6 +29,17 @@ const BUGS: &[&str] = &[
     "no_fresh_token",
     "requires_event_id",
     "ignores_unlink",
+    "ignores_updates_while_flagged",
+];
+
+/// Styles covering every pair of choices: api × failed token × clearing.
+const STYLES: &[&str] = &[
+    "",
+    "keep_flag,clear_on_update",
+    "v1,clear_on_update",
+    "v1,keep_flag",
+    "v2,clear_on_update",
+    "v2,keep_flag",
 ];
 
 fn repo() -> &'static Path {
@@ -30,21 +47,67 @@ fn repo() -> &'static Path {
 }
 
 /// The Rust receiver, built by `cargo test` as an example of this package.
-fn rust_receiver() -> PathBuf {
+fn rust_receiver() -> String {
     let bin = Path::new(env!("CARGO_BIN_EXE_monosim"));
-    bin.parent().unwrap().join("examples").join("rust-receiver")
+    bin.parent()
+        .unwrap()
+        .join("examples")
+        .join("rust-receiver")
+        .display()
+        .to_string()
 }
 
-/// Runs the library (CI mode: snapshots are compared, never written) against a receiver
-/// started with `command`, with `bugs` switched on.
-fn run_library(name: &str, command: &str, bugs: &str) -> Output {
+/// `node examples/node-receiver/server.js`; its packages come from `scripts/setup-clients`.
+fn node_receiver() -> String {
+    let modules = repo().join("examples/node-receiver/node_modules/better-sqlite3");
+    assert!(
+        modules.exists(),
+        "{} is missing: run scripts/setup-clients first",
+        modules.display()
+    );
+    "node examples/node-receiver/server.js".to_string()
+}
+
+const PYTHON_RECEIVER: &str = "python3 examples/python-receiver/receiver.py";
+
+struct Run<'a> {
+    receiver: &'a str,
+    command: &'a str,
+    style: &'a str,
+    bugs: &'a str,
+    /// The committed snapshots (the default style's), or an empty folder of its own.
+    committed_snapshots: bool,
+    args: &'a [&'a str],
+}
+
+/// Runs the library (CI mode: snapshots are compared, never written).
+fn run_library(run: &Run) -> Output {
+    let label = format!(
+        "{}-{}-{}",
+        run.receiver,
+        if run.style.is_empty() {
+            "default"
+        } else {
+            run.style
+        },
+        if run.bugs.is_empty() {
+            "correct"
+        } else {
+            run.bugs
+        }
+    )
+    .replace(',', "+");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("library-{name}-{}", std::process::id()));
+        .join(format!("library-{}", std::process::id()))
+        .join(&label);
+    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join(format!(
-        "monosim-{}.yaml",
-        if bugs.is_empty() { "correct" } else { bugs }
-    ));
+    let snapshots: PathBuf = if run.committed_snapshots {
+        repo().join("examples/snapshots")
+    } else {
+        dir.join("snapshots")
+    };
+    let config = dir.join("monosim.yaml");
     std::fs::write(
         &config,
         format!(
@@ -57,6 +120,7 @@ fn run_library(name: &str, command: &str, bugs: &str) -> Output {
     MONO_SECRET_KEY: \"{{sim.secret_key}}\"
     MONO_WEBHOOK_SEC: \"{{sim.webhook_secret}}\"
     DB_PATH: {db:?}
+    RECEIVER_STYLE: {style:?}
     RECEIVER_BUGS: {bugs:?}
   ready: \"http://127.0.0.1:{{receiver.port}}/health\"
 webhook_url: \"http://127.0.0.1:{{receiver.port}}/webhook\"
@@ -64,16 +128,22 @@ state:
   http: \"http://127.0.0.1:{{receiver.port}}/test/accounts/{{account_id}}\"
 fields: {{ reauth_required: reauthRequired, reauth_token: reauthCode, data_status: dataStatus, linked: linked, balance: balance }}
 scenarios: {scenarios:?}
+snapshots: {snapshots:?}
 ",
+            command = run.command,
             repo = repo().display().to_string(),
-            db = dir.join(format!("{name}-{bugs}.db")).display().to_string(),
+            db = dir.join("receiver.db").display().to_string(),
+            style = run.style,
+            bugs = run.bugs,
             scenarios = repo().join("scenarios").display().to_string(),
+            snapshots = snapshots.display().to_string(),
         ),
     )
     .unwrap();
     monosim()
-        .args(["run", "--config"])
+        .args(["run", "--jobs", "8", "--config"])
         .arg(&config)
+        .args(run.args)
         .env("CI", "true")
         .env("NO_COLOR", "1")
         .env("RUST_LOG", "warn")
@@ -102,96 +172,149 @@ fn scenario_count() -> usize {
         .count()
 }
 
-fn assert_passes(name: &str, command: &str) {
-    let output = run_library(name, command, "");
-    let report = text(&output);
-    assert_eq!(output.status.code(), Some(0), "{report}");
-    assert!(
-        report.contains(&format!("{} passed, 0 failed", scenario_count())),
-        "{report}"
-    );
+/// The first failure of a report: (scenario, "step N at file:line: step", what differed).
+fn first_failure(report: &str) -> Option<(String, String, String)> {
+    // The summary's "FAILED <scenario>", then "step N at scenarios/<file>:<line>: <step>",
+    // then what differed (progress lines also start with FAILED, but are not followed by a
+    // step line).
+    let lines: Vec<&str> = report.lines().collect();
+    let at = lines
+        .windows(2)
+        .position(|w| w[0].starts_with("FAILED ") && w[1].trim_start().starts_with("step "))?;
+    Some((
+        lines[at].trim_start_matches("FAILED ").trim().to_string(),
+        lines[at + 1].trim().to_string(),
+        lines
+            .get(at + 2)
+            .copied()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    ))
 }
 
-/// Every bug switch makes at least one scenario fail, and the report says where and what.
-fn assert_every_bug_is_caught(name: &str, command: &str) {
+/// Every style passes the whole library; then, in that style, every bug switch is caught.
+fn every_style_passes_and_every_bug_is_caught(receiver: &str, command: &str) {
     let mut missed = Vec::new();
-    for bug in BUGS {
-        let output = run_library(name, command, bug);
-        let report = text(&output);
-        if output.status.code() != Some(1) {
-            missed.push(format!("{bug}: exit {:?}\n{report}", output.status.code()));
-            continue;
+    let mut table = Vec::new();
+    for style in STYLES {
+        let clean = run_library(&Run {
+            receiver,
+            command,
+            style,
+            bugs: "",
+            committed_snapshots: style.is_empty(),
+            args: &[],
+        });
+        let report = text(&clean);
+        assert_eq!(
+            clean.status.code(),
+            Some(0),
+            "{receiver} in style `{style}` fails the library:\n{report}"
+        );
+        assert!(
+            report.contains(&format!("{} passed, 0 failed", scenario_count())),
+            "{report}"
+        );
+        for bug in BUGS {
+            let output = run_library(&Run {
+                receiver,
+                command,
+                style,
+                bugs: bug,
+                committed_snapshots: false,
+                args: &["--fail-fast"],
+            });
+            let report = text(&output);
+            let failure = first_failure(&report);
+            match (output.status.code(), failure) {
+                (Some(1), Some((scenario, step, what)))
+                    if !scenario.is_empty()
+                        && step.starts_with("step ")
+                        && step.contains("scenarios/")
+                        && !what.is_empty() =>
+                {
+                    table.push(format!(
+                        "{receiver} [{style}] {bug}: {scenario} — {step} — {what}"
+                    ));
+                }
+                (code, _) => missed.push(format!(
+                    "{receiver} [{style}] {bug}: exit {code:?}, no failing step named\n{report}"
+                )),
+            }
         }
-        // The summary's "FAILED <scenario>", then "step N at scenarios/<file>:<line>: <step>",
-        // then what differed (progress lines also start with FAILED, but are not followed by
-        // a step line).
-        let lines: Vec<&str> = report.lines().collect();
-        let at = lines
-            .windows(2)
-            .position(|w| w[0].starts_with("FAILED ") && w[1].trim_start().starts_with("step "))
-            .unwrap_or_else(|| panic!("{bug}: no failing step in the report\n{report}"));
-        let scenario = lines[at].trim_start_matches("FAILED ").trim();
-        let step = lines[at + 1];
-        let what = lines.get(at + 2).copied().unwrap_or_default();
-        assert!(!scenario.is_empty(), "{bug}: no scenario named\n{report}");
-        assert!(
-            step.trim_start().starts_with("step ") && step.contains("scenarios/"),
-            "{bug}: no step named\n{report}"
-        );
-        assert!(
-            !what.trim().is_empty(),
-            "{bug}: nothing said about what differed\n{report}"
-        );
-        eprintln!(
-            "{name}: {bug} caught by \"{scenario}\" — {} — {}",
-            step.trim(),
-            what.trim()
-        );
     }
+    eprintln!("{}", table.join("\n"));
     assert!(
         missed.is_empty(),
-        "bug switches no scenario caught:\n{}",
+        "bug switches not caught:\n{}",
         missed.join("\n")
     );
 }
 
 #[test]
-fn the_library_passes_against_the_rust_receiver() {
-    assert_passes("rust", &rust_receiver().display().to_string());
+fn the_rust_receiver_passes_in_every_style_and_its_bugs_are_caught_in_each() {
+    every_style_passes_and_every_bug_is_caught("rust", &rust_receiver());
 }
 
 #[test]
-fn every_bug_switch_of_the_rust_receiver_is_caught() {
-    assert_every_bug_is_caught("rust", &rust_receiver().display().to_string());
+fn the_node_receiver_passes_in_every_style_and_its_bugs_are_caught_in_each() {
+    every_style_passes_and_every_bug_is_caught("node", &node_receiver());
 }
 
 #[test]
-fn the_library_passes_against_the_python_receiver() {
-    assert_passes("python", "python3 examples/python-receiver/receiver.py");
+fn the_python_receiver_passes_in_every_style_and_its_bugs_are_caught_in_each() {
+    every_style_passes_and_every_bug_is_caught("python", PYTHON_RECEIVER);
 }
 
-/// `node examples/node-receiver/server.js`; its packages come from `scripts/setup-clients`.
-fn node_receiver() -> String {
-    let modules = repo().join("examples/node-receiver/node_modules/better-sqlite3");
-    assert!(
-        modules.exists(),
-        "{} is missing: run scripts/setup-clients first",
-        modules.display()
-    );
-    "node examples/node-receiver/server.js".to_string()
-}
-
+/// `--profile strict` adds the checks of the reference design: the default style keeps them
+/// all, while a correct style that chose otherwise — keeping the flag when the token
+/// request fails — is told where it differs, which is what the profile is for.
 #[test]
-fn the_library_passes_against_the_node_receiver() {
-    assert_passes("node", &node_receiver());
-}
-
-#[test]
-fn every_bug_switch_of_the_node_receiver_is_caught() {
-    assert_every_bug_is_caught("node", &node_receiver());
-}
-
-#[test]
-fn every_bug_switch_of_the_python_receiver_is_caught() {
-    assert_every_bug_is_caught("python", "python3 examples/python-receiver/receiver.py");
+fn the_strict_profile_holds_the_default_design_and_tells_other_designs_apart() {
+    for (receiver, command) in [
+        ("rust", rust_receiver()),
+        ("python", PYTHON_RECEIVER.into()),
+    ] {
+        let strict = ["--profile", "strict"];
+        let default = run_library(&Run {
+            receiver,
+            command: &command,
+            style: "",
+            bugs: "",
+            committed_snapshots: true,
+            args: &strict,
+        });
+        assert_eq!(default.status.code(), Some(0), "{}", text(&default));
+        let other = run_library(&Run {
+            receiver,
+            command: &command,
+            style: "keep_flag",
+            bugs: "",
+            committed_snapshots: false,
+            args: &strict,
+        });
+        let report = text(&other);
+        assert_eq!(other.status.code(), Some(1), "{report}");
+        for scenario in [
+            "FAILED Rate-limited token fetches end with a token once Mono recovers",
+            "FAILED A failed token fetch is not lost, and Mono's retry completes it",
+        ] {
+            assert!(report.contains(scenario), "{scenario}:\n{report}");
+        }
+        assert!(
+            report.contains("why: the reference design rolls back and answers 500"),
+            "{report}"
+        );
+        // The contract, without `strict`, holds for that design.
+        let contract = run_library(&Run {
+            receiver,
+            command: &command,
+            style: "keep_flag",
+            bugs: "",
+            committed_snapshots: false,
+            args: &[],
+        });
+        assert_eq!(contract.status.code(), Some(0), "{}", text(&contract));
+    }
 }

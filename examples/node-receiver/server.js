@@ -1,9 +1,10 @@
 'use strict';
 /*
  * The Node reference receiver: Mono webhooks handled the way Mono's data-sync guide says
- * (the guide's own examples use Express), on a real SQLite file, with bug switches that
- * reproduce integrators' mistakes. The contract — environment, routes, rules 1–9 and the
- * switches — is in examples/README.md; "rule N" below refers to it.
+ * (the guide's own examples use Express), on a real SQLite file, in several correct designs
+ * (RECEIVER_STYLE), with bug switches that reproduce integrators' mistakes (RECEIVER_BUGS).
+ * The contract — environment, routes, rules 1–9, the styles and the switches — is in
+ * examples/README.md; "rule N" below refers to it.
  *
  *   npm install && npm start
  *
@@ -13,6 +14,8 @@
  *   MONO_SECRET_KEY   mono-sec-key for API calls
  *   MONO_WEBHOOK_SEC  the secret every webhook must carry in mono-webhook-secret
  *   DB_PATH           the SQLite file (recreated at start)      default receiver.db
+ *   RECEIVER_STYLE    comma-separated design choices (v1 or v2, keep_flag, clear_on_update;
+ *                     examples/README.md, "Styles"); empty = the default design
  *   RECEIVER_BUGS     comma-separated bug switches; empty = correct
  *                     (MONOSIM_RECEIVER_BUGS is read when RECEIVER_BUGS is unset)
  */
@@ -44,6 +47,7 @@ const SWITCHES = [
   'no_fresh_token',
   'requires_event_id',
   'ignores_unlink',
+  'ignores_updates_while_flagged',
 ];
 const BUGS = new Set(
   (process.env.RECEIVER_BUGS || process.env.MONOSIM_RECEIVER_BUGS || '')
@@ -58,6 +62,37 @@ for (const name of BUGS) {
   }
 }
 const bug = (name) => BUGS.has(name);
+
+// The design choices Mono's docs leave open (examples/README.md, "Styles"); each
+// combination is a correct receiver.
+const STYLES = ['v1', 'v2', 'keep_flag', 'clear_on_update'];
+const STYLE = new Set(
+  (process.env.RECEIVER_STYLE || '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
+for (const name of STYLE) {
+  if (!STYLES.includes(name)) {
+    console.error(`unknown style \`${name}\`; known: ${STYLES.join(', ')}`);
+    process.exit(1);
+  }
+}
+if (STYLE.has('v1') && STYLE.has('v2')) {
+  console.error('RECEIVER_STYLE names both v1 and v2: choose one');
+  process.exit(1);
+}
+// Which API reads data and asks for tokens: 'guide' (GET /v2/accounts/:id/balance and
+// POST /accounts/:id/reauthorise, as the guide), 'v1' (GET /accounts/:id and the same
+// /reauthorise) or 'v2' (GET /v2/accounts/:id and POST /v2/accounts/initiate, storing the
+// mono_url).
+const API = STYLE.has('v1') ? 'v1' : STYLE.has('v2') ? 'v2' : 'guide';
+// On a failed token request, keep the account flagged (with the code it had) and answer
+// 500, instead of rolling everything back and answering 500.
+const KEEP_FLAG = STYLE.has('keep_flag');
+// Also clear the flag on an account_updated AVAILABLE newer than the
+// reauthorisation_required that set it: the data flowing again means the user is back.
+const CLEAR_ON_UPDATE = STYLE.has('clear_on_update');
 
 // ---------------------------------------------------------------------------------------
 // The database: recreated at every start.
@@ -76,7 +111,8 @@ function open(file) {
       data_status     TEXT,
       balance         INTEGER,
       reauth_required INTEGER NOT NULL DEFAULT 0,  -- the guide's reauthRequired
-      reauth_code     TEXT,                        -- the guide's reauthCode
+      reauth_code     TEXT,                        -- the guide's reauthCode (v2: the mono_url)
+      flagged_at      INTEGER,                     -- ms timestamp of the reauthorisation_required that set the flag
       updated_at      INTEGER                      -- ms timestamp of the newest account_updated applied
     );
     CREATE TABLE processed_events (event_id TEXT PRIMARY KEY);
@@ -99,7 +135,16 @@ const sql = {
        updated_at = CASE WHEN @at IS NULL THEN updated_at ELSE MAX(COALESCE(updated_at, @at), @at) END
      WHERE mono_id = @id`,
   ),
-  flag: db.prepare('UPDATE accounts SET reauth_required = 1, reauth_code = ? WHERE mono_id = ?'),
+  // A null code (the keep_flag style, when asking for it failed) keeps the code as it was.
+  flag: db.prepare(
+    `UPDATE accounts SET reauth_required = 1, reauth_code = COALESCE(@code, reauth_code), flagged_at = @at
+     WHERE mono_id = @id`,
+  ),
+  // The clear_on_update style: an update newer than the flag (or either without a timestamp).
+  clearedByUpdate: db.prepare(
+    `UPDATE accounts SET reauth_required = 0, reauth_code = NULL
+     WHERE mono_id = @id AND (@at IS NULL OR flagged_at IS NULL OR flagged_at < @at)`,
+  ),
   reauthorized: db.prepare('UPDATE accounts SET reauth_required = 0, reauth_code = NULL WHERE mono_id = ?'),
   codeOnly: db.prepare('UPDATE accounts SET reauth_code = NULL WHERE mono_id = ?'),
   unlinked: db.prepare(
@@ -121,10 +166,13 @@ function serialized(task) {
 // Mono.
 
 /** Calls the Mono API; a transport error, a timeout or a non-2xx answer throws. */
-async function mono(method, route) {
+async function mono(method, route, body) {
+  const headers = { 'mono-sec-key': SECRET_KEY, accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const answer = await fetch(MONO + route, {
     method,
-    headers: { 'mono-sec-key': SECRET_KEY, accept: 'application/json' },
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(API_TIMEOUT_MS),
   });
   const text = await answer.text();
@@ -138,6 +186,40 @@ function need(value, what) {
   return value;
 }
 
+/**
+ * The account's balance, read the way this style reads data. The account object (v1, v2)
+ * shows a null balance until Mono has retrieved it: that is no balance, not a failure.
+ */
+async function balanceOf(id) {
+  const account = encodeURIComponent(id);
+  if (API === 'v1') {
+    const answer = await mono('GET', `/accounts/${account}`);
+    return (answer.account && answer.account.balance) ?? null;
+  }
+  if (API === 'v2') {
+    const answer = await mono('GET', `/v2/accounts/${account}`);
+    const data = answer.data && answer.data.account;
+    return (data && data.balance) ?? null;
+  }
+  const answer = await mono('GET', `/v2/accounts/${account}/balance`);
+  return need(answer.data && answer.data.balance, 'data.balance in the balance answer');
+}
+
+/** A re-auth token, or (v2) the mono_url that carries one: what the frontend needs. */
+async function reauthCode(id) {
+  if (API === 'v2') {
+    const answer = await mono('POST', '/v2/accounts/initiate', {
+      scope: 'reauth',
+      account: id,
+      meta: { ref: `reauth-${id}` },
+      redirect_url: 'https://app.example/reauthorised',
+    });
+    return need(answer.data && answer.data.mono_url, 'data.mono_url in the initiate answer');
+  }
+  const answer = await mono('POST', `/accounts/${encodeURIComponent(id)}/reauthorise`);
+  return need(answer.token, 'token in the reauthorise answer');
+}
+
 /** The envelope's `timestamp` in ms, or null (legacy payloads have none). */
 function timestampOf(event) {
   if (typeof event.timestamp === 'number') return event.timestamp;
@@ -147,7 +229,9 @@ function timestampOf(event) {
 }
 
 // ---------------------------------------------------------------------------------------
-// The handler: runs inside the webhook's transaction; throwing rolls it back.
+// The handler: runs inside the webhook's transaction; throwing rolls it back. It returns
+// nothing when the work is done, or (the keep_flag style) why the work kept so far is not
+// finished: the caller then commits it without marking the event processed, and answers 500.
 
 async function handle(event) {
   const name = event.event;
@@ -168,6 +252,10 @@ async function handle(event) {
       const id = need(account._id, 'data.account._id');
       const status = (data.meta && data.meta.data_status) || null;
       const at = timestampOf(event);
+      if (bug('ignores_updates_while_flagged')) {
+        const flagged = sql.account.get(id);
+        if (flagged && flagged.reauth_required) return;
+      }
       sql.upsert.run(id);
       // Rule 5: order-tolerant — an account_updated older than the newest one applied is
       // ignored (a late retry must not undo newer data); legacy payloads have no timestamp.
@@ -177,11 +265,13 @@ async function handle(event) {
       // status itself is stored as sent, whatever the switches.
       const available = status === 'AVAILABLE' || status === 'PARTIAL';
       let balance = null;
-      if (available || bug('processing_is_available')) {
-        const answer = await mono('GET', `/v2/accounts/${encodeURIComponent(id)}/balance`);
-        balance = need(answer.data && answer.data.balance, 'data.balance in the balance answer');
-      }
+      if (available || bug('processing_is_available')) balance = await balanceOf(id);
       sql.updated.run({ id, status, balance, at });
+      // The clear_on_update style: fresh data after the flag was set means the user
+      // re-authorised (legacy payloads, without timestamps, count as newer).
+      if (CLEAR_ON_UPDATE && status === 'AVAILABLE' && !bug('never_clears_flag')) {
+        sql.clearedByUpdate.run({ id, at });
+      }
       return;
     }
 
@@ -191,11 +281,19 @@ async function handle(event) {
       // Rule 6: always fetch a fresh token, even when the account is already flagged.
       const row = sql.account.get(id);
       if (bug('no_fresh_token') && row && row.reauth_required) return;
-      const answer = await mono('POST', `/accounts/${encodeURIComponent(id)}/reauthorise`);
-      const token = need(answer.token, 'token in the reauthorise answer');
+      let code = null;
+      let unfinished;
+      try {
+        code = await reauthCode(id);
+      } catch (error) {
+        // The keep_flag style: flag the account now, answer 500 for the retry.
+        if (!KEEP_FLAG) throw error;
+        console.error(`no re-auth token for ${id} yet: ${error.message}`);
+        unfinished = 'no re-auth token yet: Mono will retry';
+      }
       sql.upsert.run(id);
-      sql.flag.run(token, id);
-      return;
+      sql.flag.run({ id, code, at: timestampOf(event) });
+      return unfinished;
     }
 
     case 'mono.events.account_reauthorized': {
@@ -273,9 +371,16 @@ app.post('/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req
     }
     db.exec('BEGIN IMMEDIATE');
     try {
-      await handle(event);
-      if (eventId) sql.remember.run(eventId);
+      const unfinished = await handle(event);
+      // Work kept but not finished (a flag without its token) is committed without marking
+      // the event processed, and answered 500 so Mono sends it again.
+      if (eventId && !unfinished) sql.remember.run(eventId);
       db.exec('COMMIT');
+      if (unfinished) {
+        console.error(`webhook ${event.event} unfinished: ${unfinished}`);
+        if (bug('ack_then_drop')) return [200, { ok: true }];
+        return [500, { error: unfinished }];
+      }
       return [200, { ok: true }];
     } catch (error) {
       db.exec('ROLLBACK');
@@ -291,8 +396,9 @@ app.post('/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req
 app.use((req, res) => res.status(404).json({ error: 'not found' }));
 
 const server = app.listen(PORT, '127.0.0.1', () => {
+  const style = STYLE.size ? ` (style: ${[...STYLE].join(', ')})` : '';
   const switches = BUGS.size ? ` (bugs: ${[...BUGS].join(', ')})` : '';
-  console.log(`receiver listening on http://127.0.0.1:${PORT}${switches}`);
+  console.log(`receiver listening on http://127.0.0.1:${PORT}${style}${switches}`);
 });
 server.on('error', (error) => {
   console.error(`cannot listen on 127.0.0.1:${PORT}: ${error.message}`);

@@ -1,9 +1,10 @@
 //! The Rust reference receiver: Mono webhooks handled the way Mono's data-sync guide says,
-//! on a real SQLite file, with bug switches that reproduce integrators' mistakes.
-//! The contract (environment, routes, rules 1–9, switches) is in `examples/README.md`.
+//! on a real SQLite file, in several correct designs (`RECEIVER_STYLE`), with bug switches
+//! that reproduce integrators' mistakes (`RECEIVER_BUGS`). The contract (environment,
+//! routes, rules 1–9, styles, switches) is in `examples/README.md`.
 //!
 //! ```sh
-//! cargo run --example rust-receiver   # PORT, MONO_BASE_URL, MONO_SECRET_KEY, MONO_WEBHOOK_SEC, DB_PATH, RECEIVER_BUGS
+//! cargo run --example rust-receiver   # PORT, MONO_BASE_URL, MONO_SECRET_KEY, MONO_WEBHOOK_SEC, DB_PATH, RECEIVER_STYLE, RECEIVER_BUGS
 //! ```
 
 use std::collections::HashSet;
@@ -31,7 +32,23 @@ const SWITCHES: &[&str] = &[
     "no_fresh_token",
     "requires_event_id",
     "ignores_unlink",
+    "ignores_updates_while_flagged",
 ];
+
+/// The design choices Mono's docs leave open (examples/README.md, "Styles"); each
+/// combination is a correct receiver.
+const STYLES: &[&str] = &["v1", "v2", "keep_flag", "clear_on_update"];
+
+/// Which API the receiver reads data and asks for tokens with.
+#[derive(Clone, Copy, PartialEq)]
+enum Api {
+    /// `GET /v2/accounts/:id/balance` and `POST /accounts/:id/reauthorise`, as the guide.
+    Guide,
+    /// `GET /accounts/:id` and `POST /accounts/:id/reauthorise`.
+    V1,
+    /// `GET /v2/accounts/:id` and `POST /v2/accounts/initiate`, storing the `mono_url`.
+    V2,
+}
 
 struct App {
     db: Mutex<Connection>,
@@ -39,6 +56,13 @@ struct App {
     secret_key: String,
     webhook_secret: String,
     bugs: HashSet<String>,
+    api: Api,
+    /// On a failed token request, keep the account flagged (with no token) and answer
+    /// 500, instead of rolling everything back and answering 500.
+    keep_flag: bool,
+    /// Also clear the flag on an `account_updated` AVAILABLE newer than the
+    /// `reauthorisation_required` that set it: the data flowing again means the user is back.
+    clear_on_update: bool,
     http: reqwest::Client,
 }
 
@@ -47,19 +71,81 @@ impl App {
         self.bugs.contains(name)
     }
 
+    /// The account's balance, read the way this style reads data.
+    async fn balance(&self, id: &str) -> Result<Option<i64>, String> {
+        Ok(match self.api {
+            Api::Guide => self
+                .mono(
+                    reqwest::Method::GET,
+                    &format!("/v2/accounts/{id}/balance"),
+                    None,
+                )
+                .await?["data"]["balance"]
+                .as_i64(),
+            Api::V1 => self
+                .mono(reqwest::Method::GET, &format!("/accounts/{id}"), None)
+                .await?["account"]["balance"]
+                .as_i64(),
+            Api::V2 => self
+                .mono(reqwest::Method::GET, &format!("/v2/accounts/{id}"), None)
+                .await?["data"]["account"]["balance"]
+                .as_i64(),
+        })
+    }
+
+    /// A re-auth token, or (v2) the `mono_url` that carries one: what the frontend needs.
+    async fn reauth_code(&self, id: &str) -> Result<String, String> {
+        let (answer, pointer) = match self.api {
+            Api::Guide | Api::V1 => (
+                self.mono(
+                    reqwest::Method::POST,
+                    &format!("/accounts/{id}/reauthorise"),
+                    None,
+                )
+                .await?,
+                "/token",
+            ),
+            Api::V2 => (
+                self.mono(
+                    reqwest::Method::POST,
+                    "/v2/accounts/initiate",
+                    Some(json!({
+                        "scope": "reauth",
+                        "account": id,
+                        "meta": { "ref": format!("reauth-{id}") },
+                        "redirect_url": "https://app.example/reauthorised",
+                    })),
+                )
+                .await?,
+                "/data/mono_url",
+            ),
+        };
+        answer
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("no {pointer} in the answer"))
+    }
+
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.db.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Calls the Mono API; any failure (transport or non-2xx) is an error.
-    async fn mono(&self, method: reqwest::Method, path: &str) -> Result<Value, String> {
-        let response = self
+    async fn mono(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut request = self
             .http
             .request(method, format!("{}{path}", self.mono))
-            .header("mono-sec-key", &self.secret_key)
-            .send()
-            .await
-            .map_err(|e| format!("{path}: {e}"))?;
+            .header("mono-sec-key", &self.secret_key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.map_err(|e| format!("{path}: {e}"))?;
         let status = response.status();
         let body: Value = response.json().await.map_err(|e| format!("{path}: {e}"))?;
         if !status.is_success() {
@@ -81,7 +167,10 @@ enum Change {
     },
     ReauthRequired {
         id: String,
-        token: String,
+        /// The token (or `mono_url`); `None` when asking for it failed and the style keeps
+        /// the flag anyway (the webhook is then answered 500 so Mono retries).
+        token: Option<String>,
+        at: Option<String>,
     },
     Reauthorized(String),
     Unlinked(String),
@@ -108,13 +197,13 @@ async fn decide(app: &App, event: &Value) -> Result<Change, String> {
                 .as_str()
                 .unwrap_or("PROCESSING")
                 .to_string();
+            if app.bug("ignores_updates_while_flagged") && flagged(app, &id)? {
+                return Ok(Change::Nothing);
+            }
             // Rule 5: only data that is really there is fetched.
             let available = matches!(status.as_str(), "AVAILABLE" | "PARTIAL");
             let balance = if available || app.bug("processing_is_available") {
-                let answer = app
-                    .mono(reqwest::Method::GET, &format!("/v2/accounts/{id}/balance"))
-                    .await?;
-                answer["data"]["balance"].as_i64()
+                app.balance(&id).await?
             } else {
                 None
             };
@@ -132,31 +221,23 @@ async fn decide(app: &App, event: &Value) -> Result<Change, String> {
             } else {
                 account_id(data)?
             };
-            if app.bug("no_fresh_token") {
-                let flagged: Option<i64> = app
-                    .db()
-                    .query_row(
-                        "SELECT reauth_required FROM accounts WHERE mono_id = ?1",
-                        [&id],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(|e| e.to_string())?;
-                if flagged == Some(1) {
-                    return Ok(Change::Nothing);
-                }
+            if app.bug("no_fresh_token") && flagged(app, &id)? {
+                return Ok(Change::Nothing);
             }
-            let answer = app
-                .mono(
-                    reqwest::Method::POST,
-                    &format!("/accounts/{id}/reauthorise"),
-                )
-                .await?;
-            let token = answer["token"]
-                .as_str()
-                .ok_or("no token in the answer")?
-                .to_string();
-            Change::ReauthRequired { id, token }
+            let token = match app.reauth_code(&id).await {
+                Ok(token) => Some(token),
+                // The `keep_flag` style: flag the account now, answer 500 for the retry.
+                Err(error) if app.keep_flag => {
+                    eprintln!("no re-auth token for {id} yet: {error}");
+                    None
+                }
+                Err(error) => return Err(error),
+            };
+            Change::ReauthRequired {
+                id,
+                token,
+                at: event["timestamp"].as_str().map(str::to_string),
+            }
         }
         "mono.events.account_reauthorized" => Change::Reauthorized(account_id(data)?),
         "mono.events.account_unlinked" if !app.bug("ignores_unlink") => {
@@ -169,13 +250,27 @@ async fn decide(app: &App, event: &Value) -> Result<Change, String> {
     })
 }
 
-fn apply(db: &Connection, app: &App, change: Change) -> rusqlite::Result<()> {
+/// Whether the account is flagged for re-authorisation now.
+fn flagged(app: &App, id: &str) -> Result<bool, String> {
+    let flag: Option<i64> = app
+        .db()
+        .query_row(
+            "SELECT reauth_required FROM accounts WHERE mono_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| e.to_string())?;
+    Ok(flag == Some(1))
+}
+
+fn apply(db: &Connection, app: &App, change: &Change) -> rusqlite::Result<()> {
     match change {
         Change::Connected(id) => {
             // Rule 4: create the row, but never move data that is in back to PROCESSING.
             db.execute(
                 "INSERT INTO accounts (mono_id, linked, data_status) VALUES (?1, 1, 'PROCESSING')
-                 ON CONFLICT (mono_id) DO UPDATE SET linked = 1",
+                 ON CONFLICT (mono_id) DO UPDATE SET linked = 1, data_status = COALESCE(data_status, 'PROCESSING')",
                 [&id],
             )?;
         }
@@ -204,15 +299,24 @@ fn apply(db: &Connection, app: &App, change: Change) -> rusqlite::Result<()> {
                  WHERE mono_id = ?1",
                 params![id, status, balance, at],
             )?;
+            // The `clear_on_update` style: fresh data after the flag was set means the user
+            // re-authorised (legacy payloads, without timestamps, count as newer).
+            let newer = "?2 IS NULL OR flagged_at IS NULL OR flagged_at < ?2";
+            if app.clear_on_update && status == "AVAILABLE" && !app.bug("never_clears_flag") {
+                db.execute(
+                    &format!("UPDATE accounts SET reauth_required = 0, reauth_code = NULL WHERE mono_id = ?1 AND ({newer})"),
+                    params![id, at],
+                )?;
+            }
         }
-        Change::ReauthRequired { id, token } => {
+        Change::ReauthRequired { id, token, at } => {
             db.execute(
                 "INSERT OR IGNORE INTO accounts (mono_id) VALUES (?1)",
                 [&id],
             )?;
             db.execute(
-                "UPDATE accounts SET reauth_required = 1, reauth_code = ?2 WHERE mono_id = ?1",
-                params![id, token],
+                "UPDATE accounts SET reauth_required = 1, reauth_code = COALESCE(?2, reauth_code), flagged_at = ?3 WHERE mono_id = ?1",
+                params![id, token, at],
             )?;
         }
         Change::Reauthorized(id) => {
@@ -268,10 +372,13 @@ async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
     }
     let outcome = match decide(&app, &event).await {
         Ok(change) => {
+            // Work kept but not finished (a flag without its token) is committed without
+            // marking the event processed, and answered 500 so Mono sends it again.
+            let unfinished = matches!(change, Change::ReauthRequired { token: None, .. });
             let mut db = app.db();
             let result = db.transaction().and_then(|tx| {
-                apply(&tx, &app, change)?;
-                if let Some(id) = &event_id {
+                apply(&tx, &app, &change)?;
+                if let (Some(id), false) = (&event_id, unfinished) {
                     tx.execute(
                         "INSERT OR IGNORE INTO processed_events (event_id) VALUES (?1)",
                         [id],
@@ -279,7 +386,10 @@ async fn webhook(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -
                 }
                 tx.commit()
             });
-            result.map_err(|e| e.to_string())
+            match result {
+                Ok(()) if unfinished => Err("no re-auth token yet: Mono will retry".to_string()),
+                other => other.map_err(|e| e.to_string()),
+            }
         }
         Err(e) => Err(e),
     };
@@ -329,7 +439,8 @@ fn open(path: &str) -> rusqlite::Result<Connection> {
             data_status     TEXT,
             balance         INTEGER,
             reauth_required INTEGER NOT NULL DEFAULT 0,  -- the guide's reauthRequired
-            reauth_code     TEXT,                        -- the guide's reauthCode
+            reauth_code     TEXT,                        -- the guide's reauthCode (v2: the mono_url)
+            flagged_at      TEXT,                        -- timestamp of the reauthorisation_required that set the flag
             updated_at      TEXT                         -- timestamp of the newest account_updated applied
         );
         CREATE TABLE processed_events (event_id TEXT PRIMARY KEY);",
@@ -368,6 +479,25 @@ async fn main() {
         );
         std::process::exit(1);
     }
+    let style: HashSet<String> = env("RECEIVER_STYLE", "")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(unknown) = style.iter().find(|s| !STYLES.contains(&s.as_str())) {
+        eprintln!("unknown style `{unknown}`; known: {}", STYLES.join(", "));
+        std::process::exit(1);
+    }
+    let api = match (style.contains("v1"), style.contains("v2")) {
+        (true, true) => {
+            eprintln!("RECEIVER_STYLE names both v1 and v2: choose one");
+            std::process::exit(1);
+        }
+        (true, false) => Api::V1,
+        (false, true) => Api::V2,
+        (false, false) => Api::Guide,
+    };
     let app = Arc::new(App {
         db: Mutex::new(db),
         mono: env("MONO_BASE_URL", "https://api.withmono.com")
@@ -376,6 +506,9 @@ async fn main() {
         secret_key: env("MONO_SECRET_KEY", ""),
         webhook_secret: env("MONO_WEBHOOK_SEC", ""),
         bugs,
+        api,
+        keep_flag: style.contains("keep_flag"),
+        clear_on_update: style.contains("clear_on_update"),
         http: reqwest::Client::new(),
     });
     let router = Router::new()

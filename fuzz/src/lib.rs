@@ -19,7 +19,7 @@ use std::sync::Arc;
 use arbitrary::{Arbitrary, Unstructured};
 use monosim_harness::config::Config;
 use monosim_harness::diagnostic::Diagnostic;
-use monosim_harness::scenario::Scenario;
+use monosim_harness::scenario::{Known, Scenario};
 use monosim_harness::yaml::lines;
 use monosim_simulator::clock::{Clock, Timestamp};
 use monosim_simulator::faults::FaultRule;
@@ -53,7 +53,7 @@ pub fn scenario(data: &[u8]) {
             _ => Err("no such file".to_string()),
         }
     };
-    match Scenario::parse(text, SCENARIO_FILE, &load) {
+    match Scenario::parse(text, SCENARIO_FILE, &load, &Known::canonical()) {
         Ok(scenario) => {
             for step in &scenario.steps {
                 let source = source_of(&step.file)

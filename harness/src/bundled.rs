@@ -52,6 +52,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/reauth-flow.yaml"),
     ),
     (
+        "reauth-partial-data.yaml",
+        include_str!("../../scenarios/reauth-partial-data.yaml"),
+    ),
+    (
         "reauthorise-429-then-recovers.yaml",
         include_str!("../../scenarios/reauthorise-429-then-recovers.yaml"),
     ),
@@ -131,14 +135,70 @@ state:
   http: "http://127.0.0.1:{receiver.port}/test/accounts/{account_id}"
   # or: command: "sqlite3 -json app.db \"select * from accounts where mono_id='{account_id}'\""
 fields:
-  # The bundled scenarios' names → your JSON fields.
-  reauth_required: reauthRequired
-  reauth_token: reauthCode
-  data_status: dataStatus
-  linked: linked
-  balance: balance
+  # The canonical fields the bundled scenarios check → where your state keeps them: a dotted
+  # path, or { path: status, values: { ready: AVAILABLE } } to translate your own words,
+  # { path: reauthCode, is_set: true } for a flag told by a value being set, or
+  # { exists: true } for `linked` if your receiver deletes unlinked accounts.
+  reauth_required: reauthRequired     # the data-sync guide's reauthRequired
+  reauth_token: reauthCode            # its reauthCode: the token, or the v2 mono_url
+  data_status: dataStatus             # the data_status Mono last reported
+  linked: linked                      # false once the account is unlinked
+  balance: balance                    # kobo
 scenarios: scenarios
+# snapshots: scenarios/snapshots      # where accepted snapshots live (commit them)
 "#;
+
+/// The table of every assertion of a library (docs/library.md): each scenario's reason,
+/// then every expectation with the profile it runs in and its own reason.
+pub fn assertion_table(scenarios: &[(std::path::PathBuf, crate::scenario::Scenario)]) -> String {
+    use std::fmt::Write as _;
+    let cell = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace('|', "\\|")
+    };
+    let file = |path: &std::path::Path| {
+        path.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let mut out = String::from("| scenario | what it relies on |\n| --- | --- |\n");
+    for (path, scenario) in scenarios {
+        let _ = writeln!(
+            out,
+            "| [{}](../scenarios/{}) | {} |",
+            cell(&scenario.name),
+            file(path),
+            cell(scenario.why.as_deref().unwrap_or("—"))
+        );
+    }
+    out.push_str(
+        "\n| scenario | step | profile | asserts | why |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for (path, scenario) in scenarios {
+        for step in scenario.expectations() {
+            let at = format!(
+                "{}:{}",
+                std::path::Path::new(&step.file)
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                step.line
+            );
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                file(path).trim_end_matches(".yaml"),
+                at,
+                step.profile.as_str(),
+                cell(&step.kind.describe().unwrap_or_default()),
+                cell(step.why.as_deref().unwrap_or("the scenario's"))
+            );
+        }
+    }
+    out
+}
 
 #[cfg(test)]
 mod tests {
@@ -169,7 +229,7 @@ mod tests {
     #[test]
     fn the_bundled_scenarios_and_starter_config_parse() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-        let scenarios = crate::runner::load_scenarios(&root)
+        let scenarios = crate::runner::load_scenarios(&root, &crate::scenario::Known::canonical())
             .unwrap_or_else(|d| panic!("{}", crate::diagnostic::Diagnostics(d).render(false)));
         assert_eq!(
             scenarios.len(),
@@ -177,5 +237,41 @@ mod tests {
         );
         crate::config::Config::parse(STARTER_CONFIG, "monosim.yaml", std::path::Path::new("."))
             .unwrap();
+        for (path, scenario) in &scenarios {
+            assert!(
+                scenario.why.is_some(),
+                "{}: every bundled scenario says what it relies on (`why:`)",
+                path.display()
+            );
+        }
+    }
+
+    /// docs/library.md lists every assertion of the library; `UPDATE_DOCS=1 cargo test -p
+    /// monosim-harness` rewrites the table after the scenarios change.
+    #[test]
+    fn the_library_docs_list_every_assertion_and_its_reason() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scenarios = crate::runner::load_scenarios(
+            &root.join("scenarios"),
+            &crate::scenario::Known::canonical(),
+        )
+        .unwrap_or_else(|d| panic!("{}", crate::diagnostic::Diagnostics(d).render(false)));
+        let table = assertion_table(&scenarios);
+        let docs_path = root.join("docs/library.md");
+        let docs = std::fs::read_to_string(&docs_path).unwrap();
+        let (start, end) = ("<!-- assertions:start -->\n", "<!-- assertions:end -->");
+        let from = docs.find(start).expect("the start marker") + start.len();
+        let to = docs.find(end).expect("the end marker");
+        if docs[from..to] == table {
+            return;
+        }
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            let updated = format!("{}{table}{}", &docs[..from], &docs[to..]);
+            std::fs::write(&docs_path, updated).unwrap();
+            return;
+        }
+        panic!(
+            "docs/library.md's table is out of date: run `UPDATE_DOCS=1 cargo test -p monosim-harness library_docs` and read the diff"
+        );
     }
 }

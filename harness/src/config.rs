@@ -4,7 +4,7 @@
 //! ```yaml
 //! receiver:
 //!   command: npm start                  # optional: monosim starts it and stops it
-//!   cwd: examples/node-receiver         # optional, relative to this file
+//!   cwd: examples/node-receiver         # optional, relative to this file (default: its folder)
 //!   env: { MONO_BASE_URL: "{sim.url}", MONO_SECRET_KEY: "{sim.secret_key}", MONO_WEBHOOK_SEC: "{sim.webhook_secret}" }
 //!   ready: http://127.0.0.1:3000/health # polled until it answers 2xx
 //!   ready_timeout: 30s
@@ -12,10 +12,20 @@
 //! state:
 //!   http: http://127.0.0.1:3000/test/accounts/{account_id}
 //!   # or command: "sqlite3 -json app.db \"select * from accounts where mono_id='{account_id}'\""
-//! fields: { reauth_required: reauthRequired, reauth_token: reauthCode }
+//! fields:                             # the canonical names scenarios use → your state
+//!   reauth_required: reauthRequired     # a dotted path in the state JSON
+//!   reauth_token: { path: reauth.code } # the same, spelt out
+//!   data_status: { path: status, values: { ready: AVAILABLE, pending: PROCESSING } }
+//!   linked: { exists: true }            # true while the probe finds a record
 //! redact: [updatedAt]
 //! scenarios: scenarios
+//! snapshots: scenarios/snapshots        # where accepted snapshots live (the default)
 //! ```
+//!
+//! Why the field forms beyond a path: receivers are written by people who never saw monosim.
+//! One deletes the record on unlink (`exists`), one keeps its own status words (`values`),
+//! one has no flag column and tells re-auth by the code being set (`is_set`). Each is a
+//! correct design; the mapping lets the bundled scenarios read all of them unchanged.
 //!
 //! `{receiver.port}` anywhere in the receiver's command, env, URLs or probe is replaced by
 //! a free port monosim picks, so a receiver started by monosim never collides with another.
@@ -23,9 +33,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use serde_json::Value as Json;
+
 use crate::diagnostic::Diagnostic;
 use crate::read::Reader;
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -38,13 +50,18 @@ pub struct Config {
     /// and hands it `{sim.url}`).
     pub simulator_port: u16,
     pub state: Probe,
-    /// Canonical field name → the receiver's own JSON path (dotted).
-    pub fields: Vec<(String, String)>,
+    /// Canonical field name → where the receiver's state keeps it.
+    pub fields: Vec<(String, FieldSource)>,
     /// Dotted paths in the probed state replaced by `[redacted]` in snapshots.
     pub redact: Vec<String>,
     pub scenarios: PathBuf,
+    /// Where accepted snapshots live (`<scenarios>/snapshots` by default).
+    pub snapshots: PathBuf,
     /// Longest wait of any one step (wall time).
     pub step_timeout: Duration,
+    /// How long `expect_state` waits for the state to get there (wall time): a receiver may
+    /// answer a webhook first and do the work after.
+    pub state_timeout: Duration,
     /// Longest a whole scenario may take (wall time).
     pub scenario_timeout: Duration,
     /// Longest one webhook delivery attempt may take before it counts as failed.
@@ -58,6 +75,65 @@ pub struct Receiver {
     pub env: Vec<(String, String)>,
     pub ready: Option<String>,
     pub ready_timeout: Duration,
+}
+
+/// Where a receiver's state keeps one canonical field.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FieldSource {
+    /// The value at a dotted path (`account.reauthRequired`, `rows.0.flag`), its values
+    /// translated through `values` (those not listed pass through).
+    Path {
+        path: String,
+        values: Vec<(Json, Json)>,
+    },
+    /// Whether the value at the path is set: present, and not null, `false`, 0 or "".
+    IsSet(String),
+    /// Whether the state probe found a record for the account at all.
+    Exists,
+}
+
+impl FieldSource {
+    /// The field's value in `state` (the probe's answer; `null` when it found no record).
+    pub fn read(&self, state: &Json) -> Option<Json> {
+        match self {
+            FieldSource::Path { path, values } => {
+                let value = at_path(state, path)?;
+                Some(
+                    values
+                        .iter()
+                        .find(|(from, _)| from == value)
+                        .map(|(_, to)| to.clone())
+                        .unwrap_or_else(|| value.clone()),
+                )
+            }
+            FieldSource::IsSet(path) => Some(Json::Bool(match at_path(state, path) {
+                None | Some(Json::Null) | Some(Json::Bool(false)) => false,
+                Some(Json::String(s)) => !s.is_empty(),
+                Some(Json::Number(n)) => n.as_f64() != Some(0.0),
+                Some(_) => true,
+            })),
+            FieldSource::Exists => Some(Json::Bool(!state.is_null())),
+        }
+    }
+
+    /// How the mapping reads, for reports: `reauthRequired`, `status (translated)`, ….
+    pub fn describe(&self) -> String {
+        match self {
+            FieldSource::Path { path, values } if values.is_empty() => path.clone(),
+            FieldSource::Path { path, .. } => format!("{path}, translated"),
+            FieldSource::IsSet(path) => format!("{path} is set"),
+            FieldSource::Exists => "a record exists".into(),
+        }
+    }
+}
+
+/// The value at a dotted path (`account.reauthRequired`, `rows.0.flag`).
+pub fn at_path<'a>(value: &'a Json, path: &str) -> Option<&'a Json> {
+    path.split('.').try_fold(value, |node, key| match node {
+        Json::Object(map) => map.get(key),
+        Json::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -77,6 +153,7 @@ const TOP: &[&str] = &[
     "fields",
     "redact",
     "scenarios",
+    "snapshots",
     "timeouts",
 ];
 
@@ -119,7 +196,7 @@ impl Config {
         let mut fields = Vec::new();
         if let Some(node) = root.get("fields") {
             for (key, value) in r.map(node, "fields")? {
-                fields.push((key.scalar_text(), r.string(value, "a field path")?));
+                fields.push((key.scalar_text(), field_source(&r, value)?));
             }
         }
         let mut redact = Vec::new();
@@ -136,18 +213,39 @@ impl Config {
             Some(node) => resolve(base, &r.string(node, "scenarios")?),
             None => resolve(base, "scenarios"),
         };
-        let (mut step, mut scenario, mut delivery) = (10_000, 120_000, 5_000);
+        let snapshots = match root.get("snapshots") {
+            Some(node) => resolve(base, &r.string(node, "snapshots")?),
+            None => scenarios.join("snapshots"),
+        };
+        let (mut step, mut scenario, mut delivery, mut state_wait) =
+            (10_000, 120_000, 5_000, 2_000);
         if let Some(node) = root.get("timeouts") {
             let entries = r.map(node, "timeouts")?;
-            r.known_keys(entries, "timeouts", &["step", "scenario", "delivery"])?;
+            r.known_keys(
+                entries,
+                "timeouts",
+                &["step", "scenario", "delivery", "state"],
+            )?;
+            let positive = |n: &Node, what: &str| -> Result<i64, Diagnostic> {
+                let ms = r.duration(n, what)?;
+                if ms <= 0 {
+                    return Err(r
+                        .error(n.at, format!("{what} must be longer than 0s"))
+                        .label("nothing could finish in no time"));
+                }
+                Ok(ms)
+            };
             if let Some(n) = node.get("step") {
-                step = r.duration(n, "timeouts.step")?;
+                step = positive(n, "timeouts.step")?;
+            }
+            if let Some(n) = node.get("state") {
+                state_wait = r.duration(n, "timeouts.state")?;
             }
             if let Some(n) = node.get("scenario") {
-                scenario = r.duration(n, "timeouts.scenario")?;
+                scenario = positive(n, "timeouts.scenario")?;
             }
             if let Some(n) = node.get("delivery") {
-                delivery = r.duration(n, "timeouts.delivery")?;
+                delivery = positive(n, "timeouts.delivery")?;
             }
         }
         Ok(Config {
@@ -160,7 +258,9 @@ impl Config {
             fields,
             redact,
             scenarios,
+            snapshots,
             step_timeout: millis(step),
+            state_timeout: Duration::from_millis(state_wait.max(0) as u64),
             scenario_timeout: millis(scenario),
             delivery_timeout: millis(delivery),
         })
@@ -200,13 +300,19 @@ impl Config {
         texts.iter().any(|t| t.contains("{receiver.port}"))
     }
 
-    /// The receiver's JSON path for a canonical field (the name itself when unmapped).
-    pub fn field_path<'a>(&'a self, canonical: &'a str) -> &'a str {
+    /// Where the receiver keeps a canonical field.
+    pub fn field(&self, canonical: &str) -> Option<&FieldSource> {
         self.fields
             .iter()
             .find(|(name, _)| name == canonical)
-            .map(|(_, path)| path.as_str())
-            .unwrap_or(canonical)
+            .map(|(_, source)| source)
+    }
+
+    /// What scenarios may name: the fields this config maps.
+    pub fn known(&self) -> crate::scenario::Known {
+        crate::scenario::Known {
+            fields: self.fields.iter().map(|(name, _)| name.clone()).collect(),
+        }
     }
 }
 
@@ -279,10 +385,11 @@ fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic
             .get("command")
             .map(|n| r.string(n, "receiver.command"))
             .transpose()?,
-        cwd: node
-            .get("cwd")
-            .map(|n| r.string(n, "receiver.cwd").map(|c| resolve(base, &c)))
-            .transpose()?,
+        // The command runs where the config is, whichever folder monosim was started in.
+        cwd: Some(match node.get("cwd") {
+            Some(n) => resolve(base, &r.string(n, "receiver.cwd")?),
+            None => resolve(base, "."),
+        }),
         env,
         ready,
         ready_timeout: millis(match node.get("ready_timeout") {
@@ -290,6 +397,56 @@ fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic
             None => 30_000,
         }),
     })
+}
+
+/// `reauthRequired`, `{ path, values }`, `{ path, is_set: true }` or `{ exists: true }`.
+fn field_source(r: &Reader, node: &Node) -> Result<FieldSource, Diagnostic> {
+    let path = |n: &Node| -> Result<String, Diagnostic> {
+        let text = r
+            .string(n, "a field path")?
+            .trim_start_matches('.')
+            .to_string();
+        if text.is_empty() {
+            return Err(r
+                .error(n.at, "a field path is empty")
+                .label("which field?")
+                .help("write the dotted path of the field in your state JSON, e.g. account.reauthRequired"));
+        }
+        Ok(text)
+    };
+    let Value::Map(entries) = &node.value else {
+        return Ok(FieldSource::Path {
+            path: path(node)?,
+            values: Vec::new(),
+        });
+    };
+    r.known_keys(entries, "a field", &["path", "values", "is_set", "exists"])?;
+    let flag = |key: &str| {
+        node.get(key)
+            .map(|n| r.boolean(n, key))
+            .transpose()
+            .map(|b| b.unwrap_or(false))
+    };
+    match (node.get("path"), flag("exists")?, flag("is_set")?) {
+        (None, true, false) if node.get("values").is_none() => Ok(FieldSource::Exists),
+        (Some(p), false, true) if node.get("values").is_none() => Ok(FieldSource::IsSet(path(p)?)),
+        (Some(p), false, false) => {
+            let mut values = Vec::new();
+            if let Some(table) = node.get("values") {
+                for (from, to) in r.map(table, "values")? {
+                    values.push((from.to_json(), to.to_json()));
+                }
+            }
+            Ok(FieldSource::Path {
+                path: path(p)?,
+                values,
+            })
+        }
+        _ => Err(r
+            .error(node.at, "a field is a path, `{ path, values }`, `{ path, is_set: true }` or `{ exists: true }`")
+            .label("cannot tell how to read it")
+            .help("e.g. `linked: { exists: true }` for a receiver that deletes unlinked accounts")),
+    }
 }
 
 fn probe(r: &Reader, node: &Node) -> Result<Probe, Diagnostic> {
@@ -331,8 +488,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.receiver.command.as_deref(), Some("npm start"));
-        assert_eq!(config.field_path("reauth_required"), "reauthRequired");
-        assert_eq!(config.field_path("balance"), "balance");
+        assert_eq!(
+            config.field("reauth_required"),
+            Some(&FieldSource::Path {
+                path: "reauthRequired".into(),
+                values: Vec::new()
+            })
+        );
+        assert_eq!(config.field("balance"), None);
+        assert_eq!(config.snapshots, Path::new("/project/scenarios/snapshots"));
         assert_eq!(config.redact, ["updatedAt"]);
         assert_eq!(config.scenarios, Path::new("/project/scenarios"));
         assert_eq!(
@@ -341,6 +505,43 @@ mod tests {
         );
         assert_eq!(resolve(Path::new("."), "scenarios"), Path::new("scenarios"));
         assert_eq!(resolve(Path::new(".."), "x"), Path::new("../x"));
+    }
+
+    #[test]
+    fn fields_read_paths_translations_flags_and_existence() {
+        let config = parse(
+            "webhook_url: http://x/webhook\nstate: { http: \"http://x/{account_id}\" }\nsnapshots: snaps\nfields:\n  balance: account.balance\n  data_status: { path: status, values: { ready: AVAILABLE } }\n  reauth_required: { path: code, is_set: true }\n  linked: { exists: true }\n",
+        )
+        .unwrap();
+        assert_eq!(config.snapshots, Path::new("/project/snaps"));
+        let state =
+            serde_json::json!({ "account": { "balance": 5 }, "status": "ready", "code": "" });
+        let read = |name: &str, state: &Json| config.field(name).unwrap().read(state);
+        assert_eq!(read("balance", &state), Some(serde_json::json!(5)));
+        assert_eq!(
+            read("data_status", &state),
+            Some(serde_json::json!("AVAILABLE"))
+        );
+        assert_eq!(
+            read("data_status", &serde_json::json!({ "status": "odd" })),
+            Some(serde_json::json!("odd")),
+            "values not listed pass through"
+        );
+        assert_eq!(
+            read("reauth_required", &state),
+            Some(serde_json::json!(false))
+        );
+        assert_eq!(
+            read("reauth_required", &serde_json::json!({ "code": "abc" })),
+            Some(serde_json::json!(true))
+        );
+        assert_eq!(read("linked", &state), Some(serde_json::json!(true)));
+        assert_eq!(read("linked", &Json::Null), Some(serde_json::json!(false)));
+        assert_eq!(read("balance", &Json::Null), None);
+        let error = parse("webhook_url: http://x/webhook\nstate: { http: \"http://x/{account_id}\" }\nfields: { linked: { exists: true, path: x } }\n").unwrap_err();
+        assert!(error.message.starts_with("a field is a path"), "{error:?}");
+        let error = parse("webhook_url: http://x/webhook\nstate: { http: \"http://x/{account_id}\" }\ntimeouts: { step: 0s }\n").unwrap_err();
+        assert_eq!(error.message, "timeouts.step must be longer than 0s");
     }
 
     #[test]

@@ -91,7 +91,7 @@ impl<'a> Reader<'a> {
         monosim_simulator::clock::parse_duration(&text).ok_or_else(|| {
             self.error(node.at, format!("{what} `{text}` is not a duration"))
                 .label("not a duration")
-                .help("write it like 500ms, 30s, 10m, 4h or 2d")
+                .help("write it like 500ms, 30s, 10m, 1m30s, 4h or 2d (no spaces)")
         })
     }
 

@@ -64,6 +64,9 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
                 let _ = writeln!(out, "  at {}", f.location);
             }
             let _ = writeln!(out, "  {}", f.message);
+            if let Some(why) = &f.why {
+                let _ = writeln!(out, "  {} {}", style.paint("1", "why:"), one_line(why));
+            }
             if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
                 let _ = writeln!(
                     out,
@@ -92,12 +95,13 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
             }
         }
     }
-    let pending: Vec<String> = outcome
-        .results
-        .iter()
-        .flat_map(|r| r.snapshots.iter())
+    let snapshots = || outcome.results.iter().flat_map(|r| r.snapshots.iter());
+    let pending: Vec<String> = snapshots()
         .filter_map(|s| match &s.check {
-            Check::New { path } | Check::Changed { path, .. } => Some(path.display().to_string()),
+            Check::New { path } => Some(path.display().to_string()),
+            Check::Changed { path, .. } if path.to_string_lossy().ends_with(".new") => {
+                Some(path.display().to_string())
+            }
             _ => None,
         })
         .collect();
@@ -108,6 +112,22 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
             pending.len()
         );
         for path in pending {
+            let _ = writeln!(out, "  {path}");
+        }
+    }
+    let unrecorded: Vec<String> = snapshots()
+        .filter_map(|s| match &s.check {
+            Check::Unrecorded { path } => Some(path.display().to_string()),
+            _ => None,
+        })
+        .collect();
+    if !unrecorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} snapshot(s) not recorded yet: under CI nothing is written. To check them from now on, run `monosim run --accept` on your machine and commit these files:",
+            unrecorded.len()
+        );
+        for path in unrecorded {
             let _ = writeln!(out, "  {path}");
         }
     }
@@ -125,7 +145,7 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
     );
     let _ = writeln!(
         out,
-        "\n{} passed, {} failed{} in {:.2} s",
+        "\n{} passed, {} failed{}{} in {:.2} s",
         passed + pending,
         failed,
         if pending > 0 {
@@ -133,9 +153,19 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
         } else {
             String::new()
         },
+        if outcome.not_run > 0 {
+            format!(", {} not run (--fail-fast)", outcome.not_run)
+        } else {
+            String::new()
+        },
         outcome.duration.as_secs_f64()
     );
     out
+}
+
+/// A reason on one line, however the YAML folded it.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// JUnit XML, as GitHub and GitLab test tabs read it.
@@ -172,6 +202,9 @@ pub fn junit(outcome: &Outcome) -> String {
                     "step {} at {}: {}\n{}\n",
                     f.step, f.location, f.step_text, f.message
                 );
+                if let Some(why) = &f.why {
+                    let _ = writeln!(body, "why: {}", one_line(why));
+                }
                 if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
                     let _ = write!(body, "expected:\n{e}\nactual:\n{a}\n");
                 }

@@ -9,6 +9,12 @@
 //! same format: `.snap` for accepted, `.snap.new` for pending, exactly where
 //! `cargo insta review` and editor plugins look for them. Mismatches are returned, never
 //! panicked, so one scenario's snapshot cannot end the run.
+//!
+//! Snapshots belong to the project that runs the scenarios, never to the scenarios: the
+//! bundled library ships none. Under CI (`CI=true`) nothing is written: a snapshot that
+//! differs from the accepted one fails, and one that was never accepted is *reported* —
+//! "not recorded; run `monosim run --accept` locally and commit it" — rather than failed,
+//! so a project's first CI run judges the receiver, not the absence of files.
 
 use std::path::{Path, PathBuf};
 
@@ -22,7 +28,10 @@ pub enum Check {
     Accepted { path: PathBuf },
     /// No accepted snapshot yet: written as pending.
     New { path: PathBuf },
-    /// Differs from the accepted one: the new one written as pending.
+    /// No accepted snapshot at `path`, and nothing written (CI).
+    Unrecorded { path: PathBuf },
+    /// Differs from the accepted one: the new one written as pending at `path` (locally),
+    /// or not written at all (CI; `path` is then the accepted snapshot's).
     Changed {
         path: PathBuf,
         old: String,
@@ -34,7 +43,7 @@ pub struct Store {
     pub dir: PathBuf,
     /// Write `.snap` directly instead of `.snap.new`.
     pub accept: bool,
-    /// Under CI nothing is written: a missing or changed snapshot only fails.
+    /// Under CI nothing is written: a changed snapshot fails, a missing one is reported.
     pub ci: bool,
 }
 
@@ -84,9 +93,13 @@ impl Store {
             let _ = std::fs::remove_file(&pending);
             return Ok(Check::Accepted { path });
         }
-        if !self.ci {
-            write(&pending, &file)?;
+        if self.ci {
+            return Ok(match old {
+                None => Check::Unrecorded { path },
+                Some(old) => Check::Changed { path, old, new },
+            });
         }
+        write(&pending, &file)?;
         Ok(match old {
             None => Check::New { path: pending },
             Some(old) => Check::Changed {
@@ -243,6 +256,12 @@ mod tests {
             store.check(file, "s", "d", "after", "a: 3").unwrap(),
             Check::Changed { .. }
         ));
+        assert_eq!(
+            store.check(file, "s", "d", "never", "a: 3").unwrap(),
+            Check::Unrecorded {
+                path: dir.join("reauth__never.snap")
+            }
+        );
         assert!(pending(&dir).is_empty(), "nothing is written under CI");
         let _ = std::fs::remove_dir_all(&dir);
     }

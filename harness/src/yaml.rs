@@ -179,7 +179,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             .unwrap_or(first);
         SyntaxError { message, at }
     })?;
-    Ok(convert(raw, text))
+    // Measured once: a scalar's underline needs its line, and looking lines up from the
+    // start for each one made a long scenario quadratic.
+    let lines: Vec<&str> = lines(text).collect();
+    Ok(convert(raw, &lines))
 }
 
 enum Raw {
@@ -192,7 +195,7 @@ enum Raw {
     Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
 }
 
-fn convert(spanned: Spanned<Raw>, text: &str) -> Node {
+fn convert(spanned: Spanned<Raw>, lines: &[&str]) -> Node {
     let location = spanned.referenced;
     let line = location.line() as usize;
     let column = location.column() as usize;
@@ -202,18 +205,18 @@ fn convert(spanned: Spanned<Raw>, text: &str) -> Node {
         Raw::Int(i) => Value::Int(i),
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|n| convert(n, text)).collect()),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|n| convert(n, lines)).collect()),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (convert(k, text), convert(v, text)))
+                .map(|(k, v)| (convert(k, lines), convert(v, lines)))
                 .collect(),
         ),
     };
     let len = match &value {
         // Underline what is written: the scalar's text as it stands on its line.
         Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => {
-            token_len(text, line, column)
+            token_len(lines, line, column)
         }
         _ => 1,
     };
@@ -224,8 +227,8 @@ fn convert(spanned: Spanned<Raw>, text: &str) -> Node {
 }
 
 /// The length of the plain or quoted scalar starting at (line, column).
-fn token_len(text: &str, line: usize, column: usize) -> usize {
-    let Some(source) = self::line(text, line) else {
+fn token_len(lines: &[&str], line: usize, column: usize) -> usize {
+    let Some(source) = line.checked_sub(1).and_then(|i| lines.get(i)) else {
         return 1;
     };
     let rest: String = source.chars().skip(column.saturating_sub(1)).collect();

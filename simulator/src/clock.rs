@@ -320,13 +320,18 @@ impl Clock {
     }
 }
 
+/// The durations [`parse_duration`] reads, as a regular expression for JSON Schemas and the
+/// OpenAPI document: one or more `<number><unit>`, or a bare number of milliseconds.
+pub const DURATION_PATTERN: &str = "^([0-9]+(ms|s|m|min|h|d))+$|^[0-9]+$";
+
 /// Parses a duration as people write them in config and scenarios: `500ms`, `30s`, `10m`,
 /// `4h`, `2d`, or a bare number of milliseconds; also sums like `1m30s`, which is how
 /// [`format_duration`] writes them, so a duration the simulator shows (a listed fault
-/// rule, say) can be sent back as it is. Returns milliseconds.
+/// rule, say) can be sent back as it is. No spaces: one grammar everywhere, the one
+/// [`DURATION_PATTERN`] states for schemas. Returns milliseconds.
 pub fn parse_duration(text: &str) -> Option<i64> {
-    let mut rest = text.trim();
-    if rest.is_empty() {
+    let mut rest = text;
+    if rest.is_empty() || rest.contains(char::is_whitespace) {
         return None;
     }
     let mut total: i64 = 0;
@@ -341,7 +346,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
             .find(|c: char| c.is_ascii_digit())
             .unwrap_or(after.len());
         let (unit, next) = after.split_at(unit_end);
-        let unit_ms = match unit.trim() {
+        let unit_ms = match unit {
             // A bare number is milliseconds, but only on its own: `1m30` is a typo.
             "" if first && next.is_empty() => 1,
             "ms" => 1,
@@ -438,13 +443,14 @@ mod tests {
         assert_eq!(parse_duration("30s"), Some(30 * SECOND));
         assert_eq!(parse_duration("4h"), Some(4 * HOUR));
         assert_eq!(parse_duration("250"), Some(250));
-        assert_eq!(parse_duration("10 m"), Some(10 * MINUTE));
+        assert_eq!(parse_duration("10 m"), None, "no spaces");
         assert_eq!(parse_duration("soon"), None);
         assert_eq!(parse_duration("5y"), None);
         assert_eq!(parse_duration(""), None);
         assert_eq!(parse_duration("1m30"), None);
         assert_eq!(parse_duration("1m30s"), Some(90 * SECOND));
-        assert_eq!(parse_duration("1h 5m"), Some(HOUR + 5 * MINUTE));
+        assert_eq!(parse_duration("1h 5m"), None);
+        assert_eq!(parse_duration(" 5m"), None);
     }
 
     #[test]
@@ -459,7 +465,7 @@ mod tests {
         assert_eq!(format_duration(90 * SECOND), "1m30s");
         assert_eq!(format_duration(2 * DAY + 5), "2d5ms");
         assert_eq!(parse_duration("1m30s"), Some(90 * SECOND));
-        assert_eq!(parse_duration("1m 30s"), Some(90 * SECOND));
+        assert_eq!(parse_duration("1m 30s"), None, "one grammar: no spaces");
         assert_eq!(parse_duration("1m30"), None);
         assert_eq!(parse_duration("30s1"), None);
         assert_eq!(parse_duration(""), None);

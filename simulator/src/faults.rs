@@ -67,6 +67,18 @@ pub enum SyncCode {
     IncompleteStatementError,
 }
 
+impl SyncCode {
+    pub const ALL: [SyncCode; 2] = [SyncCode::SyncError, SyncCode::IncompleteStatementError];
+
+    /// Mono's spelling, as in a sync's `code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SyncCode::SyncError => "SYNC_ERROR",
+            SyncCode::IncompleteStatementError => "INCOMPLETE_STATEMENT_ERROR",
+        }
+    }
+}
+
 /// Durations in rules are written `30s`, `4h` or as milliseconds.
 mod millis {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -101,6 +113,31 @@ pub enum Endpoint {
     Reauthorise,
     Sync,
 }
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 2] = [Endpoint::Reauthorise, Endpoint::Sync];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::Reauthorise => "reauthorise",
+            Endpoint::Sync => "sync",
+        }
+    }
+}
+
+/// The `kind`s of fault a rule may name, as written.
+pub const KINDS: &[&str] = &[
+    "duplicate",
+    "reorder",
+    "delay",
+    "drop_attempt",
+    "wrong_secret",
+    "missing_secret",
+    "other_dialect",
+    "status",
+    "hang",
+    "sync_code",
+];
 
 /// Keys a rule may have. serde cannot refuse unknown keys through `flatten`, so
 /// [`FaultRule::from_json`] checks them itself: a misspelt `acount` must not widen a fault

@@ -8,10 +8,13 @@
 //! hangs, resets or answers garbage therefore fails the step that needed it, with the
 //! delivery log saying what happened, and the run goes on.
 
+mod capture;
+mod evidence;
+mod expect;
+mod play;
 pub mod probe;
 pub mod receiver;
 mod redact;
-mod steps;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +26,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::scenario::Scenario;
+use crate::scenario::{Known, Profile, Scenario};
 use crate::snapshot::{Check, Store};
 
 /// How to run.
@@ -37,8 +40,13 @@ pub struct Options {
     pub jobs: usize,
     /// Write snapshots as accepted.
     pub accept: bool,
-    /// Running in CI: missing or changed snapshots fail and nothing is written.
+    /// Running in CI: nothing is written; a changed snapshot fails, one never accepted is
+    /// reported.
     pub ci: bool,
+    /// Which expectations run: the contract only, or `strict` ones too.
+    pub profile: Profile,
+    /// Stop at the first failed scenario: start no more, cancel those running.
+    pub fail_fast: bool,
 }
 
 /// Why a run could not happen at all.
@@ -89,10 +97,14 @@ pub struct Failure {
     pub actual: Option<String>,
     /// Lines from the delivery and request logs that explain it.
     pub context: Vec<String>,
+    /// Why the expectation holds: the step's `why`, else the scenario's.
+    pub why: Option<String>,
 }
 
 pub struct Outcome {
     pub results: Vec<ScenarioResult>,
+    /// Scenarios not run, or cancelled, because one failed (`--fail-fast`).
+    pub not_run: usize,
     pub duration: Duration,
 }
 
@@ -102,8 +114,12 @@ pub fn scenario_start() -> Timestamp {
 }
 
 /// Finds and parses the scenarios: `*.yaml` / `*.yml` directly in the scenarios folder
-/// (subfolders hold shared steps for `include` and the snapshots), sorted by path.
-pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagnostic>> {
+/// (subfolders hold shared steps for `include` and the snapshots), sorted by path. `known`
+/// says which fields they may name (the config's `fields`).
+pub fn load_scenarios(
+    dir: &Path,
+    known: &Known,
+) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(Result::ok)
@@ -149,7 +165,7 @@ pub fn load_scenarios(dir: &Path) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagno
                 .map(|text| (target.display().to_string(), text))
                 .map_err(|e| e.to_string())
         };
-        match Scenario::parse(&text, &name, &load) {
+        match Scenario::parse(&text, &name, &load, known) {
             Ok(scenario) => scenarios.push((path, scenario)),
             Err(d) => errors.push(d),
         }
@@ -183,6 +199,9 @@ pub(crate) struct Context {
     pub simulator: Arc<Simulator>,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The simulator's base URL (`{sim.url}`).
+    pub sim_url: String,
+    pub profile: Profile,
     /// Salts every identifier of this run (see `WorldConfig::id_salt`): a receiver whose
     /// database outlives a run must not meet the same account or event ids again.
     pub id_salt: u64,
@@ -254,10 +273,12 @@ pub async fn run(
         simulator: simulator.clone(),
         client: reqwest::Client::new(),
         store: Store {
-            dir: config.scenarios.join("snapshots"),
+            dir: config.snapshots.clone(),
             accept: options.accept,
             ci: options.ci,
         },
+        sim_url: sim_url.clone(),
+        profile: options.profile,
         id_salt: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -272,7 +293,7 @@ pub async fn run(
             let context = context.clone();
             let seed = scenario_seed(options.seed, &path, &scenario.name);
             running.spawn(async move {
-                let result = steps::run_scenario(&context, &path, &scenario, seed).await;
+                let result = play::run_scenario(&context, &path, &scenario, seed).await;
                 (index, result)
             });
         }
@@ -282,8 +303,21 @@ pub async fn run(
     }
     let mut results = Vec::new();
     let mut crashed = 0;
+    let mut failed = false;
+    let mut cancelled = 0;
     while let Some(joined) = running.join_next().await {
-        start_next(&mut running);
+        if matches!(&joined, Err(e) if e.is_cancelled()) {
+            continue;
+        }
+        failed |= matches!(&joined, Ok((_, r)) if r.status == Status::Failed) || joined.is_err();
+        if failed && options.fail_fast {
+            // Stop now: scenarios still running are cancelled (their tenants go with the
+            // run) and counted as not run, like those never started.
+            cancelled += running.len();
+            running.abort_all();
+        } else {
+            start_next(&mut running);
+        }
         match joined {
             Ok((index, result)) => {
                 done(&result);
@@ -307,11 +341,13 @@ pub async fn run(
         }
     }
     results.sort_by_key(|(i, _)| *i);
+    let not_run = queue.len() + cancelled;
     drop(process);
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
     Ok(Outcome {
         results: results.into_iter().map(|(_, r)| r).collect(),
+        not_run,
         duration: started.elapsed(),
     })
 }

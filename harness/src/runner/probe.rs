@@ -83,15 +83,6 @@ pub async fn read(
     })
 }
 
-/// The value at a dotted path (`account.reauthRequired`, `rows.0.flag`).
-pub fn at_path<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.').try_fold(value, |node, key| match node {
-        Value::Object(map) => map.get(key),
-        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => None,
-    })
-}
-
 fn describe(error: &reqwest::Error) -> String {
     if error.is_timeout() {
         return "no answer in time".to_string();

@@ -19,10 +19,21 @@ pub struct Started {
     child: Child,
     /// The last lines it printed, for error messages.
     output: Arc<Mutex<VecDeque<String>>>,
+    /// The threads copying its stdout and stderr into `output`.
+    readers: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Started {
-    pub fn output_tail(&self) -> String {
+    pub fn output_tail(&mut self) -> String {
+        // Once it has exited, its last words may still be in the pipes: let the readers
+        // finish (they end at end of file; a child it left behind may hold a pipe, hence the
+        // bound).
+        if !self.running() {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while self.readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
         let lines = self.output.lock().unwrap_or_else(|p| p.into_inner());
         lines.iter().cloned().collect::<Vec<_>>().join("\n")
     }
@@ -30,6 +41,19 @@ impl Started {
     /// Whether it is still running.
     pub fn running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// How it ended, once it has: `exit status 1`, `killed by signal 9`.
+    pub fn exit(&mut self) -> Option<String> {
+        let status = self.child.try_wait().ok()??;
+        #[cfg(unix)]
+        if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+            return Some(format!("killed by signal {signal}"));
+        }
+        Some(match status.code() {
+            Some(code) => format!("exit status {code}"),
+            None => status.to_string(),
+        })
     }
 }
 
@@ -98,6 +122,7 @@ pub fn start(
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start the receiver (`{written}`): {e}")))?;
     let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
+    let mut readers = Vec::new();
     for stream in [
         child
             .stdout
@@ -112,7 +137,7 @@ pub fn start(
     .flatten()
     {
         let output = output.clone();
-        std::thread::spawn(move || {
+        readers.push(std::thread::spawn(move || {
             for line in BufReader::new(stream).lines().map_while(Result::ok) {
                 let mut lines = output.lock().unwrap_or_else(|p| p.into_inner());
                 if lines.len() == 40 {
@@ -120,10 +145,14 @@ pub fn start(
                 }
                 lines.push_back(line);
             }
-        });
+        }));
     }
     tracing::info!(command = %written, "receiver started");
-    Ok(Some(Started { child, output }))
+    Ok(Some(Started {
+        child,
+        output,
+        readers,
+    }))
 }
 
 /// Waits until the receiver answers: its `ready` URL with a 2xx, or (without one) a TCP
@@ -136,9 +165,9 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
     let mut last_problem = String::from("no answer yet");
     loop {
         if let Some(process) = started.as_mut() {
-            if !process.running() {
+            if let Some(how) = process.exit() {
                 return Err(Unreachable(format!(
-                    "the receiver exited before it was ready; its last output:\n{}",
+                    "the receiver exited before it was ready ({how}); its last output:\n{}",
                     indent(&process.output_tail())
                 )));
             }
@@ -185,7 +214,7 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
                 "the receiver was not ready within {:?} ({last_problem})",
                 config.receiver.ready_timeout
             );
-            if let Some(process) = started.as_ref() {
+            if let Some(process) = started.as_mut() {
                 message.push_str(&format!(
                     "; its last output:\n{}",
                     indent(&process.output_tail())

@@ -29,6 +29,11 @@ impl Redactions {
         }
     }
 
+    /// Whether the config's `redact` list names this (canonical) field.
+    pub fn hides(&self, field: &str) -> bool {
+        self.paths.iter().any(|p| p == field)
+    }
+
     pub fn text(&self, text: &str) -> String {
         if looks_like_timestamp(text) {
             return "[timestamp]".to_string();

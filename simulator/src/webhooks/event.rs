@@ -18,6 +18,17 @@ pub const SYNC_FAILED: &str = "mono.events.sync_failed";
 pub const ACCOUNT_UNLINKED: &str = "mono.events.account_unlinked";
 pub const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
 
+/// Every event Mono documents (and the simulator builds a payload for).
+pub const ALL: [&str; 7] = [
+    ACCOUNT_CONNECTED,
+    ACCOUNT_UPDATED,
+    REAUTHORISATION_REQUIRED,
+    ACCOUNT_REAUTHORIZED,
+    SYNC_FAILED,
+    ACCOUNT_UNLINKED,
+    JOBS_UPDATE,
+];
+
 /// What an `account_updated` reports about the sync that produced it (current dialect).
 #[derive(Clone, Debug, Default)]
 pub struct SyncReport {

@@ -21,6 +21,24 @@ pub enum Outcome {
     GaveUp,
 }
 
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Delivered,
+        Outcome::Failed,
+        Outcome::Dropped,
+        Outcome::GaveUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Failed => "failed",
+            Outcome::Dropped => "dropped",
+            Outcome::GaveUp => "gave_up",
+        }
+    }
+}
+
 /// How the `mono-webhook-secret` header was sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -25,6 +25,15 @@ pub enum DataStatus {
 }
 
 impl DataStatus {
+    /// Every status, for value lists (scenario schemas, diagnostics).
+    pub const ALL: [DataStatus; 5] = [
+        DataStatus::Available,
+        DataStatus::Partial,
+        DataStatus::Unavailable,
+        DataStatus::Failed,
+        DataStatus::Processing,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DataStatus::Available => "AVAILABLE",

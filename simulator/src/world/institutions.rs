@@ -26,6 +26,9 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Every method, for value lists (scenario schemas, diagnostics).
+    pub const ALL: [AuthMethod; 2] = [AuthMethod::InternetBanking, AuthMethod::MobileBanking];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuthMethod::InternetBanking => "internet_banking",
@@ -46,6 +49,9 @@ pub enum Mfa {
 }
 
 impl Mfa {
+    /// Every kind, for value lists (scenario schemas, diagnostics).
+    pub const ALL: [Mfa; 4] = [Mfa::None, Mfa::Otp, Mfa::SecurityQuestion, Mfa::Token];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Mfa::None => "none",

@@ -57,6 +57,8 @@ impl FromStr for Dialect {
 }
 
 impl Dialect {
+    pub const ALL: [Dialect; 2] = [Dialect::Legacy, Dialect::Current];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::Legacy => "legacy",

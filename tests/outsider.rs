@@ -1,0 +1,86 @@
+//! The bundled library against a receiver we did not design around: `tests/outsider/`
+//! acknowledges first and works from a queue, speaks v2 (`initiate`'s `mono_url`), takes
+//! balances from the webhook payload, keeps its state in its own words with no re-auth
+//! flag, and deletes unlinked accounts. Only its `monosim.yaml` field mapping tells monosim
+//! how to read it — and that is all it takes to pass.
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::monosim;
+
+fn run(args: &[&str]) -> (Output, String) {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/outsider/monosim.yaml");
+    let output = monosim()
+        .args(["run", "--jobs", "8", "--config"])
+        .arg(config)
+        .args(args)
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output, text)
+}
+
+#[test]
+fn a_receiver_of_another_design_passes_the_library_with_only_its_field_mapping() {
+    let (output, report) = run(&[]);
+    assert_eq!(output.status.code(), Some(0), "{report}");
+    let scenarios = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    assert!(
+        report.contains(&format!("{scenarios} passed, 0 failed")),
+        "{report}"
+    );
+    // Its project has no snapshots yet: under CI that is said, not failed.
+    assert!(
+        report.contains("snapshot(s) not recorded yet: under CI nothing is written"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_strict_profile_names_each_place_that_design_differs_from_the_reference() {
+    let (output, report) = run(&["--profile", "strict"]);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    for (scenario, step) in [
+        // It takes the balance from the payload, so it never reads the account's data.
+        (
+            "A new account links and its data arrives",
+            "expect_request: { kind: data",
+        ),
+        // It acknowledges the webhook and retries the token request itself.
+        (
+            "A failed token fetch is not lost, and Mono's retry completes it",
+            "status: 500 }",
+        ),
+        // It answers a wrong secret 200, and ignores it.
+        (
+            "Webhooks with a wrong or missing secret change nothing",
+            "status: 401 }",
+        ),
+    ] {
+        let failed = report
+            .lines()
+            .skip_while(|l| *l != format!("FAILED {scenario}"))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(failed.contains(step), "{scenario}: {failed:?}\n{report}");
+    }
+}
