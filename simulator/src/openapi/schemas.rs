@@ -16,98 +16,12 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use crate::clock::Timestamp;
+use crate::clock::{Duration, DurationText, Timestamp};
 use crate::faults::FaultRule;
 use crate::lifecycle::{MfaAnswer, ReauthOutcome, SyncResult};
 use crate::scheduler::Pending;
 use crate::webhooks::Targets;
 use crate::world::{AccountKind, AuthMethod, DataStatus, InstitutionType, Mfa, ObjectId, Stage};
-
-/// A 24-hex-digit MongoDB-style id, as Mono's ids are.
-impl PartialSchema for ObjectId {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some("^[0-9a-fA-F]{24}$"))
-            .examples([Value::from("5f171a530295e231abca1153")])
-            .into()
-    }
-}
-
-impl ToSchema for ObjectId {
-    fn name() -> Cow<'static, str> {
-        "ObjectId".into()
-    }
-}
-
-/// Simulated time, RFC 3339 in UTC with milliseconds (`2026-01-15T09:00:00.000Z`).
-impl PartialSchema for Timestamp {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                utoipa::openapi::KnownFormat::DateTime,
-            )))
-            .examples([Value::from("2026-01-15T09:00:00.000Z")])
-            .into()
-    }
-}
-
-impl ToSchema for Timestamp {
-    fn name() -> Cow<'static, str> {
-        "Timestamp".into()
-    }
-}
-
-/// A duration: `500ms`, `30s`, `10m`, `4h`, `2d`, `1m30s`, or whole milliseconds.
-pub struct Duration;
-
-impl PartialSchema for Duration {
-    fn schema() -> RefOr<Schema> {
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .pattern(Some(DURATION_PATTERN))
-                    .examples([Value::from("30s")]),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(0))
-                    .maximum(Some(2_592_000_000u64)),
-            )
-            .into()
-    }
-}
-
-impl ToSchema for Duration {
-    fn name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-}
-
-/// A duration written out: `500ms`, `30s`, `10m`, `4h`, `2d`, `1m30s` (a bare number is
-/// milliseconds).
-pub struct DurationText;
-
-impl PartialSchema for DurationText {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some(DURATION_PATTERN))
-            .examples([Value::from("30s")])
-            .into()
-    }
-}
-
-impl ToSchema for DurationText {
-    fn name() -> Cow<'static, str> {
-        "DurationText".into()
-    }
-}
-
-const DURATION_PATTERN: &str = "^([0-9]{1,9}|([0-9]{1,9}(ms|s|min|m|h|d))+)$";
 
 /// JSON `null`: the `data` of a v2 answer that has nothing to return.
 pub struct Null;
