@@ -19,6 +19,7 @@ pub mod faults;
 pub mod journal;
 pub mod lifecycle;
 pub mod openapi;
+pub mod request_log;
 pub mod scheduler;
 mod server;
 pub mod sim;

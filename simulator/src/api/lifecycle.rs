@@ -14,12 +14,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::params::Params;
-use super::requests::{About, Intent, Owner};
+use super::record::{About, Owner};
 use super::v1::json_body;
 use super::v2::{envelope, COMPLETED};
 use super::{ApiError, ApiState, Shared, Tenant};
 use crate::faults::{Endpoint, FaultKind};
 use crate::lifecycle::LifecycleError;
+use crate::request_log::Intent;
 use crate::world::ObjectId;
 
 impl From<LifecycleError> for ApiError {

@@ -5,7 +5,7 @@
 //! `[inferred]` beside the code that makes it.
 //!
 //! Layers, outermost first: [`resolve_tenant`] (which simulated Mono the request is for, see
-//! [`crate::tenants`]), [`requests::record`] (the request log), [`error::render`] (error
+//! [`crate::tenants`]), [`record::record`] (the request log), [`error::render`] (error
 //! bodies in the version's shape), [`body_limit`] (1 MiB), then [`require_secret_key`]
 //! (every route, like Mono), then the routes.
 
@@ -15,7 +15,7 @@ mod insights;
 mod lifecycle;
 mod listing;
 mod params;
-mod requests;
+mod record;
 mod statements;
 mod v1;
 mod v2;
@@ -32,7 +32,6 @@ use axum::Router;
 
 pub use body_limit::{default_limit as default_body_limit, limit_body, MAX_BODY};
 pub use error::{render as render_errors, ApiError, Version};
-pub use requests::{About, Intent, RequestLog, RequestRecord};
 
 use crate::sim::Sim;
 use crate::tenants::Tenants;
@@ -160,7 +159,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn(body_limit::limit_body))
         .layer(body_limit::default_limit())
         .layer(middleware::from_fn(error::render))
-        .layer(middleware::from_fn(requests::record))
+        .layer(middleware::from_fn(record::record))
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             resolve_tenant,

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{statement_months, Params, TransactionFilter};
-use super::requests::Owner;
+use super::record::Owner;
 use super::{insights, statements, ApiError, ApiState, Tenant};
 use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
 

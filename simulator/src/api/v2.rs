@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::listing;
 use super::params::{Params, TransactionFilter};
-use super::requests::Owner;
+use super::record::Owner;
 use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
 use super::{ApiError, ApiState, Tenant};
 use crate::clock::Timestamp;

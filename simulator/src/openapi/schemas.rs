@@ -820,7 +820,7 @@ pub struct FaultAdded {
 
 #[derive(ToSchema)]
 pub struct Requests {
-    pub requests: Vec<crate::api::RequestRecord>,
+    pub requests: Vec<crate::request_log::RequestRecord>,
 }
 
 #[derive(ToSchema)]
