@@ -16,6 +16,7 @@ pub mod api;
 pub mod clock;
 pub mod control;
 pub mod faults;
+mod http;
 pub mod journal;
 pub mod lifecycle;
 pub mod openapi;
@@ -28,8 +29,8 @@ pub mod webhooks;
 pub mod widget;
 pub mod world;
 
-pub use api::MAX_BODY;
 pub use clock::{Clock, Timestamp};
+pub use http::MAX_BODY;
 pub use server::{
     Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
 };

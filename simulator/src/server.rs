@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use crate::api::{self, ApiState, Shared};
+use crate::api;
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::control;
 use crate::control::access::ControlAccess;
+use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
@@ -191,7 +192,7 @@ impl Simulator {
             .merge(widget::router(widget))
             // Each router renders its own 413; this caps body extractors of any route
             // merged here later too.
-            .layer(api::default_body_limit())
+            .layer(http::default_body_limit())
             .layer(axum::middleware::from_fn_with_state(
                 self.control_access.clone(),
                 control::access::guard,

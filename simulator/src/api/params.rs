@@ -4,8 +4,8 @@
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 
-use super::ApiError;
 use crate::clock::Date;
+use crate::http::ApiError;
 use crate::world::Direction;
 
 /// The query string as ordered pairs. Order is kept so the links built from it

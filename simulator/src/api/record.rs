@@ -11,7 +11,7 @@ use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::ApiState;
+use crate::http::ApiState;
 use crate::request_log::{Intent, RequestRecord};
 use crate::world::ObjectId;
 

@@ -6,8 +6,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
-use super::{ApiError, Tenant};
 use crate::clock::{Timestamp, DAY};
+use crate::http::{ApiError, Tenant};
 use crate::world::{Account, Job, JobKind, Transaction};
 
 /// The statement lines of the last `months` months before `now`, newest first.

@@ -13,12 +13,13 @@ use serde_json::{json, Value};
 use super::listing;
 use super::params::{statement_months, Params, TransactionFilter};
 use super::record::Owner;
-use super::{insights, statements, ApiError, ApiState, Tenant};
+use super::{insights, statements};
+use crate::http::{ApiError, ApiState, Shared, Tenant};
 use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
 
 type Reply = Result<Json<Value>, ApiError>;
 
-pub fn routes() -> Router<Arc<super::Shared>> {
+pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/account/auth", post(exchange_code))
         .route("/accounts/{id}", get(details))

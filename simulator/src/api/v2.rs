@@ -15,14 +15,14 @@ use super::listing;
 use super::params::{Params, TransactionFilter};
 use super::record::Owner;
 use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
-use super::{ApiError, ApiState, Tenant};
 use crate::clock::Timestamp;
+use crate::http::{ApiError, ApiState, Shared, Tenant};
 use crate::world::{Account, InstitutionType, JobKind, ObjectId};
 use serde::Serialize;
 
 type Reply = Result<Response, ApiError>;
 
-pub fn routes() -> Router<Arc<super::Shared>> {
+pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/v2/accounts/auth", post(exchange_code))
         .route("/v2/accounts/{id}", get(details))

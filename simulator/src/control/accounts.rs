@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{account_id, body, duration, refused};
-use crate::api::{ApiError, ApiState};
+use crate::http::{ApiError, ApiState};
 use crate::lifecycle::{LinkOptions, MfaAnswer};
 use crate::world::{
     institutions, AccountKind, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa, ObjectId,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{account_id, body, duration, refused};
-use crate::api::{ApiError, ApiState};
+use crate::http::{ApiError, ApiState};
 use crate::lifecycle::Emit;
 use crate::webhooks::Targets;
 use crate::world::DataStatus;

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{account_id, body, duration};
-use crate::api::{ApiError, ApiState};
 use crate::faults::FaultRule;
+use crate::http::{ApiError, ApiState};
 use crate::world::ObjectId;
 
 #[utoipa::path(

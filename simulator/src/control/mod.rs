@@ -36,7 +36,7 @@ use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::api::{ApiError, ApiState};
+use crate::http::{self, ApiError, ApiState};
 use crate::lifecycle::LifecycleError;
 use crate::world::{ObjectId, WorldError};
 
@@ -100,12 +100,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/_sim/deliveries", get(logs::deliveries))
         .route("/_sim/idle", post(logs::idle))
         .route("/_sim/reset", post(logs::reset))
-        .layer(axum::middleware::from_fn(crate::api::limit_body))
-        .layer(crate::api::default_body_limit())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::api::render_errors,
-        ))
+        .layer(axum::middleware::from_fn(http::limit_body))
+        .layer(http::default_body_limit())
+        .layer(axum::middleware::from_fn(http::render))
         .with_state(state)
 }
 

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{body, duration};
-use crate::api::{ApiError, ApiState};
 use crate::clock::Timestamp;
+use crate::http::{ApiError, ApiState};
 
 /// The most one advance may cover: a year of syncs and retries still replays in about a
 /// second, and a typo cannot park the driver for days.

@@ -6,7 +6,7 @@
 //! Schemathesis at it (`scripts/schemathesis`) so the document and the server cannot drift.
 //!
 //! Error responses are added here rather than on each handler: which shape an error has is
-//! decided by the path, exactly as [`crate::api::render_errors`] decides it (v2 paths get the
+//! decided by the path, exactly as [`crate::http::render`] decides it (v2 paths get the
 //! failed envelope, everything else `{"message"}`).
 
 pub mod schemas;
@@ -20,7 +20,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 use utoipa::OpenApi as _;
 
-use crate::api::Version;
+use crate::http::Version;
 use schemas::{V1Error, V2Error};
 
 /// The name of the security scheme Mono's routes require.

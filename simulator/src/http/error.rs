@@ -12,12 +12,12 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::ApiState;
+use super::state::ApiState;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -115,4 +115,9 @@ pub async fn render(request: Request, next: Next) -> Response {
     );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body.to_string()))
+}
+
+/// The fallback: an unknown path is a 404 that names it, in its version's shape.
+pub async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("Cannot {method} {}", uri.path()))
 }
