@@ -182,10 +182,11 @@ impl Simulator {
             base_url: base_url.trim_end_matches('/').into(),
         });
         let main = Arc::new(ApiState::new(self.sim.clone(), &shared));
+        let secret_key = &self.sim.secret_key;
         let widget = Arc::new(Widget::new(
             self.tenants.clone(),
             self.public_key.clone(),
-            &self.sim.secret_key,
+            (secret_key == DEFAULT_SECRET_KEY).then(|| secret_key.clone()),
         ));
         api::router(shared)
             .merge(control::router(main))
