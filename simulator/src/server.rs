@@ -6,9 +6,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::api;
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::control;
 use crate::control::access::ControlAccess;
@@ -18,6 +19,7 @@ use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
 use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
+use crate::{api, openapi};
 
 /// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
 /// it unlocks nothing but a local simulator.
@@ -188,13 +190,32 @@ impl Simulator {
             self.public_key.clone(),
             (secret_key == DEFAULT_SECRET_KEY).then(|| secret_key.clone()),
         ));
-        api::router(shared)
-            .merge(control::router(main))
+        // Mono's API: v1 and v2 need the secret key, a statement's PDF and this document
+        // do not. Every call is answered by its simulated Mono (tenant), logged in its
+        // request log, and has its errors in its API version's shape; unknown paths too.
+        let mono = Router::from(api::routes())
+            .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
+            .merge(api::downloads())
+            .merge(openapi::routes())
+            .fallback(http::unknown_route)
+            .layer(from_fn(http::limit_body))
+            .layer(http::default_body_limit())
+            .layer(from_fn(http::render))
+            .layer(from_fn(api::record))
+            .layer(from_fn_with_state(shared.clone(), http::resolve_tenant))
+            .with_state(shared);
+        // The control API works on the main simulated Mono and logs nothing.
+        let control = Router::from(control::routes())
+            .layer(from_fn(http::limit_body))
+            .layer(http::default_body_limit())
+            .layer(from_fn(http::render))
+            .with_state(main);
+        mono.merge(control)
             .merge(widget::router(widget))
-            // Each router renders its own 413; this caps body extractors of any route
+            // Each surface renders its own 413; this caps body extractors of any route
             // merged here later too.
             .layer(http::default_body_limit())
-            .layer(axum::middleware::from_fn_with_state(
+            .layer(from_fn_with_state(
                 self.control_access.clone(),
                 control::access::guard,
             ))

@@ -22,66 +22,52 @@ mod v2;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::{self, ApiError, Shared};
+pub use record::record;
 
-/// The OpenAPI description of Mono's routes (see [`crate::openapi`]).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    v1::exchange_code,
-    v1::details,
-    v1::transactions,
-    v1::identity,
-    v1::statement,
-    v1::statement_job,
-    v1::income,
-    v1::credits,
-    v1::debits,
-    v1::unlink,
-    lifecycle::sync,
-    lifecycle::reauthorise,
-    v1::coverage,
-    v2::exchange_code,
-    v2::details,
-    v2::transactions,
-    v2::identity,
-    v2::balance,
-    v2::statement,
-    v2::statement_job,
-    v2::job,
-    v2::unlink,
-    lifecycle::initiate,
-    statements::download,
-))]
-pub(crate) struct Doc;
+use crate::http::{ApiError, Shared};
 
-/// The API as a router, for `serve` or for `tower::ServiceExt::oneshot` in tests.
-pub fn router(shared: Arc<Shared>) -> Router {
-    let mono = Router::new().merge(v1::routes()).merge(v2::routes()).layer(
-        middleware::from_fn_with_state(shared.clone(), require_secret_key),
-    );
-    Router::new()
-        .merge(mono)
-        .route("/statements/{file}", get(statements::download))
-        .route("/openapi.json", get(crate::openapi::openapi_json))
-        .fallback(http::unknown_route)
-        .layer(middleware::from_fn(http::limit_body))
-        .layer(http::default_body_limit())
-        .layer(middleware::from_fn(http::render))
-        .layer(middleware::from_fn(record::record))
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            http::resolve_tenant,
-        ))
-        .with_state(shared)
+/// Mono's API v1 and v2, each route listed once: `routes!` takes the method, path and
+/// OpenAPI description from the handler's `#[utoipa::path]`. Every one of them needs the
+/// secret key ([`require_secret_key`], which the server puts around them).
+pub fn routes() -> OpenApiRouter<Arc<Shared>> {
+    OpenApiRouter::default()
+        .routes(routes!(v1::exchange_code))
+        .routes(routes!(v1::details))
+        .routes(routes!(v1::transactions))
+        .routes(routes!(v1::identity))
+        .routes(routes!(v1::statement))
+        .routes(routes!(v1::statement_job))
+        .routes(routes!(v1::income))
+        .routes(routes!(v1::credits))
+        .routes(routes!(v1::debits))
+        .routes(routes!(v1::unlink))
+        .routes(routes!(lifecycle::sync))
+        .routes(routes!(lifecycle::reauthorise))
+        .routes(routes!(v1::coverage))
+        .routes(routes!(v2::exchange_code))
+        .routes(routes!(v2::details))
+        .routes(routes!(v2::transactions))
+        .routes(routes!(v2::identity))
+        .routes(routes!(v2::balance))
+        .routes(routes!(v2::statement))
+        .routes(routes!(v2::statement_job))
+        .routes(routes!(v2::job))
+        .routes(routes!(v2::unlink))
+        .routes(routes!(lifecycle::initiate))
+}
+
+/// What Mono serves without a key: a built statement's PDF, as from its storage URL.
+pub fn downloads<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::default().routes(routes!(statements::download))
 }
 
 /// Every Mono route needs `mono-sec-key: <secret key>`.
-async fn require_secret_key(
+pub async fn require_secret_key(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: Next,

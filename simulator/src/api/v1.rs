@@ -5,8 +5,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -14,30 +13,10 @@ use super::listing;
 use super::params::{statement_months, Params, TransactionFilter};
 use super::record::Owner;
 use super::{insights, statements};
-use crate::http::{ApiError, ApiState, Shared, Tenant};
+use crate::http::{ApiError, ApiState, Tenant};
 use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
 
 type Reply = Result<Json<Value>, ApiError>;
-
-pub fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/account/auth", post(exchange_code))
-        .route("/accounts/{id}", get(details))
-        .route("/accounts/{id}/transactions", get(transactions))
-        .route("/accounts/{id}/identity", get(identity))
-        .route("/accounts/{id}/statement", get(statement))
-        .route("/accounts/{id}/statement/jobs/{job_id}", get(statement_job))
-        .route("/accounts/{id}/income", get(income))
-        .route("/accounts/{id}/credits", get(credits))
-        .route("/accounts/{id}/debits", get(debits))
-        .route("/accounts/{id}/unlink", post(unlink))
-        .route("/accounts/{id}/sync", post(super::lifecycle::sync))
-        .route(
-            "/accounts/{id}/reauthorise",
-            post(super::lifecycle::reauthorise),
-        )
-        .route("/coverage", get(coverage))
-}
 
 #[derive(Deserialize)]
 pub(super) struct CodeBody {
@@ -80,7 +59,10 @@ pub(super) fn account_for_code(
     responses((status = 200, description = "OK", body = crate::openapi::schemas::AccountIdBody)),
     security(("mono-sec-key" = []))
 )]
-async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn exchange_code(
+    Tenant(state): Tenant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
     Ok(Owner(owner).answer(json!({ "id": account.id })))
 }
@@ -95,7 +77,7 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, A
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1AccountDetails)),
     security(("mono-sec-key" = []))
 )]
-async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
@@ -131,7 +113,11 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Transactions)),
     security(("mono-sec-key" = []))
 )]
-async fn transactions(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn transactions(
+    Tenant(state): Tenant,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/accounts/{id}/transactions", state.base_url);
@@ -185,7 +171,7 @@ pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Identity)),
     security(("mono-sec-key" = []))
 )]
-async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
@@ -212,7 +198,11 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V1StatementReply)),
     security(("mono-sec-key" = []))
 )]
-async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn statement(
+    Tenant(state): Tenant,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
     let account = state.linked_account(&id)?;
     Ok(Json(match statement_data(&state, &account, &params)? {
         // As in Mono's statement guide, the JSON statement carries a status and message.
@@ -281,7 +271,10 @@ pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result
     responses((status = 200, description = "OK", body = crate::openapi::schemas::StatementJob)),
     security(("mono-sec-key" = []))
 )]
-async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
+pub(super) async fn statement_job(
+    Tenant(state): Tenant,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
     Ok(Json(poll_statement(&state, &id, &job_id)?))
 }
 
@@ -295,7 +288,7 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Income)),
     security(("mono-sec-key" = []))
 )]
-async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::income(&account)))
@@ -311,7 +304,7 @@ async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
     security(("mono-sec-key" = []))
 )]
-async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Credit)))
@@ -327,7 +320,7 @@ async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
     security(("mono-sec-key" = []))
 )]
-async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
     Ok(Json(insights::flow(&account, Direction::Debit)))
@@ -343,7 +336,7 @@ async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::MessageBody)),
     security(("mono-sec-key" = []))
 )]
-async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
     // [inferred] wording: Mono documents only that the answer is OK.
@@ -360,7 +353,7 @@ async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = Vec<crate::openapi::schemas::CoverageEntry>)),
     security(("mono-sec-key" = []))
 )]
-async fn coverage() -> Json<Value> {
+pub(super) async fn coverage() -> Json<Value> {
     let list: Vec<Value> = institutions::CATALOGUE
         .iter()
         .map(|i| {

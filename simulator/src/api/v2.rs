@@ -1,14 +1,11 @@
 //! Mono API v2: every body inside the envelope
 //! `{"status":"successful","message":…,"timestamp":…,"data":…}`, snake_case fields, `id`.
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::listing;
@@ -16,28 +13,11 @@ use super::params::{Params, TransactionFilter};
 use super::record::Owner;
 use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
 use crate::clock::Timestamp;
-use crate::http::{ApiError, ApiState, Shared, Tenant};
+use crate::http::{ApiError, ApiState, Tenant};
 use crate::world::{Account, InstitutionType, JobKind, ObjectId};
 use serde::Serialize;
 
 type Reply = Result<Response, ApiError>;
-
-pub fn routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/v2/accounts/auth", post(exchange_code))
-        .route("/v2/accounts/{id}", get(details))
-        .route("/v2/accounts/{id}/transactions", get(transactions))
-        .route("/v2/accounts/{id}/identity", get(identity))
-        .route("/v2/accounts/{id}/balance", get(balance))
-        .route("/v2/accounts/{id}/statement", get(statement))
-        .route(
-            "/v2/accounts/{id}/statement/jobs/{job_id}",
-            get(statement_job),
-        )
-        .route("/v2/accounts/{id}/jobs/{job_id}", get(job))
-        .route("/v2/accounts/{id}/unlink", post(unlink))
-        .route("/v2/accounts/initiate", post(super::lifecycle::initiate))
-}
 
 pub(super) const COMPLETED: &str = "Request was successfully completed";
 
@@ -67,7 +47,7 @@ fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2AuthReply)),
     security(("mono-sec-key" = []))
 )]
-async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
+pub(super) async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     let (owner, account) = account_for_code(&state, &body)?;
     let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
     body["id"] = json!(account.id);
@@ -86,7 +66,7 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Details>)),
     security(("mono-sec-key" = []))
 )]
-async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
@@ -215,7 +195,7 @@ fn with_realtime_headers(
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
-async fn transactions(
+pub(super) async fn transactions(
     Tenant(state): Tenant,
     Path(id): Path<String>,
     headers: HeaderMap,
@@ -269,7 +249,7 @@ async fn transactions(
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Identity>)),
     security(("mono-sec-key" = []))
 )]
-async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
@@ -303,7 +283,11 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
-async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+pub(super) async fn balance(
+    Tenant(state): Tenant,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Reply {
     let account = state.linked_account(&id)?;
     if !account.data_status.shows_balance() {
         require_data(&account, "balance")?;
@@ -337,7 +321,11 @@ async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderM
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2StatementData>)),
     security(("mono-sec-key" = []))
 )]
-async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn statement(
+    Tenant(state): Tenant,
+    Path(id): Path<String>,
+    params: Params,
+) -> Reply {
     let account = state.linked_account(&id)?;
     match statement_data(&state, &account, &params)? {
         Statement::Lines(data) => reply(&state, "Successfully fetched statement", data),
@@ -355,7 +343,10 @@ async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::StatementJob>)),
     security(("mono-sec-key" = []))
 )]
-async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
+pub(super) async fn statement_job(
+    Tenant(state): Tenant,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
     let job = poll_statement(&state, &id, &job_id)?;
     reply(&state, COMPLETED, job)
 }
@@ -371,7 +362,10 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Job>)),
     security(("mono-sec-key" = []))
 )]
-async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
+pub(super) async fn job(
+    Tenant(state): Tenant,
+    Path((id, job_id)): Path<(String, String)>,
+) -> Reply {
     let account = state.linked_account(&id)?;
     let job = state
         .world
@@ -405,7 +399,7 @@ async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) 
     responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::Null>)),
     security(("mono-sec-key" = []))
 )]
-async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
     reply(&state, "Account unlinked successfully", Value::Null)

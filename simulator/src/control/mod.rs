@@ -31,79 +31,38 @@ mod time;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::routing::{get, post};
-use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::http::{self, ApiError, ApiState};
+use crate::http::{ApiError, ApiState};
 use crate::lifecycle::LifecycleError;
 use crate::world::{ObjectId, WorldError};
 
-/// The OpenAPI description of the control API (see [`crate::openapi`]).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    logs::state,
-    accounts::create,
-    accounts::show,
-    accounts::link,
-    accounts::expire_session,
-    accounts::reauth,
-    accounts::auto_sync,
-    accounts::unlink,
-    events::fire,
-    events::targets,
-    events::set_targets,
-    time::show,
-    time::advance,
-    time::freeze,
-    time::resume,
-    logs::faults,
-    logs::add_fault,
-    logs::clear_faults,
-    logs::requests,
-    logs::deliveries,
-    logs::idle,
-    logs::reset,
-))]
-pub(crate) struct Doc;
-
-pub fn router(state: Arc<ApiState>) -> Router {
-    Router::new()
-        .route("/_sim/state", get(logs::state))
-        .route("/_sim/accounts", post(accounts::create))
-        .route("/_sim/accounts/{id}", get(accounts::show))
-        .route("/_sim/accounts/{id}/link", post(accounts::link))
-        .route(
-            "/_sim/accounts/{id}/expire-session",
-            post(accounts::expire_session),
-        )
-        .route("/_sim/accounts/{id}/reauth", post(accounts::reauth))
-        .route("/_sim/accounts/{id}/auto-sync", post(accounts::auto_sync))
-        .route("/_sim/accounts/{id}/unlink", post(accounts::unlink))
-        .route("/_sim/events", post(events::fire))
-        .route(
-            "/_sim/webhooks",
-            get(events::targets).put(events::set_targets),
-        )
-        .route("/_sim/clock", get(time::show))
-        .route("/_sim/clock/advance", post(time::advance))
-        .route("/_sim/clock/freeze", post(time::freeze))
-        .route("/_sim/clock/resume", post(time::resume))
-        .route(
-            "/_sim/faults",
-            get(logs::faults)
-                .post(logs::add_fault)
-                .delete(logs::clear_faults),
-        )
-        .route("/_sim/requests", get(logs::requests))
-        .route("/_sim/deliveries", get(logs::deliveries))
-        .route("/_sim/idle", post(logs::idle))
-        .route("/_sim/reset", post(logs::reset))
-        .layer(axum::middleware::from_fn(http::limit_body))
-        .layer(http::default_body_limit())
-        .layer(axum::middleware::from_fn(http::render))
-        .with_state(state)
+/// The control API, each route listed once: `routes!` takes the method, path and OpenAPI
+/// description from the handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::default()
+        .routes(routes!(logs::state))
+        .routes(routes!(accounts::create))
+        .routes(routes!(accounts::show))
+        .routes(routes!(accounts::link))
+        .routes(routes!(accounts::expire_session))
+        .routes(routes!(accounts::reauth))
+        .routes(routes!(accounts::auto_sync))
+        .routes(routes!(accounts::unlink))
+        .routes(routes!(events::fire))
+        .routes(routes!(events::targets, events::set_targets))
+        .routes(routes!(time::show))
+        .routes(routes!(time::advance))
+        .routes(routes!(time::freeze))
+        .routes(routes!(time::resume))
+        .routes(routes!(logs::faults, logs::add_fault, logs::clear_faults))
+        .routes(routes!(logs::requests))
+        .routes(routes!(logs::deliveries))
+        .routes(routes!(logs::idle))
+        .routes(routes!(logs::reset))
 }
 
 /// Reads a JSON body (an empty body or `null` reads as `{}`), naming what is wrong with it.

@@ -20,7 +20,11 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 use utoipa::OpenApi as _;
 
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
 use crate::http::Version;
+use crate::{api, control};
 use schemas::{V1Error, V2Error};
 
 /// The name of the security scheme Mono's routes require.
@@ -37,7 +41,6 @@ pub const SECURITY_SCHEME: &str = "mono-sec-key";
                        otherwise); the control API and the statement download need none.",
         license(name = "MIT OR Apache-2.0"),
     ),
-    paths(openapi_json),
     components(schemas(V1Error, V2Error)),
     tags(
         (name = "v1", description = "Mono API v1: bare bodies, camelCase account fields, `_id`."),
@@ -49,11 +52,14 @@ pub const SECURITY_SCHEME: &str = "mono-sec-key";
 )]
 struct Base;
 
-/// The whole document.
+/// The whole document: the description of every route the server mounts, each taken from
+/// the same route list the server serves.
 pub fn document() -> OpenApi {
     let mut doc = Base::openapi();
-    doc.merge(crate::api::Doc::openapi());
-    doc.merge(crate::control::Doc::openapi());
+    doc.merge(api::routes().into_openapi());
+    doc.merge(api::downloads::<()>().into_openapi());
+    doc.merge(control::routes().into_openapi());
+    doc.merge(routes::<()>().into_openapi());
     add_security_scheme(&mut doc);
     add_error_responses(&mut doc);
     doc
@@ -70,6 +76,11 @@ pub fn to_json() -> &'static str {
     })
 }
 
+/// This document's own route.
+pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::default().routes(routes!(openapi_json))
+}
+
 /// `GET /openapi.json`.
 #[utoipa::path(
     get,
@@ -78,7 +89,7 @@ pub fn to_json() -> &'static str {
     operation_id = "openapi_json",
     responses((status = 200, description = "This OpenAPI 3.1 document.", content_type = "application/json", body = Object))
 )]
-pub async fn openapi_json() -> Response {
+async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], to_json()).into_response()
 }
 
