@@ -10,6 +10,7 @@
 //! [`require_secret_key`] (every route, like Mono), then the routes.
 
 mod accounts;
+mod envelope;
 mod insights;
 mod lifecycle;
 mod listing;

@@ -10,6 +10,7 @@ use std::time::Instant;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use crate::http::ApiState;
 use crate::request_log::{Intent, RequestRecord};
@@ -30,7 +31,7 @@ pub struct Owner(pub Arc<crate::sim::Sim>);
 
 impl Owner {
     /// `body` as a JSON answer, logged on the owner's request log.
-    pub fn answer(self, body: serde_json::Value) -> Response {
+    pub fn answer(self, body: impl Serialize) -> Response {
         let mut response = axum::Json(body).into_response();
         response.extensions_mut().insert(self);
         response

@@ -63,7 +63,7 @@ fn link_options(status: Option<DataStatus>, delay: Option<&str>) -> Result<LinkO
     operation_id = "sim_create_account",
     summary = "Create an account (and link it unless `link: false`)",
     request_body(content = Option<crate::openapi::schemas::NewAccount>, content_type = "application/json"),
-    responses((status = 201, description = "Created", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 201, description = "Created", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn create(
     State(state): State<Arc<ApiState>>,
@@ -150,7 +150,7 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
     tag = "control",
     operation_id = "sim_show_account",
     summary = "An account's lifecycle state",
-    params(crate::openapi::schemas::AccountPath),
+    params(crate::http::AccountPath),
     responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount))
 )]
 pub async fn show(
@@ -166,9 +166,9 @@ pub async fn show(
     tag = "control",
     operation_id = "sim_link_account",
     summary = "Link a pending or unlinked account",
-    params(crate::openapi::schemas::AccountPath),
+    params(crate::http::AccountPath),
     request_body(content = Option<crate::openapi::schemas::LinkRequest>, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn link(
     State(state): State<Arc<ApiState>>,
@@ -188,8 +188,8 @@ pub async fn link(
     tag = "control",
     operation_id = "sim_expire_session",
     summary = "The bank session expires (fires reauthorisation_required)",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(crate::http::AccountPath),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn expire_session(
     State(state): State<Arc<ApiState>>,
@@ -216,9 +216,9 @@ struct Reauth {
     tag = "control",
     operation_id = "sim_reauth",
     summary = "The user answers the MFA challenge in the widget",
-    params(crate::openapi::schemas::AccountPath),
+    params(crate::http::AccountPath),
     request_body(content = crate::openapi::schemas::ReauthRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn reauth(
     State(state): State<Arc<ApiState>>,
@@ -246,8 +246,8 @@ pub async fn reauth(
     tag = "control",
     operation_id = "sim_auto_sync",
     summary = "Run an automatic sync now",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(crate::http::AccountPath),
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn auto_sync(
     State(state): State<Arc<ApiState>>,
@@ -267,7 +267,7 @@ pub async fn auto_sync(
     operation_id = "sim_unlink",
     summary = "Unlink the account (fires account_unlinked)",
     params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000b01")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn unlink(
     State(state): State<Arc<ApiState>>,

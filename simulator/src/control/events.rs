@@ -38,7 +38,7 @@ struct Fire {
     operation_id = "sim_fire_event",
     summary = "Fire any event about an account, with overrides",
     request_body(content = crate::openapi::schemas::FireRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Fired), (status = 404, description = "No such account", body = crate::openapi::schemas::V1Error), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 200, description = "OK", body = crate::openapi::schemas::Fired), (status = 404, description = "No such account", body = crate::http::V1Error), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::http::V1Error))
 )]
 pub async fn fire(
     State(state): State<Arc<ApiState>>,

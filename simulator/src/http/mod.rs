@@ -10,10 +10,12 @@
 
 mod body_limit;
 mod error;
+mod path;
 mod state;
 mod tenant;
 
 pub use body_limit::{default_limit as default_body_limit, limit_body, MAX_BODY};
-pub use error::{render, unknown_route, ApiError, Version};
+pub use error::{render, unknown_route, ApiError, Null, V1Error, V2Error, Version};
+pub use path::AccountPath;
 pub use state::{ApiState, Shared};
 pub use tenant::{resolve_tenant, Tenant};

@@ -24,8 +24,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::http::Version;
+use crate::http::{V1Error, V2Error};
 use crate::{api, control};
-use schemas::{V1Error, V2Error};
 
 /// The name of the security scheme Mono's routes require.
 pub const SECURITY_SCHEME: &str = "mono-sec-key";
