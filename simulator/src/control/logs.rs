@@ -1,20 +1,43 @@
 //! What happened (request and delivery logs), waiting for quiet, faults, and reset.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, OneOfBuilder, Type};
+use utoipa::openapi::{Ref, RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::{account_id, body, duration};
+use crate::clock::{self, Timestamp};
 use crate::faults::FaultRule;
 use crate::http::{ApiError, ApiState};
-use crate::world::ObjectId;
+use crate::request_log::RequestRecord;
+use crate::scheduler::Pending;
+use crate::webhooks::{AttemptRecord, Targets};
+use crate::world::{Dialect, ObjectId};
+
+/// Clock, world, webhook targets and what is pending.
+#[derive(Serialize, ToSchema)]
+pub struct SimState {
+    now: Timestamp,
+    frozen: bool,
+    seed: u64,
+    dialect: Dialect,
+    #[schema(value_type = u64)]
+    accounts: usize,
+    webhooks: Targets,
+    #[schema(value_type = u64)]
+    unfinished_deliveries: usize,
+    pending: Pending,
+    faults: Vec<FaultRule>,
+}
 
 #[utoipa::path(
     get,
@@ -22,29 +45,35 @@ use crate::world::ObjectId;
     tag = "control",
     operation_id = "sim_state",
     summary = "Clock, webhook targets, pending deliveries, faults",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimState))
+    responses((status = 200, description = "OK", body = SimState))
 )]
-pub async fn state(State(state): State<Arc<ApiState>>) -> Json<Value> {
-    Json(json!({
-        "now": state.sim.clock.now(),
-        "frozen": state.sim.clock.is_frozen(),
-        "seed": state.world.seed(),
-        "dialect": state.world.dialect().to_string(),
-        "accounts": state.world.account_count(),
-        "webhooks": state.sim.webhooks.targets(),
-        "unfinished_deliveries": state.sim.webhooks.unfinished(),
-        "pending": state.sim.scheduler.pending(),
-        "faults": state.sim.faults.list(),
-    }))
+pub async fn state(State(state): State<Arc<ApiState>>) -> Json<SimState> {
+    Json(SimState {
+        now: state.sim.clock.now(),
+        frozen: state.sim.clock.is_frozen(),
+        seed: state.world.seed(),
+        dialect: state.world.dialect(),
+        accounts: state.world.account_count(),
+        webhooks: state.sim.webhooks.targets(),
+        unfinished_deliveries: state.sim.webhooks.unfinished(),
+        pending: state.sim.scheduler.pending(),
+        faults: state.sim.faults.list(),
+    })
 }
 
-#[derive(Deserialize)]
+/// Filters of the request and delivery logs.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogQuery {
     /// Only records after this sequence number.
     #[serde(default)]
+    #[param(value_type = Option<u64>)]
     since: u64,
+    /// Only this account's.
+    #[param(value_type = Option<String>, pattern = "^[0-9a-fA-F]{24}$")]
     account: Option<String>,
+    /// Only this event's (deliveries).
     event: Option<String>,
 }
 
@@ -70,24 +99,34 @@ impl LogQuery {
     }
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Requests {
+    requests: Vec<RequestRecord>,
+}
+
 #[utoipa::path(
     get,
     path = "/_sim/requests",
     tag = "control",
     operation_id = "sim_requests",
     summary = "The Mono API request log",
-    params(crate::openapi::schemas::LogQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Requests))
+    params(LogQuery),
+    responses((status = 200, description = "OK", body = Requests))
 )]
 pub async fn requests(
     State(state): State<Arc<ApiState>>,
     query: QueryResult,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Requests>, ApiError> {
     let (query, account) = LogQuery::read(query)?;
     let records = state.sim.requests.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
     });
-    Ok(Json(json!({ "requests": records })))
+    Ok(Json(Requests { requests: records }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Deliveries {
+    deliveries: Vec<AttemptRecord>,
 }
 
 #[utoipa::path(
@@ -96,26 +135,39 @@ pub async fn requests(
     tag = "control",
     operation_id = "sim_deliveries",
     summary = "The webhook delivery log (every attempt)",
-    params(crate::openapi::schemas::LogQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Deliveries))
+    params(LogQuery),
+    responses((status = 200, description = "OK", body = Deliveries))
 )]
 pub async fn deliveries(
     State(state): State<Arc<ApiState>>,
     query: QueryResult,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deliveries>, ApiError> {
     let (query, account) = LogQuery::read(query)?;
     let records = state.sim.webhooks.log.since(query.since, |r| {
         account.is_none_or(|a| r.account == Some(a))
             && query.event.as_deref().is_none_or(|e| &*r.event == e)
     });
-    Ok(Json(json!({ "deliveries": records })))
+    Ok(Json(Deliveries {
+        deliveries: records,
+    }))
 }
 
-#[derive(Deserialize)]
+/// `POST /_sim/idle`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Idle {
-    /// Wall time to wait at most (`10s` by default).
+pub struct IdleRequest {
+    /// Wall time to wait at most (`10s` by default, at most `10m`).
+    #[schema(value_type = Option<String>, pattern = "^([0-9]{1,5}(ms)?|[0-5]?[0-9]{1,2}s|([0-9]|10)(m|min))$", example = "10s")]
     timeout: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IdleBody {
+    idle: bool,
+    now: Timestamp,
+    pending: Pending,
+    #[schema(value_type = u64)]
+    unfinished_deliveries: usize,
 }
 
 /// The longest `POST /_sim/idle` waits: a request that cannot hang for days, and longer
@@ -131,14 +183,14 @@ const MAX_IDLE_WAIT: i64 = 10 * crate::clock::MINUTE;
     tag = "control",
     operation_id = "sim_idle",
     summary = "Wait until no delivery is in flight or due",
-    request_body(content = Option<crate::openapi::schemas::IdleRequest>, content_type = "application/json"),
-    responses((status = 200, description = "Idle", body = crate::openapi::schemas::IdleBody), (status = 408, description = "Still busy when the timeout passed", body = crate::openapi::schemas::IdleBody))
+    request_body(content = Option<IdleRequest>, content_type = "application/json"),
+    responses((status = 200, description = "Idle", body = IdleBody), (status = 408, description = "Still busy when the timeout passed", body = IdleBody))
 )]
 pub async fn idle(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
-    let request: Idle = body(&bytes)?;
+) -> Result<(StatusCode, Json<IdleBody>), ApiError> {
+    let request: IdleRequest = body(&bytes)?;
     let limit = match request.timeout.as_deref() {
         Some(t) => duration("timeout", t)?,
         None => 10_000,
@@ -161,13 +213,135 @@ pub async fn idle(
     };
     Ok((
         status,
-        Json(json!({
-            "idle": idle,
-            "now": state.sim.clock.now(),
-            "pending": state.sim.scheduler.pending(),
-            "unfinished_deliveries": state.sim.webhooks.unfinished(),
-        })),
+        Json(IdleBody {
+            idle,
+            now: state.sim.clock.now(),
+            pending: state.sim.scheduler.pending(),
+            unfinished_deliveries: state.sim.webhooks.unfinished(),
+        }),
     ))
+}
+
+/// A fault to add: one of the kinds, with its settings and what it applies to, read by
+/// [`FaultRule::from_json`]. Its schema is written by hand because which fields a kind
+/// takes (and whether `endpoint` is required) depends on the kind, and `from_json` refuses
+/// every other field.
+pub struct NewFault(FaultRule);
+
+impl NewFault {
+    fn read(bytes: &Bytes) -> Result<NewFault, ApiError> {
+        let raw: Value = body(bytes)?;
+        FaultRule::from_json(raw)
+            .map(NewFault)
+            .map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))
+    }
+}
+
+impl PartialSchema for NewFault {
+    fn schema() -> RefOr<Schema> {
+        let text = |values: &[&str]| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(values.iter().copied()))
+        };
+        let nullable = |schema: RefOr<Schema>| -> RefOr<Schema> {
+            OneOfBuilder::new()
+                .item(ObjectBuilder::new().schema_type(Type::Null))
+                .item(schema)
+                .into()
+        };
+        let kind = |name: &'static str,
+                    fields: Vec<(&'static str, RefOr<Schema>, bool)>,
+                    description: &str| {
+            let mut object = ObjectBuilder::new()
+                .description(Some(description))
+                .property("kind", text(&[name]))
+                .required("kind")
+                .property(
+                    "account",
+                    nullable(Ref::from_schema_name("ObjectId").into()),
+                )
+                .property(
+                    "event",
+                    nullable(ObjectBuilder::new().schema_type(Type::String).into()),
+                )
+                .property(
+                    "count",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1))
+                        .maximum(Some(u32::MAX)),
+                )
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            for (field, schema, required) in fields {
+                object = object.property(field, schema);
+                if required {
+                    object = object.required(field);
+                }
+            }
+            object
+        };
+        let hold = || clock::Duration::schema();
+        let api_endpoint = || text(&["reauthorise", "sync"]).into();
+        OneOfBuilder::new()
+            .description(Some(
+                "Webhook faults (all but status, hang and sync_code) change how the next matching events are delivered; API faults change how the next calls to an endpoint are answered. Holds are at most 30 days, hangs at most 10 minutes.",
+            ))
+            .item(kind("duplicate", vec![], "Deliver the event twice, same event_id."))
+            .item(kind("reorder", vec![("by", hold(), false)], "Send it `by` later (1s by default), off the account's ordered lane."))
+            .item(kind("delay", vec![("by", hold(), true)], "Hold the event back by `by`; later events for the account wait behind it."))
+            .item(kind("drop_attempt", vec![], "Do not send the next attempt (it is retried on schedule)."))
+            .item(kind("wrong_secret", vec![], "Send mono-webhook-secret with a wrong value."))
+            .item(kind("missing_secret", vec![], "Send no mono-webhook-secret."))
+            .item(kind("other_dialect", vec![], "Send the payload in the other dialect."))
+            .item(kind(
+                "status",
+                vec![
+                    (
+                        "status",
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(400))
+                            .maximum(Some(599))
+                            .into(),
+                        true,
+                    ),
+                    ("endpoint", api_endpoint(), true),
+                ],
+                "Answer the next calls to `endpoint` with this HTTP status.",
+            ))
+            .item(kind(
+                "hang",
+                vec![("for", hold(), true), ("endpoint", api_endpoint(), true)],
+                "Do not answer the next calls to `endpoint` for `for` (then 504).",
+            ))
+            .item(kind(
+                "sync_code",
+                vec![
+                    ("code", text(&["SYNC_ERROR", "INCOMPLETE_STATEMENT_ERROR"]).into(), true),
+                    ("endpoint", nullable(text(&["sync"]).into()), false),
+                ],
+                "Make the next syncs end with this code.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for NewFault {
+    fn name() -> Cow<'static, str> {
+        "NewFault".into()
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Faults {
+    faults: Vec<FaultRule>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FaultAdded {
+    id: u64,
+    faults: Vec<FaultRule>,
 }
 
 #[utoipa::path(
@@ -176,10 +350,12 @@ pub async fn idle(
     tag = "control",
     operation_id = "sim_faults",
     summary = "The injected faults",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+    responses((status = 200, description = "OK", body = Faults))
 )]
-pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
-    Json(json!({ "faults": state.sim.faults.list() }))
+pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Faults> {
+    Json(Faults {
+        faults: state.sim.faults.list(),
+    })
 }
 
 /// `POST /_sim/faults {"kind": "duplicate", "account": "...", "event": "...", "count": 1}`.
@@ -189,20 +365,21 @@ pub async fn faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     tag = "control",
     operation_id = "sim_add_fault",
     summary = "Inject a fault",
-    request_body(content = crate::openapi::schemas::NewFault, content_type = "application/json"),
-    responses((status = 201, description = "Created", body = crate::openapi::schemas::FaultAdded))
+    request_body(content = NewFault, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = FaultAdded))
 )]
 pub async fn add_fault(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
-    let raw: Value = body(&bytes)?;
-    let rule = FaultRule::from_json(raw)
-        .map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))?;
+) -> Result<(StatusCode, Json<FaultAdded>), ApiError> {
+    let NewFault(rule) = NewFault::read(&bytes)?;
     let id = state.sim.faults.add(rule);
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "faults": state.sim.faults.list() })),
+        Json(FaultAdded {
+            id,
+            faults: state.sim.faults.list(),
+        }),
     ))
 }
 
@@ -212,11 +389,18 @@ pub async fn add_fault(
     tag = "control",
     operation_id = "sim_clear_faults",
     summary = "Remove every fault",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Faults))
+    responses((status = 200, description = "OK", body = Faults))
 )]
-pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
+pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Faults> {
     state.sim.faults.clear();
-    Json(json!({ "faults": [] }))
+    Json(Faults { faults: Vec::new() })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetBody {
+    reset: bool,
+    #[schema(value_type = u64)]
+    accounts: usize,
 }
 
 #[utoipa::path(
@@ -225,9 +409,12 @@ pub async fn clear_faults(State(state): State<Arc<ApiState>>) -> Json<Value> {
     tag = "control",
     operation_id = "sim_reset",
     summary = "Back to the starting world",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ResetBody))
+    responses((status = 200, description = "OK", body = ResetBody))
 )]
-pub async fn reset(State(state): State<Arc<ApiState>>) -> Json<Value> {
+pub async fn reset(State(state): State<Arc<ApiState>>) -> Json<ResetBody> {
     state.sim.reset();
-    Json(json!({ "reset": true, "accounts": state.world.account_count() }))
+    Json(ResetBody {
+        reset: true,
+        accounts: state.world.account_count(),
+    })
 }

@@ -1,6 +1,13 @@
 //! The simulator's OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
 //! annotations: Mono's API v1 and v2, the statement download, and the `/_sim/` control API.
 //!
+//! One definition per shape: a handler returns a struct deriving `ToSchema`, and the
+//! document describes that struct, so what is documented is what is serialised. Request
+//! bodies are described by the types they are read into; the few values read by hand (to
+//! refuse a wrong one in its own words) carry a schema written beside the code that reads
+//! them. Each route is listed once, with utoipa-axum's `routes!`, in the route lists the
+//! server mounts and this document merges.
+//!
 //! Served at `GET /openapi.json` (no key needed) and printed by `monosim openapi`, so an
 //! integrator can generate a client or point a contract tester at the fake Mono; CI points
 //! Schemathesis at it (`scripts/schemathesis`) so the document and the server cannot drift.
@@ -8,8 +15,6 @@
 //! Error responses are added here rather than on each handler: which shape an error has is
 //! decided by the path, exactly as [`crate::http::render`] decides it (v2 paths get the
 //! failed envelope, everything else `{"message"}`).
-
-pub mod schemas;
 
 use std::sync::OnceLock;
 
@@ -19,12 +24,10 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 use utoipa::OpenApi as _;
-
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::http::Version;
-use crate::http::{V1Error, V2Error};
+use crate::http::{V1Error, V2Error, Version};
 use crate::{api, control};
 
 /// The name of the security scheme Mono's routes require.
