@@ -13,7 +13,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
-use super::{account_id, body, duration, refused};
+use super::protocol::{account_id, body, duration, refused};
 use crate::clock::{DurationText, Timestamp};
 use crate::http::{AccountPath, ApiError, ApiState, V1Error};
 use crate::lifecycle::{LinkOptions, MfaAnswer, ReauthOutcome, SyncResult};

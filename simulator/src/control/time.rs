@@ -8,7 +8,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{body, duration};
+use super::protocol::{body, duration};
 use crate::clock::{DurationText, Timestamp};
 use crate::http::{ApiError, ApiState};
 use crate::scheduler::Pending;
