@@ -13,7 +13,7 @@
 //! Schemathesis at it (`scripts/schemathesis`) so the document and the server cannot drift.
 //!
 //! Error responses are added here rather than on each handler: which shape an error has is
-//! decided by the path, exactly as [`crate::http::render`] decides it (v2 paths get the
+//! decided by the path, exactly as `http::render` decides it (v2 paths get the
 //! failed envelope, everything else `{"message"}`).
 
 use std::sync::OnceLock;
@@ -80,7 +80,7 @@ pub fn to_json() -> &'static str {
 }
 
 /// This document's own route.
-pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
     OpenApiRouter::default().routes(routes!(openapi_json))
 }
 
@@ -148,12 +148,7 @@ fn add_error_responses(doc: &mut OpenApi) {
 }
 
 /// Documents `status` as an error of the path's version, unless the route documents it.
-pub(crate) fn add_error(
-    operation: &mut Operation,
-    version: Version,
-    status: &str,
-    description: &str,
-) {
+fn add_error(operation: &mut Operation, version: Version, status: &str, description: &str) {
     let schema = match version {
         Version::V1 => "V1Error",
         Version::V2 => "V2Error",

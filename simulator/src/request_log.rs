@@ -1,6 +1,7 @@
 //! The request log: every call the Mono API received, so a test (or the harness) can check
 //! what the integrator's code asked for — "did it fetch a re-auth token?". The log is a
-//! [`Journal`], like the webhook delivery log; the HTTP layer fills it (`api/record.rs`).
+//! `Journal` (`journal.rs`), like the webhook delivery log; the HTTP layer fills it
+//! (`api/record.rs`).
 
 use serde::Serialize;
 
@@ -65,7 +66,7 @@ impl Intent {
     }
 }
 
-/// Every call the Mono API received; bounded (see [`Journal`]).
+/// Every call the Mono API received; bounded (see `journal.rs`).
 pub type RequestLog = Journal<RequestRecord>;
 
 impl Numbered for RequestRecord {

@@ -50,7 +50,7 @@ pub struct SimulatorConfig {
     /// Simulated milliseconds from a link or re-authorisation to `account_updated`.
     pub data_delay: i64,
     /// What clients other than loopback must send (`Authorization: Bearer`) to use the
-    /// control API; without one they are refused (see [`control::access`]).
+    /// control API; without one they are refused (see `control/access.rs`).
     pub control_token: Option<String>,
 }
 
