@@ -4,10 +4,14 @@
 //! documents nothing (error wording, page size, job status names) the choice is marked
 //! `[inferred]` beside the code that makes it.
 //!
-//! Layers, outermost first: [`http::resolve_tenant`] (which simulated Mono the request is
-//! for, see [`crate::tenants`]), [`record::record`] (the request log), [`http::render`]
-//! (error bodies in the version's shape), [`http::limit_body`] (1 MiB), then
-//! [`require_secret_key`] (every route, like Mono), then the routes.
+//! Layers, outermost first, as the server stacks them: [`crate::http::resolve_tenant`]
+//! (which simulated Mono the request is for, see [`crate::tenants`]), [`record::record`]
+//! (the request log), [`crate::http::render`] (error bodies in the version's shape),
+//! [`crate::http::limit_body`] (1 MiB), then [`require_secret_key`] (every route of
+//! [`routes()`], like Mono), then the routes.
+//!
+//! Each handler returns the type that documents its answer, defined beside it (v1.rs,
+//! v2.rs) or beside the logic that fills it (statements.rs, insights.rs, listing.rs).
 
 mod accounts;
 mod envelope;

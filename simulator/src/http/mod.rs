@@ -6,7 +6,8 @@
 //! Layers of Mono's API, outermost first: [`resolve_tenant`] (which simulated Mono the
 //! request is for, see [`crate::tenants`]), the request log (`api/record.rs`), [`render`]
 //! (error bodies in the version's shape), [`limit_body`] (1 MiB), then the routes. The
-//! control API has the last three but the log.
+//! control API has only the last two: it works on the main simulated Mono and is not
+//! logged.
 
 mod body_limit;
 mod error;
