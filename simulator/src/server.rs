@@ -1,5 +1,9 @@
 //! The simulator as a whole: a world, its clock, the moving parts, and the HTTP server in
-//! front of them (Mono's API and the `/_sim/` control API on one port).
+//! front of them (Mono's API, the Connect widget and the `/_sim/` control API on one port).
+//!
+//! Every route is mounted here, in [`Simulator::router`]: the route lists of `api`,
+//! `control`, `widget` and `openapi`, each surface with its own stack of layers, so what
+//! answers a request, and what happens to it on the way, reads in one place.
 
 use std::future::Future;
 use std::io;
@@ -11,7 +15,6 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::clock::{Clock, Timestamp, SECOND};
-use crate::control;
 use crate::control::access::ControlAccess;
 use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
@@ -19,7 +22,7 @@ use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
 use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
-use crate::{api, openapi};
+use crate::{api, control, openapi};
 
 /// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
 /// it unlocks nothing but a local simulator.
