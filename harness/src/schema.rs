@@ -2,8 +2,8 @@
 //! check them (`monosim schema`; point the YAML language server at the output). Every value
 //! list comes from the type the parser reads it into, so the schema cannot drift from it.
 
-use monosim_simulator::api::Intent;
 use monosim_simulator::faults::{Endpoint, SyncCode, KINDS};
+use monosim_simulator::request_log::Intent;
 use monosim_simulator::webhooks::{event, Outcome};
 use monosim_simulator::world::{AuthMethod, DataStatus, Dialect, Mfa};
 use serde_json::{json, Value};

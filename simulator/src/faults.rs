@@ -20,13 +20,13 @@ pub enum FaultKind {
     /// the account's ordered lane.
     Reorder {
         #[serde(default = "default_reorder", with = "millis")]
-        #[schema(value_type = crate::openapi::schemas::Duration)]
+        #[schema(value_type = crate::clock::Duration)]
         by: i64,
     },
     /// Hold the event back by `by`; later events for the account wait behind it.
     Delay {
         #[serde(with = "millis")]
-        #[schema(value_type = crate::openapi::schemas::Duration)]
+        #[schema(value_type = crate::clock::Duration)]
         by: i64,
     },
     /// Do not send the next attempt (it is logged as dropped and retried on schedule).
@@ -42,7 +42,7 @@ pub enum FaultKind {
     /// Do not answer the next API calls for `for` (the client's timeout should fire).
     Hang {
         #[serde(rename = "for", with = "millis")]
-        #[schema(value_type = crate::openapi::schemas::Duration)]
+        #[schema(value_type = crate::clock::Duration)]
         hang: i64,
     },
     /// Make the next syncs end with this code (`SYNC_ERROR`, `INCOMPLETE_STATEMENT_ERROR`).

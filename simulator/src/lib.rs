@@ -11,25 +11,63 @@
 //! simulator.serve(listener, std::future::pending()).await
 //! # }
 //! ```
+//!
+//! # Layout
+//!
+//! The modules are layers, listed from the top; each imports only from the layers below
+//! it, so the core (world, clock, the moving parts) knows nothing of HTTP.
+//!
+//! * `server`: [`Simulator`], a world and its moving parts behind one HTTP port. It mounts
+//!   every route, and stacks each surface's layers (tenant, request log, errors, body
+//!   limit, secret key, control access) in one place.
+//! * [`openapi`]: the OpenAPI document, built from the same route lists the server mounts.
+//! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `widget` (the
+//!   Connect widget's pages and connect.js): the HTTP surfaces. Each route is listed once,
+//!   and each handler returns the type that documents its answer.
+//! * `http`: what the HTTP surfaces share: which simulated Mono a request is for, errors in
+//!   each API version's shape, the body limit ([`MAX_BODY`]).
+//! * `lifecycle`: the account state machine and the webhooks each step fires; `tenants`:
+//!   several simulated Monos behind one port.
+//! * `sim`: the moving parts wired together, and the driver that runs what is due.
+//! * `webhooks` (the dispatcher and its delivery log), `faults` (injected faults),
+//!   `scheduler` (what is due when), `request_log` (every call the Mono API received).
+//! * `world` (accounts, institutions, holders, transactions; deterministic from a seed),
+//!   [`clock`] (timestamps, durations, the one clock), `journal` (the bounded, numbered log
+//!   that both logs are).
+//!
+//! The public face is [`Simulator`], the types re-exported here, [`clock`] and [`openapi`].
+//! The modules hidden from these docs are exported for monosim's own harness, fuzz targets
+//! and tests, which drive the moving parts directly; they are not a stable API.
 
-pub mod api;
+mod api;
 pub mod clock;
-pub mod control;
-pub mod faults;
-pub mod journal;
-pub mod lifecycle;
+mod control;
+mod http;
+mod journal;
 pub mod openapi;
-pub mod scheduler;
+mod scheduler;
 mod server;
+mod widget;
+
+#[doc(hidden)]
+pub mod faults;
+#[doc(hidden)]
+pub mod lifecycle;
+#[doc(hidden)]
+pub mod request_log;
+#[doc(hidden)]
 pub mod sim;
+#[doc(hidden)]
 pub mod tenants;
+#[doc(hidden)]
 pub mod webhooks;
-pub mod widget;
+#[doc(hidden)]
 pub mod world;
 
-pub use api::MAX_BODY;
 pub use clock::{Clock, Timestamp};
+pub use http::MAX_BODY;
 pub use server::{
     Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
 };
-pub use world::{Dialect, World, WorldFile};
+pub use webhooks::RetryPolicy;
+pub use world::{Dialect, World, WorldError, WorldFile};

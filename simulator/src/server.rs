@@ -1,22 +1,28 @@
 //! The simulator as a whole: a world, its clock, the moving parts, and the HTTP server in
-//! front of them (Mono's API and the `/_sim/` control API on one port).
+//! front of them (Mono's API, the Connect widget and the `/_sim/` control API on one port).
+//!
+//! Every route is mounted here, in [`Simulator::router`]: the route lists of `api`,
+//! `control`, `widget` and `openapi`, each surface with its own stack of layers, so what
+//! answers a request, and what happens to it on the way, reads in one place.
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::api::{self, ApiState, Shared};
 use crate::clock::{Clock, Timestamp, SECOND};
-use crate::control;
 use crate::control::access::ControlAccess;
+use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
 use crate::webhooks::{RetryPolicy, Targets};
 use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
+use crate::{api, control, openapi};
 
 /// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
 /// it unlocks nothing but a local simulator.
@@ -47,7 +53,7 @@ pub struct SimulatorConfig {
     /// Simulated milliseconds from a link or re-authorisation to `account_updated`.
     pub data_delay: i64,
     /// What clients other than loopback must send (`Authorization: Bearer`) to use the
-    /// control API; without one they are refused (see [`control::access`]).
+    /// control API; without one they are refused (see `control/access.rs`).
     pub control_token: Option<String>,
 }
 
@@ -181,18 +187,38 @@ impl Simulator {
             base_url: base_url.trim_end_matches('/').into(),
         });
         let main = Arc::new(ApiState::new(self.sim.clone(), &shared));
+        let secret_key = &self.sim.secret_key;
         let widget = Arc::new(Widget::new(
             self.tenants.clone(),
             self.public_key.clone(),
-            &self.sim.secret_key,
+            (secret_key == DEFAULT_SECRET_KEY).then(|| secret_key.clone()),
         ));
-        api::router(shared)
-            .merge(control::router(main))
+        // Mono's API: v1 and v2 need the secret key, a statement's PDF and this document
+        // do not. Every call is answered by its simulated Mono (tenant), logged in its
+        // request log, and has its errors in its API version's shape; unknown paths too.
+        let mono = Router::from(api::routes())
+            .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
+            .merge(api::downloads())
+            .merge(openapi::routes())
+            .fallback(http::unknown_route)
+            .layer(from_fn(http::limit_body))
+            .layer(http::default_body_limit())
+            .layer(from_fn(http::render))
+            .layer(from_fn(api::record))
+            .layer(from_fn_with_state(shared.clone(), http::resolve_tenant))
+            .with_state(shared);
+        // The control API works on the main simulated Mono and logs nothing.
+        let control = Router::from(control::routes())
+            .layer(from_fn(http::limit_body))
+            .layer(http::default_body_limit())
+            .layer(from_fn(http::render))
+            .with_state(main);
+        mono.merge(control)
             .merge(widget::router(widget))
-            // Each router renders its own 413; this caps body extractors of any route
+            // Each surface renders its own 413; this caps body extractors of any route
             // merged here later too.
-            .layer(api::default_body_limit())
-            .layer(axum::middleware::from_fn_with_state(
+            .layer(http::default_body_limit())
+            .layer(from_fn_with_state(
                 self.control_access.clone(),
                 control::access::guard,
             ))

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::api::RequestLog;
 use crate::clock::{Clock, Timestamp, HOUR};
 use crate::faults::Faults;
+use crate::request_log::RequestLog;
 use crate::scheduler::{Scheduler, Task};
 use crate::webhooks::{Dispatcher, RetryPolicy, Targets};
 use crate::world::{ObjectId, World};

@@ -284,7 +284,7 @@ async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
 
 #[tokio::test]
 async fn the_request_log_says_what_each_call_was_for_even_when_it_failed() {
-    use monosim_simulator::api::Intent;
+    use monosim_simulator::request_log::Intent;
     let live = Live::start(vec![]).await;
     let tenant = live.simulator.add_tenant(5, 9, live::start_time()).unwrap();
     let spec = monosim_simulator::world::AccountSpec {

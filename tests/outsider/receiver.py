@@ -22,6 +22,7 @@ import os
 import queue
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,8 +67,12 @@ def reauth_link(account_id):
         try:
             with urllib.request.urlopen(request, timeout=5) as answer:
                 return json.loads(answer.read())["data"]["mono_url"]
-        except Exception:  # rate limited, or Mono had a bad moment: try again shortly
-            time.sleep(0.02 * (attempt + 1))
+        except urllib.error.HTTPError as error:
+            if error.code != 429 and error.code < 500:
+                return None  # Mono refused (the account is gone, say): asking again won't help
+        except OSError:
+            pass  # no answer: try again
+        time.sleep(0.02 * (attempt + 1))  # rate limited, or Mono had a bad moment
     return None
 
 

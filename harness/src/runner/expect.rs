@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use monosim_simulator::api::RequestRecord;
+use monosim_simulator::request_log::RequestRecord;
 use serde_json::Value;
 
 use super::evidence::Problem;
@@ -85,13 +85,13 @@ impl Run<'_> {
                 "{} request{about} ({})",
                 intent.as_str(),
                 match intent {
-                    monosim_simulator::api::Intent::Token =>
+                    monosim_simulator::request_log::Intent::Token =>
                         "POST /accounts/:id/reauthorise, or POST /v2/accounts/initiate with scope reauth",
-                    monosim_simulator::api::Intent::Data =>
+                    monosim_simulator::request_log::Intent::Data =>
                         "any GET of the account's data, v1 or v2",
-                    monosim_simulator::api::Intent::Sync => "POST /accounts/:id/sync",
-                    monosim_simulator::api::Intent::Unlink => "POST …/unlink",
-                    monosim_simulator::api::Intent::Link =>
+                    monosim_simulator::request_log::Intent::Sync => "POST /accounts/:id/sync",
+                    monosim_simulator::request_log::Intent::Unlink => "POST …/unlink",
+                    monosim_simulator::request_log::Intent::Link =>
                         "a code exchange, or initiate with scope auth",
                 }
             ),

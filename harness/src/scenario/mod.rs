@@ -29,8 +29,8 @@
 mod describe;
 mod parse;
 
-use monosim_simulator::api::Intent;
 use monosim_simulator::faults::{FaultRule, SyncCode};
+use monosim_simulator::request_log::Intent;
 use monosim_simulator::webhooks::Outcome;
 use monosim_simulator::world::{AccountSpec, DataStatus};
 use serde_json::Value as Json;

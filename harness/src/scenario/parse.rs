@@ -1,8 +1,8 @@
 //! Reading a scenario's YAML tree into the typed model, once: every name, value list and
 //! fault rule is checked here, located, with a suggestion, so the runner never re-parses.
 
-use monosim_simulator::api::Intent;
 use monosim_simulator::faults::{FaultRule, SyncCode};
+use monosim_simulator::request_log::Intent;
 use monosim_simulator::webhooks::{event, Outcome};
 use monosim_simulator::world::{institutions, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa};
 
@@ -909,12 +909,14 @@ impl StepParser<'_> {
             ),
             // A one-key map that is almost a matcher is a typo, not a value to compare with.
             other => match did_you_mean(other, MATCHERS) {
-                Some(close) => return Err(r
-                    .error(key.at, format!("unknown matcher `{other}`"))
-                    .label("not a matcher")
-                    .help(format!(
+                Some(close) => {
+                    return Err(r
+                        .error(key.at, format!("unknown matcher `{other}`"))
+                        .label("not a matcher")
+                        .help(format!(
                         "did you mean `{close}`? (to compare with a map, write `equals: {{ … }}`)"
-                    ))),
+                    )))
+                }
                 None => Matcher::Equals(node.to_json()),
             },
         })

@@ -1,4 +1,4 @@
-use monosim_simulator::api::Intent;
+use monosim_simulator::request_log::Intent;
 use monosim_simulator::world::{DataStatus, Mfa};
 
 use super::*;

@@ -2,6 +2,7 @@
 //! `initiate`), and unlink. API-side faults (`status`, `hang`) for `/reauthorise` and
 //! `/sync` are applied here, before the lifecycle sees the call.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,17 +11,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaType, Type};
+use utoipa::openapi::{Ref, RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-use super::params::Params;
-use super::requests::{About, Intent, Owner};
-use super::v1::json_body;
-use super::v2::{envelope, COMPLETED};
-use super::{ApiError, ApiState, Shared, Tenant};
+use super::envelope::{V2Envelope, COMPLETED};
+use super::params::{json_body, Params};
+use super::record::{About, Owner};
+use super::v2::V2Institution;
+use crate::clock::Timestamp;
 use crate::faults::{Endpoint, FaultKind};
-use crate::lifecycle::LifecycleError;
-use crate::world::ObjectId;
+use crate::http::{AccountPath, ApiError, ApiState, Shared, Tenant, V1Error, V2Error};
+use crate::lifecycle::{LifecycleError, SyncResult};
+use crate::request_log::Intent;
+use crate::world::{AuthMethod, ObjectId};
 
 impl From<LifecycleError> for ApiError {
     fn from(error: LifecycleError) -> ApiError {
@@ -69,20 +75,25 @@ async fn injected(state: &ApiState, endpoint: Endpoint, account: ObjectId) -> Re
     tag = "v1",
     operation_id = "v1_sync",
     summary = "Sync the account's data now",
-    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::SyncQuery),
-    responses((status = 200, description = "The sync's outcome", body = crate::lifecycle::SyncResult), (status = 429, description = "A manual sync at most every 2 minutes per account", body = crate::openapi::schemas::V1Error)),
+    params(AccountPath, ("allow_incomplete_statement" = Option<bool>, Query, description = "Accept a statement shorter than the last one.")),
+    responses((status = 200, description = "The sync's outcome", body = SyncResult), (status = 429, description = "A manual sync at most every 2 minutes per account", body = V1Error)),
     security(("mono-sec-key" = []))
 )]
 pub async fn sync(
     Tenant(state): Tenant,
-    Path(id): Path<String>,
+    Path(AccountPath { id }): Path<AccountPath>,
     params: Params,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SyncResult>, ApiError> {
     let account = state.linked_account(&id)?;
     let allow = params.bool("allow_incomplete_statement")?.unwrap_or(false);
     injected(&state, Endpoint::Sync, account.id).await?;
-    let result = state.sim.manual_sync(&account.id, allow)?;
-    Ok(Json(json!(result)))
+    Ok(Json(state.sim.manual_sync(&account.id, allow)?))
+}
+
+/// A re-authorisation token, valid 10 minutes, single use.
+#[derive(Serialize, ToSchema)]
+pub struct TokenBody {
+    token: String,
 }
 
 /// `POST /accounts/:id/reauthorise` → `{"token"}`.
@@ -92,35 +103,104 @@ pub async fn sync(
     tag = "v1",
     operation_id = "v1_reauthorise",
     summary = "A re-authorisation token for the Connect widget",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::TokenBody), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V1Error)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = TokenBody), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = V1Error)),
     security(("mono-sec-key" = []))
 )]
 pub async fn reauthorise(
     Tenant(state): Tenant,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Result<Json<TokenBody>, ApiError> {
     let parsed: ObjectId = id
         .parse()
         .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))?;
     injected(&state, Endpoint::Reauthorise, parsed).await?;
     let token = state.sim.issue_token(&parsed)?;
-    Ok(Json(json!({ "token": token.value })))
+    Ok(Json(TokenBody { token: token.value }))
 }
 
-#[derive(Deserialize)]
-struct Initiate {
+/// `POST /v2/accounts/initiate`.
+//
+// `scope` and `customer` are read by hand, so that a wrong value is refused in words that
+// name it; the document describes what they accept.
+#[derive(Deserialize, ToSchema)]
+pub struct InitiateRequest {
+    #[schema(value_type = InitiateScope)]
     scope: String,
+    /// The account to re-authorise; required for `reauth`.
+    #[schema(value_type = Option<ObjectId>)]
     account: Option<String>,
+    /// The customer a new link (`auth`) is for: an existing `id`, or a `name` and `email`.
+    #[schema(value_type = Option<InitiateCustomer>)]
     customer: Option<Value>,
     redirect_url: Option<String>,
     meta: Option<InitiateMeta>,
 }
 
-/// The integrator's `meta`; only `ref` is read, and it must be a string (it is echoed in
-/// `data.meta.ref`, which Mono documents as one).
-#[derive(Deserialize)]
-struct InitiateMeta {
+/// What `customer` may hold: an existing `id`, or a new customer's `name` and `email`.
+/// A schema only, written by hand: `initiate_link` reads the JSON itself, to refuse each
+/// wrong value in its own words.
+pub struct InitiateCustomer;
+
+impl PartialSchema for InitiateCustomer {
+    fn schema() -> RefOr<Schema> {
+        let text =
+            || ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]));
+        let id = OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(Ref::from_schema_name(ObjectId::name()));
+        ObjectBuilder::new()
+            .property("id", id)
+            .property("name", text())
+            .property("email", text())
+            .into()
+    }
+}
+
+impl ToSchema for InitiateCustomer {
+    fn name() -> Cow<'static, str> {
+        "InitiateCustomer".into()
+    }
+}
+
+// The integrator's `meta`; only `ref` is read, and it must be a string (it is echoed in
+// `data.meta.ref`, which Mono documents as one).
+#[derive(Deserialize, ToSchema)]
+pub struct InitiateMeta {
+    /// The integrator's reference, echoed back (the account's own by default).
+    #[serde(rename = "ref")]
+    reference: Option<String>,
+}
+
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InitiateScope {
+    /// A new link through the Connect widget.
+    Auth,
+    /// Re-authorise `account`.
+    Reauth,
+}
+
+/// A re-auth (or, with `scope: auth`, a link) session whose `mono_url` opens the widget.
+#[derive(Serialize, ToSchema)]
+pub struct V2Initiated {
+    mono_url: String,
+    customer: ObjectId,
+    /// The account re-authorised; absent for `auth` (it exists once the user links it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<ObjectId>,
+    meta: InitiatedMeta,
+    scope: InitiateScope,
+    /// The account's bank; `null` for `auth` (the user chooses it in the widget).
+    institution: Option<V2Institution>,
+    auth_method: Option<AuthMethod>,
+    redirect_url: Option<String>,
+    created_at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InitiatedMeta {
+    /// The integrator's reference (for `reauth`, the account's own by default).
     #[serde(rename = "ref")]
     reference: Option<String>,
 }
@@ -134,8 +214,8 @@ struct InitiateMeta {
     tag = "v2",
     operation_id = "v2_initiate",
     summary = "A Connect widget session: re-authorise an account, or link a new one",
-    request_body(content = crate::openapi::schemas::InitiateRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Initiated>), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = crate::openapi::schemas::V2Error), (status = 404, description = "No such linked account", body = crate::openapi::schemas::V2Error)),
+    request_body(content = InitiateRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Initiated>), (status = 409, description = "The account's bank asks for no MFA: it never needs re-authorisation", body = V2Error), (status = 404, description = "No such linked account", body = V2Error)),
     security(("mono-sec-key" = []))
 )]
 pub async fn initiate(
@@ -143,11 +223,11 @@ pub async fn initiate(
     Tenant(state): Tenant,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let request: Initiate = json_body(&body)?;
+    let request: InitiateRequest = json_body(&body)?;
     match request.scope.as_str() {
         "reauth" => {}
         "auth" => {
-            let mut response = initiate_link(&shared, &state, request)?;
+            let mut response = Json(initiate_link(&shared, &state, request)?).into_response();
             response.extensions_mut().insert(About {
                 account: None,
                 intent: Intent::Link,
@@ -171,7 +251,7 @@ pub async fn initiate(
     let owner = state.tenants.for_account(&parsed);
     let state = ApiState::new_for(owner.clone(), &state);
     let mut response = match initiate_reauth(&state, &id, parsed, request).await {
-        Ok(data) => Json(envelope(&state, COMPLETED, data)).into_response(),
+        Ok(data) => Json(V2Envelope::new(&state, COMPLETED, data)).into_response(),
         Err(error) => error.into_response(),
     };
     response.extensions_mut().insert(Owner(owner));
@@ -187,29 +267,32 @@ async fn initiate_reauth(
     state: &ApiState,
     id: &str,
     parsed: ObjectId,
-    request: Initiate,
-) -> Result<Value, ApiError> {
+    request: InitiateRequest,
+) -> Result<V2Initiated, ApiError> {
     injected(state, Endpoint::Reauthorise, parsed).await?;
     let token = state.sim.issue_token(&parsed)?;
     let account = state.linked_account(id)?;
-    let institution = account.institution();
-    Ok(json!({
-        "mono_url": widget_url(&state.base_url, &format!("link/{}", token.value), &[
-            ("redirect_url", request.redirect_url.as_deref()),
-        ]),
-        "customer": account.customer,
-        "account": account.id,
-        "meta": { "ref": request.meta.as_ref().and_then(|m| m.reference.as_deref()).unwrap_or(&account.reference) },
-        "scope": "reauth",
-        "institution": {
-            "name": institution.name,
-            "bank_code": institution.bank_code,
-            "type": institution.kind,
+    let reference = request
+        .meta
+        .and_then(|m| m.reference)
+        .unwrap_or_else(|| account.reference.to_string());
+    Ok(V2Initiated {
+        mono_url: widget_url(
+            &state.base_url,
+            &format!("link/{}", token.value),
+            &[("redirect_url", request.redirect_url.as_deref())],
+        ),
+        customer: account.customer,
+        account: Some(account.id),
+        meta: InitiatedMeta {
+            reference: Some(reference),
         },
-        "auth_method": account.auth_method.as_str(),
-        "redirect_url": request.redirect_url,
-        "created_at": token.issued_at,
-    }))
+        scope: InitiateScope::Reauth,
+        institution: Some(V2Institution::of(&account)),
+        auth_method: Some(account.auth_method),
+        redirect_url: request.redirect_url,
+        created_at: token.issued_at,
+    })
 }
 
 /// `scope: "auth"`: a new link for `customer` (an existing `{"id"}` or a new
@@ -217,8 +300,8 @@ async fn initiate_reauth(
 fn initiate_link(
     shared: &Shared,
     state: &ApiState,
-    request: Initiate,
-) -> Result<Response, ApiError> {
+    request: InitiateRequest,
+) -> Result<V2Envelope<V2Initiated>, ApiError> {
     let customer = match request.customer {
         Some(Value::Object(customer)) => customer,
         Some(_) => {
@@ -235,12 +318,11 @@ fn initiate_link(
     let customer_id = match customer.get("id") {
         Some(Value::String(id)) => id
             .parse::<ObjectId>()
-            .map_err(|e| ApiError::bad_request(format!("Invalid `customer.id` `{id}`: {e}")))?
-            .to_string(),
+            .map_err(|e| ApiError::bad_request(format!("Invalid `customer.id` `{id}`: {e}")))?,
         Some(_) => return Err(ApiError::bad_request("Invalid `customer.id`: expected a string")),
         None if customer.get("name").is_some_and(Value::is_string) => {
             // [inferred]: Mono creates the customer here; the simulator names one.
-            state.world.new_event_id().to_string()
+            state.world.new_event_id()
         }
         None => {
             return Err(ApiError::bad_request(
@@ -259,17 +341,18 @@ fn initiate_link(
             ("redirect_url", request.redirect_url.as_deref()),
         ],
     );
-    let data = json!({
-        "mono_url": mono_url,
-        "customer": customer_id,
-        "meta": { "ref": reference },
-        "scope": "auth",
-        "institution": null,
-        "auth_method": null,
-        "redirect_url": request.redirect_url,
-        "created_at": state.sim.clock.now(),
-    });
-    Ok(Json(envelope(state, COMPLETED, data)).into_response())
+    let data = V2Initiated {
+        mono_url,
+        customer: customer_id,
+        account: None,
+        meta: InitiatedMeta { reference },
+        scope: InitiateScope::Auth,
+        institution: None,
+        auth_method: None,
+        redirect_url: request.redirect_url,
+        created_at: state.sim.clock.now(),
+    };
+    Ok(V2Envelope::new(state, COMPLETED, data))
 }
 
 /// `{base}/{path}?name=value&…` with the values percent-encoded; absent values left out.

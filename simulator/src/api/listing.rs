@@ -1,15 +1,26 @@
 //! Filtering and paging a transaction history, shared by v1 and v2.
 
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::params::{Params, TransactionFilter};
 use crate::world::{Account, Transaction};
 
 /// One page of transactions and the links around it.
 pub struct Page {
     pub transactions: Vec<Transaction>,
-    pub total: usize,
-    pub page: u32,
-    pub previous: Option<String>,
-    pub next: Option<String>,
+    pub paging: Paging,
+}
+
+/// Where the page is in the filtered history; `previous` / `next` are absolute URLs that
+/// keep the request's other query parameters.
+#[derive(Serialize, ToSchema)]
+pub struct Paging {
+    #[schema(value_type = u64)]
+    total: usize,
+    page: u32,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 /// Applies `filter` to the account's history; `path` is the absolute URL of the listing
@@ -34,10 +45,12 @@ pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path
     if !filter.paginate {
         return Page {
             transactions: matching,
-            total,
-            page: 1,
-            previous: None,
-            next: None,
+            paging: Paging {
+                total,
+                page: 1,
+                previous: None,
+                next: None,
+            },
         };
     }
     let limit = filter.limit as usize;
@@ -50,9 +63,11 @@ pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path
             .skip((page as usize - 1).saturating_mul(limit))
             .take(limit)
             .collect(),
-        total,
-        page,
-        previous: (page > 1).then(|| link((page - 1).min(pages))),
-        next: (page < pages).then(|| link(page + 1)),
+        paging: Paging {
+            total,
+            page,
+            previous: (page > 1).then(|| link((page - 1).min(pages))),
+            next: (page < pages).then(|| link(page + 1)),
+        },
     }
 }

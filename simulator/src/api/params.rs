@@ -1,12 +1,22 @@
-//! Query parameters, read strictly: a value that is present but wrong is a 400 that names
-//! the parameter and says what would be right. Never a silent default, never a 500.
+//! What a request carries — query parameters and JSON bodies — read strictly: a value that
+//! is present but wrong is a 400 that names it and says what would be right. Never a silent
+//! default, never a 500.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::ApiError;
 use crate::clock::Date;
+use crate::http::ApiError;
 use crate::world::Direction;
+
+/// Reads a JSON body, naming what is wrong with it.
+pub fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+}
 
 /// The query string as ordered pairs. Order is kept so the links built from it
 /// (`paging.next`) are byte-for-byte reproducible.
@@ -84,15 +94,36 @@ impl Params {
     }
 }
 
-/// Mono's transaction filters (`mono-api.md`): `start`/`end` in dd-mm-yyyy (inclusive days),
-/// `narration` (case-insensitive substring), `type`, `paginate`, `limit`, `page`.
+/// Mono's transaction filters (`mono-api.md`), as read from the query string; the
+/// document describes the query parameters from these fields.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TransactionFilter {
+    /// First day, inclusive, `dd-mm-yyyy`.
+    #[param(
+        value_type = Option<String>,
+        pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$",
+        example = "01-10-2025"
+    )]
     pub start: Option<Date>,
+    /// Last day, inclusive, `dd-mm-yyyy`; not before `start`.
+    #[param(
+        value_type = Option<String>,
+        pattern = "^(0[1-9]|1[0-9]|2[0-8])-(0[1-9]|1[0-2])-(19|20)[0-9]{2}$",
+        example = "31-12-2025"
+    )]
     pub end: Option<Date>,
+    /// Case-insensitive substring of the narration.
     pub narration: Option<String>,
+    #[param(rename = "type", inline)]
     pub direction: Option<Direction>,
+    /// Page through the history (default `true`).
+    #[param(value_type = Option<bool>)]
     pub paginate: bool,
+    /// Page size (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: u32,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 2_147_483_647)]
     pub page: u32,
 }
 
@@ -152,24 +183,4 @@ fn percent_encode(text: &str) -> String {
         }
     }
     out
-}
-
-/// Statement `period`: `last1month` … `last12months` (both number forms accepted).
-pub fn statement_months(params: &Params) -> Result<u32, ApiError> {
-    let Some(period) = params.get("period") else {
-        return Ok(12);
-    };
-    period
-        .strip_prefix("last")
-        .and_then(|rest| {
-            rest.strip_suffix("months")
-                .or_else(|| rest.strip_suffix("month"))
-        })
-        .and_then(|n| n.parse::<u32>().ok())
-        .filter(|n| (1..=12).contains(n))
-        .ok_or_else(|| {
-            ApiError::bad_request(format!(
-                "Invalid `period`: `{period}`; use last1month to last12months (e.g. last6months)"
-            ))
-        })
 }

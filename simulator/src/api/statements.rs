@@ -1,17 +1,116 @@
 //! Account statements: JSON inline, or PDF built by a job and downloaded from a URL on the
-//! simulator — the same three steps a client of the real API goes through.
+//! simulator — the same three steps a client of the real API goes through. v1 and v2 serve
+//! the same statement; only the wrapping differs.
 
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, Tenant};
+use super::accounts::require_data;
+use super::params::Params;
 use crate::clock::{Timestamp, DAY};
-use crate::world::{Account, Job, JobKind, Transaction};
+use crate::http::{ApiError, ApiState, Tenant};
+use crate::world::{Account, Direction, Job, JobKind, ObjectId, Transaction};
+
+/// The statement's period and format.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatementQuery {
+    /// `last1month` to `last12months` (default `last12months`).
+    #[param(
+        rename = "period",
+        value_type = Option<String>,
+        pattern = "^last([1-9]|1[0-2])months?$",
+        example = "last3months"
+    )]
+    months: u32,
+    #[param(value_type = Option<StatementOutput>, inline)]
+    output: StatementOutput,
+}
+
+#[derive(Clone, Copy, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatementOutput {
+    Json,
+    Pdf,
+}
+
+impl StatementQuery {
+    /// `period` (`last1month` … `last12months`, both number forms accepted) and `output`.
+    fn read(params: &Params) -> Result<StatementQuery, ApiError> {
+        let months = match params.get("period") {
+            None => 12,
+            Some(period) => period
+                .strip_prefix("last")
+                .and_then(|rest| {
+                    rest.strip_suffix("months")
+                        .or_else(|| rest.strip_suffix("month"))
+                })
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| (1..=12).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Invalid `period`: `{period}`; use last1month to last12months (e.g. last6months)"
+                    ))
+                })?,
+        };
+        let output = match params.get("output").unwrap_or("json") {
+            "json" => StatementOutput::Json,
+            "pdf" => StatementOutput::Pdf,
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid `output`: `{other}`; use `json` or `pdf`"
+                )))
+            }
+        };
+        Ok(StatementQuery { months, output })
+    }
+}
+
+/// What a statement request gives: the lines (`output=json`), or a PDF job to poll.
+pub enum Statement {
+    Lines(StatementData),
+    Job(StatementJob),
+}
+
+/// The statement `params` ask for; shared by v1 and v2.
+pub fn statement(
+    state: &ApiState,
+    account: &Account,
+    params: &Params,
+) -> Result<Statement, ApiError> {
+    let StatementQuery { months, output } = StatementQuery::read(params)?;
+    require_data(account, "transactions")?;
+    Ok(match output {
+        StatementOutput::Json => {
+            Statement::Lines(StatementData::new(account, months, state.world.now()))
+        }
+        StatementOutput::Pdf => {
+            let job = state
+                .world
+                .start_job(account.id, JobKind::Statement { months });
+            Statement::Job(StatementJob::new(&job, &state.base_url))
+        }
+    })
+}
+
+/// Polls a PDF statement job of the account; shared by v1 and v2.
+pub fn poll(state: &ApiState, id: &str, job_id: &str) -> Result<StatementJob, ApiError> {
+    let account = state.linked_account(id)?;
+    let job = state
+        .world
+        .poll_job(&account.id, job_id)
+        .filter(|j| matches!(j.kind, JobKind::Statement { .. }))
+        .ok_or_else(|| {
+            ApiError::not_found(format!("No statement job `{job_id}` for this account"))
+        })?;
+    Ok(StatementJob::new(&job, &state.base_url))
+}
 
 /// The statement lines of the last `months` months before `now`, newest first.
-pub fn lines(account: &Account, months: u32, now: Timestamp) -> Vec<Transaction> {
+fn lines(account: &Account, months: u32, now: Timestamp) -> Vec<Transaction> {
     let since = now.plus(-i64::from(months) * 30 * DAY);
     account
         .transactions()
@@ -20,44 +119,94 @@ pub fn lines(account: &Account, months: u32, now: Timestamp) -> Vec<Transaction>
         .collect()
 }
 
-/// The `data` of a JSON statement, as in Mono's statement guide: `count`,
-/// `requested_length` and `available_length` (days), `statement[]`.
-pub fn json_body(account: &Account, months: u32, now: Timestamp) -> Value {
-    let lines = lines(account, months, now);
-    let available_days = lines
-        .last()
-        .map(|oldest| (now.millis() - oldest.date.millis()).div_euclid(DAY) + 1)
-        .unwrap_or(0);
-    let statement: Vec<Value> = lines
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.id,
-                "type": t.direction.as_str(),
-                "amount": t.amount,
-                "balance": t.balance,
-                "date": t.date,
-                "narration": t.narration,
-                "currency": "NGN",
-            })
-        })
-        .collect();
-    json!({
-        "count": statement.len(),
-        "requested_length": i64::from(months) * 30,
-        "available_length": available_days,
-        "statement": statement,
-    })
+// The `data` of a JSON statement, as in Mono's statement guide.
+#[derive(Serialize, ToSchema)]
+pub struct StatementData {
+    #[schema(value_type = u64)]
+    count: usize,
+    /// Days asked for.
+    #[schema(value_type = u64)]
+    requested_length: i64,
+    /// Days the lines cover.
+    #[schema(value_type = u64)]
+    available_length: i64,
+    statement: Vec<StatementLine>,
 }
 
-/// `{"id","status","path"}` for a PDF statement job. A new job reports `BUILDING` with no
-/// path [inferred]; from its first poll on it is `BUILT` (the status third parties report)
-/// with a `path` on the simulator.
-pub fn job_body(job: &Job, base_url: &str) -> Value {
-    if job.polls == 0 {
-        json!({ "id": job.id, "status": "BUILDING", "path": null })
-    } else {
-        json!({ "id": job.id, "status": "BUILT", "path": format!("{base_url}/statements/{}.pdf", job.id) })
+#[derive(Serialize, ToSchema)]
+pub struct StatementLine {
+    id: ObjectId,
+    #[serde(rename = "type")]
+    direction: Direction,
+    amount: i64,
+    balance: i64,
+    date: Timestamp,
+    narration: String,
+    #[schema(value_type = String)]
+    currency: &'static str,
+}
+
+impl StatementData {
+    pub fn new(account: &Account, months: u32, now: Timestamp) -> StatementData {
+        let lines = lines(account, months, now);
+        let available_length = lines
+            .last()
+            .map(|oldest| (now.millis() - oldest.date.millis()).div_euclid(DAY) + 1)
+            .unwrap_or(0);
+        let statement: Vec<StatementLine> = lines
+            .into_iter()
+            .map(|t| StatementLine {
+                id: t.id,
+                direction: t.direction,
+                amount: t.amount,
+                balance: t.balance,
+                date: t.date,
+                narration: t.narration,
+                currency: "NGN",
+            })
+            .collect();
+        StatementData {
+            count: statement.len(),
+            requested_length: i64::from(months) * 30,
+            available_length,
+            statement,
+        }
+    }
+}
+
+/// A PDF statement job: `BUILDING` with no path when new, `BUILT` with the PDF's URL from
+/// its first poll on.
+#[derive(Serialize, ToSchema)]
+pub struct StatementJob {
+    id: String,
+    status: StatementJobStatus,
+    path: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum StatementJobStatus {
+    Building,
+    Built,
+}
+
+impl StatementJob {
+    /// A new job reports `BUILDING` with no path [inferred]; from its first poll on it is
+    /// `BUILT` (the status third parties report) with a `path` on the simulator.
+    fn new(job: &Job, base_url: &str) -> StatementJob {
+        if job.polls == 0 {
+            StatementJob {
+                id: job.id.clone(),
+                status: StatementJobStatus::Building,
+                path: None,
+            }
+        } else {
+            StatementJob {
+                id: job.id.clone(),
+                status: StatementJobStatus::Built,
+                path: Some(format!("{base_url}/statements/{}.pdf", job.id)),
+            }
+        }
     }
 }
 
@@ -72,7 +221,7 @@ pub fn job_body(job: &Job, base_url: &str) -> Value {
     params(("file" = String, Path, description = "`{job id}.pdf`, as in the job's `path`", example = "8EWRZ2vV1C3tmms8NBXy.pdf")),
     responses((status = 200, description = "The PDF", content_type = "application/pdf", body = Vec<u8>))
 )]
-pub async fn download(
+pub(super) async fn download(
     Tenant(state): Tenant,
     Path(file): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {

@@ -1,73 +1,29 @@
 //! Mono API v1: bare JSON bodies, camelCase account fields, `_id`.
-
-use std::sync::Arc;
+//!
+//! Each handler returns the type that documents its answer: the OpenAPI document describes
+//! what is serialised, field by field, because it is derived from the same struct.
 
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::listing;
-use super::params::{statement_months, Params, TransactionFilter};
-use super::requests::Owner;
-use super::{insights, statements, ApiError, ApiState, Tenant};
-use crate::world::{institutions, Account, Direction, InstitutionType, JobKind};
+use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest, JobPath};
+use super::envelope::SuccessfulStatus;
+use super::insights::{Flow, Income};
+use super::listing::{self, Paging};
+use super::params::{Params, TransactionFilter};
+use super::record::Owner;
+use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
+use crate::clock::Timestamp;
+use crate::http::{AccountPath, ApiError, Null, Tenant};
+use crate::world::{
+    institutions, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, ObjectId,
+};
 
-type Reply = Result<Json<Value>, ApiError>;
-
-pub fn routes() -> Router<Arc<super::Shared>> {
-    Router::new()
-        .route("/account/auth", post(exchange_code))
-        .route("/accounts/{id}", get(details))
-        .route("/accounts/{id}/transactions", get(transactions))
-        .route("/accounts/{id}/identity", get(identity))
-        .route("/accounts/{id}/statement", get(statement))
-        .route("/accounts/{id}/statement/jobs/{job_id}", get(statement_job))
-        .route("/accounts/{id}/income", get(income))
-        .route("/accounts/{id}/credits", get(credits))
-        .route("/accounts/{id}/debits", get(debits))
-        .route("/accounts/{id}/unlink", post(unlink))
-        .route("/accounts/{id}/sync", post(super::lifecycle::sync))
-        .route(
-            "/accounts/{id}/reauthorise",
-            post(super::lifecycle::reauthorise),
-        )
-        .route("/coverage", get(coverage))
-}
-
-#[derive(Deserialize)]
-pub(super) struct CodeBody {
-    code: String,
-}
-
-/// Reads a JSON body, naming what is wrong with it.
-pub(super) fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
-}
-
-/// The account a Connect code was issued for. Codes stay valid while the account is
-/// linked [inferred: Mono documents neither a lifetime nor single use for them].
-pub(super) fn account_for_code(
-    state: &ApiState,
-    body: &Bytes,
-) -> Result<(Arc<crate::sim::Sim>, Account), ApiError> {
-    let CodeBody { code } = json_body(body)?;
-    if code.is_empty() {
-        return Err(ApiError::bad_request(
-            "Invalid request body: `code` is empty",
-        ));
-    }
-    let sim = state.tenants.for_code(&code);
-    sim.as_ref()
-        .and_then(|sim| sim.world.account_for_code(&code))
-        .filter(|a| a.is_linked())
-        .and_then(|a| sim.map(|sim| (sim, a)))
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
-}
+type Reply<T> = Result<Json<T>, ApiError>;
 
 #[utoipa::path(
     post,
@@ -75,13 +31,56 @@ pub(super) fn account_for_code(
     tag = "v1",
     operation_id = "v1_account_auth",
     summary = "Exchange a Connect code for the account id",
-    request_body(content = crate::openapi::schemas::CodeRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::AccountIdBody)),
+    request_body(content = CodeRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = AccountIdBody)),
     security(("mono-sec-key" = []))
 )]
-async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn exchange_code(
+    Tenant(state): Tenant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
-    Ok(Owner(owner).answer(json!({ "id": account.id })))
+    Ok(Owner(owner).answer(AccountIdBody { id: account.id }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1AccountDetails {
+    meta: V1DetailsMeta,
+    account: V1Account,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1DetailsMeta {
+    data_status: DataStatus,
+    auth_method: AuthMethod,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1Account {
+    _id: ObjectId,
+    institution: V1Institution,
+    name: String,
+    #[serde(rename = "accountNumber")]
+    account_number: String,
+    #[serde(rename = "type")]
+    kind: AccountKind,
+    /// Kobo; `null` until the balance is retrieved.
+    balance: Option<i64>,
+    #[schema(value_type = String)]
+    currency: &'static str,
+    /// The last four digits of the holder's BVN.
+    bvn: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1Institution {
+    #[schema(value_type = String)]
+    name: &'static str,
+    #[serde(rename = "bankCode")]
+    #[schema(value_type = String)]
+    bank_code: &'static str,
+    #[serde(rename = "type")]
+    kind: InstitutionType,
 }
 
 #[utoipa::path(
@@ -90,34 +89,60 @@ async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Result<Response, A
     tag = "v1",
     operation_id = "v1_account_details",
     summary = "Account details",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1AccountDetails)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = V1AccountDetails)),
     security(("mono-sec-key" = []))
 )]
-async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn details(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<V1AccountDetails> {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
     let institution = account.institution();
-    Ok(Json(json!({
-        "meta": {
-            "data_status": account.data_status.as_str(),
-            "auth_method": account.auth_method.as_str(),
+    Ok(Json(V1AccountDetails {
+        meta: V1DetailsMeta {
+            data_status: account.data_status,
+            auth_method: account.auth_method,
         },
-        "account": {
-            "_id": account.id,
-            "institution": {
-                "name": institution.name,
-                "bankCode": institution.bank_code,
-                "type": institution.kind,
+        account: V1Account {
+            _id: account.id,
+            institution: V1Institution {
+                name: institution.name,
+                bank_code: institution.bank_code,
+                kind: institution.kind,
             },
-            "name": holder.full_name,
-            "accountNumber": holder.account_number,
-            "type": account.kind.as_str(),
-            "balance": account.shown_balance(),
-            "currency": "NGN",
-            "bvn": holder.masked_bvn(),
+            bvn: holder.masked_bvn().to_string(),
+            name: holder.full_name,
+            account_number: holder.account_number,
+            kind: account.kind,
+            balance: account.shown_balance(),
+            currency: "NGN",
         },
-    })))
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1Transactions {
+    paging: Paging,
+    data: Vec<V1Transaction>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V1Transaction {
+    _id: ObjectId,
+    #[serde(rename = "type")]
+    direction: Direction,
+    /// Kobo, always positive.
+    amount: i64,
+    narration: String,
+    date: Timestamp,
+    /// Kobo, after this transaction.
+    balance: i64,
+    #[schema(value_type = String)]
+    currency: &'static str,
+    #[schema(value_type = String)]
+    category: &'static str,
 }
 
 #[utoipa::path(
@@ -126,52 +151,58 @@ async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_transactions",
     summary = "Transactions, filtered and paged",
-    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::TransactionQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Transactions)),
+    params(AccountPath, TransactionFilter),
+    responses((status = 200, description = "OK", body = V1Transactions)),
     security(("mono-sec-key" = []))
 )]
-async fn transactions(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn transactions(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+    params: Params,
+) -> Reply<V1Transactions> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data: Vec<Value> = page
+    let data = page
         .transactions
-        .iter()
-        .map(|t| {
-            json!({
-                "_id": t.id,
-                "type": t.direction.as_str(),
-                "amount": t.amount,
-                "narration": t.narration,
-                "date": t.date,
-                "balance": t.balance,
-                "currency": "NGN",
-                "category": t.category,
-            })
+        .into_iter()
+        .map(|t| V1Transaction {
+            _id: t.id,
+            direction: t.direction,
+            amount: t.amount,
+            narration: t.narration,
+            date: t.date,
+            balance: t.balance,
+            currency: "NGN",
+            category: t.category,
         })
         .collect();
-    Ok(Json(json!({
-        "paging": {
-            "total": page.total,
-            "page": page.page,
-            "previous": page.previous,
-            "next": page.next,
-        },
-        "data": data,
-    })))
+    Ok(Json(V1Transactions {
+        paging: page.paging,
+        data,
+    }))
 }
 
-/// Refuses data Mono did not retrieve, rather than inventing it [inferred wording].
-pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError> {
-    if account.data_status.has(data) {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!(
-            "No {data} data is available for this account (data_status {})",
-            account.data_status.as_str()
-        )))
-    }
+#[derive(Serialize, ToSchema)]
+pub struct V1Identity {
+    #[serde(rename = "fullName")]
+    full_name: String,
+    email: String,
+    phone: String,
+    /// `Male` or `Female`.
+    #[schema(value_type = String)]
+    gender: &'static str,
+    /// `yyyy-mm-dd`.
+    dob: String,
+    bvn: String,
+    #[serde(rename = "maritalStatus")]
+    #[schema(value_type = String)]
+    marital_status: &'static str,
+    #[serde(rename = "addressLine1")]
+    address_line1: String,
+    #[serde(rename = "addressLine2")]
+    address_line2: String,
 }
 
 #[utoipa::path(
@@ -180,25 +211,45 @@ pub(super) fn require_data(account: &Account, data: &str) -> Result<(), ApiError
     tag = "v1",
     operation_id = "v1_identity",
     summary = "The account holder's identity",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1Identity)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = V1Identity)),
     security(("mono-sec-key" = []))
 )]
-async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn identity(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<V1Identity> {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
-    Ok(Json(json!({
-        "fullName": holder.full_name(),
-        "email": holder.email,
-        "phone": holder.phone,
-        "gender": holder.gender.as_str(),
-        "dob": holder.dob,
-        "bvn": holder.bvn,
-        "maritalStatus": holder.marital_status,
-        "addressLine1": holder.address_line1,
-        "addressLine2": holder.address_line2,
-    })))
+    Ok(Json(V1Identity {
+        full_name: holder.full_name(),
+        email: holder.email,
+        phone: holder.phone,
+        gender: holder.gender.as_str(),
+        dob: holder.dob,
+        bvn: holder.bvn,
+        marital_status: holder.marital_status,
+        address_line1: holder.address_line1,
+        address_line2: holder.address_line2,
+    }))
+}
+
+/// `output=json` gives the lines, `output=pdf` a job to poll.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum V1StatementReply {
+    Lines(V1Statement),
+    Job(StatementJob),
+}
+
+/// A JSON statement, as in Mono's statement guide.
+#[derive(Serialize, ToSchema)]
+pub struct V1Statement {
+    status: SuccessfulStatus,
+    #[schema(value_type = String)]
+    message: &'static str,
+    data: StatementData,
 }
 
 #[utoipa::path(
@@ -207,67 +258,27 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_statement",
     summary = "A statement: JSON lines, or a PDF job to poll",
-    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::StatementQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V1StatementReply)),
+    params(AccountPath, StatementQuery),
+    responses((status = 200, description = "OK", body = V1StatementReply)),
     security(("mono-sec-key" = []))
 )]
-async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn statement(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+    params: Params,
+) -> Reply<V1StatementReply> {
     let account = state.linked_account(&id)?;
-    Ok(Json(match statement_data(&state, &account, &params)? {
-        // As in Mono's statement guide, the JSON statement carries a status and message.
-        Statement::Lines(data) => json!({
-            "status": "successful",
-            "message": "Successfully fetched statement",
-            "data": data,
-        }),
-        Statement::Job(job) => job,
-    }))
-}
-
-pub(super) enum Statement {
-    Lines(Value),
-    Job(Value),
-}
-
-/// A JSON statement, or a PDF job when `output=pdf`; shared with v2.
-pub(super) fn statement_data(
-    state: &ApiState,
-    account: &Account,
-    params: &Params,
-) -> Result<Statement, ApiError> {
-    let months = statement_months(params)?;
-    match params.get("output").unwrap_or("json") {
-        "json" => {
-            require_data(account, "transactions")?;
-            let now = state.world.now();
-            Ok(Statement::Lines(statements::json_body(
-                account, months, now,
-            )))
-        }
-        "pdf" => {
-            require_data(account, "transactions")?;
-            let job = state
-                .world
-                .start_job(account.id, JobKind::Statement { months });
-            Ok(Statement::Job(statements::job_body(&job, &state.base_url)))
-        }
-        other => Err(ApiError::bad_request(format!(
-            "Invalid `output`: `{other}`; use `json` or `pdf`"
-        ))),
-    }
-}
-
-/// Polls a PDF statement job of the account; shared with v2.
-pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result<Value, ApiError> {
-    let account = state.linked_account(id)?;
-    let job = state
-        .world
-        .poll_job(&account.id, job_id)
-        .filter(|j| matches!(j.kind, JobKind::Statement { .. }))
-        .ok_or_else(|| {
-            ApiError::not_found(format!("No statement job `{job_id}` for this account"))
-        })?;
-    Ok(statements::job_body(&job, &state.base_url))
+    Ok(Json(
+        match statements::statement(&state, &account, &params)? {
+            // As in Mono's statement guide, the JSON statement carries a status and message.
+            Statement::Lines(data) => V1StatementReply::Lines(V1Statement {
+                status: SuccessfulStatus::Successful,
+                message: "Successfully fetched statement",
+                data,
+            }),
+            Statement::Job(job) => V1StatementReply::Job(job),
+        },
+    ))
 }
 
 #[utoipa::path(
@@ -276,12 +287,15 @@ pub(super) fn poll_statement(state: &ApiState, id: &str, job_id: &str) -> Result
     tag = "v1",
     operation_id = "v1_statement_job",
     summary = "Poll a PDF statement job",
-    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::StatementJob)),
+    params(JobPath),
+    responses((status = 200, description = "OK", body = StatementJob)),
     security(("mono-sec-key" = []))
 )]
-async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
-    Ok(Json(poll_statement(&state, &id, &job_id)?))
+pub(super) async fn statement_job(
+    Tenant(state): Tenant,
+    Path(JobPath { id, job_id }): Path<JobPath>,
+) -> Reply<StatementJob> {
+    Ok(Json(statements::poll(&state, &id, &job_id)?))
 }
 
 #[utoipa::path(
@@ -290,14 +304,17 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     tag = "v1",
     operation_id = "v1_income",
     summary = "Income, from what the history labels salary",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Income)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = Income)),
     security(("mono-sec-key" = []))
 )]
-async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn income(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<Income> {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
-    Ok(Json(insights::income(&account)))
+    Ok(Json(Income::of(&account)))
 }
 
 #[utoipa::path(
@@ -306,14 +323,17 @@ async fn income(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_credits",
     summary = "Credits by month",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = Flow)),
     security(("mono-sec-key" = []))
 )]
-async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn credits(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<Flow> {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
-    Ok(Json(insights::flow(&account, Direction::Credit)))
+    Ok(Json(Flow::of(&account, Direction::Credit)))
 }
 
 #[utoipa::path(
@@ -322,14 +342,23 @@ async fn credits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_debits",
     summary = "Debits by month",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Flow)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = Flow)),
     security(("mono-sec-key" = []))
 )]
-async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn debits(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<Flow> {
     let account = state.linked_account(&id)?;
     require_data(&account, "transactions")?;
-    Ok(Json(insights::flow(&account, Direction::Debit)))
+    Ok(Json(Flow::of(&account, Direction::Debit)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageBody {
+    #[schema(value_type = String)]
+    message: &'static str,
 }
 
 #[utoipa::path(
@@ -339,14 +368,35 @@ async fn debits(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     operation_id = "v1_unlink",
     summary = "Unlink the account",
     params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000b01")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::MessageBody)),
+    responses((status = 200, description = "OK", body = MessageBody)),
     security(("mono-sec-key" = []))
 )]
-async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply<MessageBody> {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
     // [inferred] wording: Mono documents only that the answer is OK.
-    Ok(Json(json!({ "message": "Account unlinked successfully" })))
+    Ok(Json(MessageBody {
+        message: "Account unlinked successfully",
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CoverageEntry {
+    #[schema(value_type = String)]
+    name: &'static str,
+    icon: Null,
+    coverage: Coverage,
+    #[schema(value_type = Vec<String>)]
+    products: [&'static str; 6],
+    website: Null,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Coverage {
+    #[schema(value_type = Vec<String>)]
+    countries: [&'static str; 1],
+    business: bool,
+    personal: bool,
 }
 
 /// `GET /coverage`: the institutions one can link, in the shape of Mono's coverage list.
@@ -356,25 +406,30 @@ async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v1",
     operation_id = "v1_coverage",
     summary = "The institutions one can link",
-    responses((status = 200, description = "OK", body = Vec<crate::openapi::schemas::CoverageEntry>)),
+    responses((status = 200, description = "OK", body = Vec<CoverageEntry>)),
     security(("mono-sec-key" = []))
 )]
-async fn coverage() -> Json<Value> {
-    let list: Vec<Value> = institutions::CATALOGUE
+pub(super) async fn coverage() -> Json<Vec<CoverageEntry>> {
+    let list = institutions::CATALOGUE
         .iter()
-        .map(|i| {
-            json!({
-                "name": i.name,
-                "icon": null,
-                "coverage": {
-                    "countries": ["NG"],
-                    "business": i.kind == InstitutionType::BusinessBanking,
-                    "personal": i.kind == InstitutionType::PersonalBanking,
-                },
-                "products": ["Auth", "Accounts", "Transactions", "Balance", "Income", "Identity"],
-                "website": null,
-            })
+        .map(|i| CoverageEntry {
+            name: i.name,
+            icon: Null,
+            coverage: Coverage {
+                countries: ["NG"],
+                business: i.kind == InstitutionType::BusinessBanking,
+                personal: i.kind == InstitutionType::PersonalBanking,
+            },
+            products: [
+                "Auth",
+                "Accounts",
+                "Transactions",
+                "Balance",
+                "Income",
+                "Identity",
+            ],
+            website: Null,
         })
         .collect();
-    Json(Value::Array(list))
+    Json(list)
 }

@@ -1,58 +1,49 @@
 //! Mono API v2: every body inside the envelope
-//! `{"status":"successful","message":…,"timestamp":…,"data":…}`, snake_case fields, `id`.
+//! `{"status":"successful","message":…,"timestamp":…,"data":…}` ([`V2Envelope`]),
+//! snake_case fields, `id`.
+//!
+//! Each handler returns the type that documents its answer: the OpenAPI document describes
+//! what is serialised, field by field, because it is derived from the same struct.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use serde_json::{json, Value};
-
-use super::listing;
-use super::params::{Params, TransactionFilter};
-use super::requests::Owner;
-use super::v1::{account_for_code, poll_statement, require_data, statement_data, Statement};
-use super::{ApiError, ApiState, Tenant};
-use crate::clock::Timestamp;
-use crate::world::{Account, InstitutionType, JobKind, ObjectId};
+use axum::response::Response;
+use axum::Json;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-type Reply = Result<Response, ApiError>;
+use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest, JobPath};
+use super::envelope::{SuccessfulStatus, V2Envelope, COMPLETED};
+use super::listing::{self, Paging};
+use super::params::{Params, TransactionFilter};
+use super::record::Owner;
+use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
+use crate::clock::Timestamp;
+use crate::http::{AccountPath, ApiError, ApiState, Null, Tenant};
+use crate::world::{
+    Account, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, JobKind, ObjectId,
+};
 
-pub fn routes() -> Router<Arc<super::Shared>> {
-    Router::new()
-        .route("/v2/accounts/auth", post(exchange_code))
-        .route("/v2/accounts/{id}", get(details))
-        .route("/v2/accounts/{id}/transactions", get(transactions))
-        .route("/v2/accounts/{id}/identity", get(identity))
-        .route("/v2/accounts/{id}/balance", get(balance))
-        .route("/v2/accounts/{id}/statement", get(statement))
-        .route(
-            "/v2/accounts/{id}/statement/jobs/{job_id}",
-            get(statement_job),
-        )
-        .route("/v2/accounts/{id}/jobs/{job_id}", get(job))
-        .route("/v2/accounts/{id}/unlink", post(unlink))
-        .route("/v2/accounts/initiate", post(super::lifecycle::initiate))
+type Reply<T> = Result<Json<V2Envelope<T>>, ApiError>;
+
+/// `data` in the v2 envelope, under `message`.
+fn reply<T>(state: &ApiState, message: &'static str, data: T) -> Reply<T> {
+    Ok(Json(V2Envelope::new(state, message, data)))
 }
 
-pub(super) const COMPLETED: &str = "Request was successfully completed";
-
-/// Mono's v2 success envelope around `data`.
-pub(super) fn envelope(state: &ApiState, message: &str, data: Value) -> Value {
-    json!({
-        "status": "successful",
-        "message": message,
-        "timestamp": state.world.now(),
-        "data": data,
-    })
-}
-
-fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
-    Ok(Json(envelope(state, message, data)).into_response())
+/// `POST /v2/accounts/auth`: the id both inside the envelope and at the top level, as
+/// Mono's docs show both.
+#[derive(Serialize, ToSchema)]
+pub struct V2AuthReply {
+    status: SuccessfulStatus,
+    #[schema(value_type = String)]
+    message: &'static str,
+    timestamp: Timestamp,
+    data: AccountIdBody,
+    id: ObjectId,
 }
 
 /// Answers `{"id"}` both at the top level and inside the envelope: Mono's v2 docs show
@@ -63,114 +54,126 @@ fn reply(state: &ApiState, message: &str, data: Value) -> Reply {
     tag = "v2",
     operation_id = "v2_account_auth",
     summary = "Exchange a Connect code for the account id",
-    request_body(content = crate::openapi::schemas::CodeRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2AuthReply)),
+    request_body(content = CodeRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = V2AuthReply)),
     security(("mono-sec-key" = []))
 )]
-async fn exchange_code(Tenant(state): Tenant, body: Bytes) -> Reply {
+pub(super) async fn exchange_code(
+    Tenant(state): Tenant,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
-    let mut body = envelope(&state, COMPLETED, json!({ "id": account.id }));
-    body["id"] = json!(account.id);
-    Ok(Owner(owner).answer(body))
+    Ok(Owner(owner).answer(V2AuthReply {
+        status: SuccessfulStatus::Successful,
+        message: COMPLETED,
+        timestamp: state.world.now(),
+        data: AccountIdBody { id: account.id },
+        id: account.id,
+    }))
 }
 
-/// `GET /v2/accounts/:id`, the hottest route: serialised straight from typed structs
-/// (field order as Mono's) rather than through a `serde_json::Value` tree.
+#[derive(Serialize, ToSchema)]
+pub struct V2Details {
+    account: V2Account,
+    customer: V2Customer,
+    meta: V2DetailsMeta,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2Account {
+    id: ObjectId,
+    name: String,
+    #[schema(value_type = String)]
+    currency: &'static str,
+    #[serde(rename = "type")]
+    kind: AccountKind,
+    account_number: String,
+    /// Kobo; `null` until the balance is retrieved.
+    balance: Option<i64>,
+    /// The last four digits of the holder's BVN.
+    bvn: String,
+    institution: V2Institution,
+}
+
+// An institution as v2 shows it: in an account's details, and in `initiate`'s answer.
+#[derive(Serialize, ToSchema)]
+pub struct V2Institution {
+    #[schema(value_type = String)]
+    name: &'static str,
+    #[schema(value_type = String)]
+    bank_code: &'static str,
+    #[serde(rename = "type")]
+    kind: InstitutionType,
+}
+
+impl V2Institution {
+    pub fn of(account: &Account) -> V2Institution {
+        let institution = account.institution();
+        V2Institution {
+            name: institution.name,
+            bank_code: institution.bank_code,
+            kind: institution.kind,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2Customer {
+    id: ObjectId,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2DetailsMeta {
+    data_status: DataStatus,
+    auth_method: AuthMethod,
+    /// What Mono retrieved from the bank: `identity`, `balance`, `transactions`.
+    #[schema(value_type = Vec<String>)]
+    retrieved_data: &'static [&'static str],
+    #[serde(rename = "ref")]
+    #[schema(value_type = String)]
+    reference: Arc<str>,
+}
+
+/// `GET /v2/accounts/:id`, the hottest route: like every route here, serialised straight
+/// from typed structs (field order as Mono's), never through a `serde_json::Value` tree.
 #[utoipa::path(
     get,
     path = "/v2/accounts/{id}",
     tag = "v2",
     operation_id = "v2_account_details",
     summary = "Account details",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Details>)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Details>)),
     security(("mono-sec-key" = []))
 )]
-async fn details(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn details(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<V2Details> {
     let account = state.linked_account(&id)?;
     let holder = account.summary();
-    let institution = account.institution();
-    let body = Envelope {
-        status: "successful",
-        message: COMPLETED,
-        timestamp: state.world.now(),
-        data: Details {
-            account: DetailsAccount {
-                id: account.id,
-                name: &holder.full_name,
-                currency: "NGN",
-                kind: account.kind.as_str(),
-                account_number: &holder.account_number,
-                balance: account.shown_balance(),
-                bvn: holder.masked_bvn(),
-                institution: DetailsInstitution {
-                    name: institution.name,
-                    bank_code: institution.bank_code,
-                    kind: institution.kind,
-                },
-            },
-            customer: DetailsCustomer {
-                id: account.customer,
-            },
-            meta: DetailsMeta {
-                data_status: account.data_status.as_str(),
-                auth_method: account.auth_method.as_str(),
-                retrieved_data: account.data_status.retrieved_data(),
-                reference: &account.reference,
-            },
+    let details = V2Details {
+        account: V2Account {
+            id: account.id,
+            bvn: holder.masked_bvn().to_string(),
+            name: holder.full_name,
+            currency: "NGN",
+            kind: account.kind,
+            account_number: holder.account_number,
+            balance: account.shown_balance(),
+            institution: V2Institution::of(&account),
+        },
+        customer: V2Customer {
+            id: account.customer,
+        },
+        meta: V2DetailsMeta {
+            data_status: account.data_status,
+            auth_method: account.auth_method,
+            retrieved_data: account.data_status.retrieved_data(),
+            reference: account.reference.clone(),
         },
     };
-    Ok(Json(body).into_response())
-}
-
-#[derive(Serialize)]
-struct Envelope<'a, T> {
-    status: &'static str,
-    message: &'a str,
-    timestamp: Timestamp,
-    data: T,
-}
-
-#[derive(Serialize)]
-struct Details<'a> {
-    account: DetailsAccount<'a>,
-    customer: DetailsCustomer,
-    meta: DetailsMeta<'a>,
-}
-
-#[derive(Serialize)]
-struct DetailsAccount<'a> {
-    id: ObjectId,
-    name: &'a str,
-    currency: &'static str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    account_number: &'a str,
-    balance: Option<i64>,
-    bvn: &'a str,
-    institution: DetailsInstitution,
-}
-
-#[derive(Serialize)]
-struct DetailsInstitution {
-    name: &'static str,
-    bank_code: &'static str,
-    #[serde(rename = "type")]
-    kind: InstitutionType,
-}
-
-#[derive(Serialize)]
-struct DetailsCustomer {
-    id: ObjectId,
-}
-
-#[derive(Serialize)]
-struct DetailsMeta<'a> {
-    data_status: &'static str,
-    auth_method: &'static str,
-    retrieved_data: &'static [&'static str],
-    #[serde(rename = "ref")]
-    reference: &'a str,
+    reply(&state, COMPLETED, details)
 }
 
 /// True when the request asks for realtime data. Mono's docs spell the header both
@@ -184,16 +187,20 @@ fn wants_realtime(headers: &HeaderMap) -> bool {
     })
 }
 
-/// Adds `x-has-new-data`, `x-job-id`, `x-job-status` for a realtime request. The seeded
-/// world's data is as fresh as the bank's, so the job finishes at once with no new data.
-fn with_realtime_headers(
+/// `x-has-new-data`, `x-job-id`, `x-job-status` for a realtime request (none otherwise).
+/// The seeded world's data is as fresh as the bank's, so the job finishes at once with no
+/// new data.
+fn realtime_headers(
     state: &ApiState,
     account: &Account,
     data: &'static str,
-    mut response: Response,
-) -> Response {
+    request: &HeaderMap,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if !wants_realtime(request) {
+        return headers;
+    }
     let job = state.world.realtime_job(account.id, data);
-    let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
@@ -202,7 +209,31 @@ fn with_realtime_headers(
     set("x-has-new-data", "false");
     set("x-job-id", &job.id);
     set("x-job-status", "finished");
-    response
+    headers
+}
+
+// A page of transactions: the envelope, with the paging beside `data` as `meta`.
+#[derive(Serialize, ToSchema)]
+pub struct V2Transactions {
+    status: SuccessfulStatus,
+    #[schema(value_type = String)]
+    message: &'static str,
+    timestamp: Timestamp,
+    data: Vec<V2Transaction>,
+    meta: Paging,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2Transaction {
+    id: ObjectId,
+    narration: String,
+    amount: i64,
+    #[serde(rename = "type")]
+    direction: Direction,
+    balance: i64,
+    date: Timestamp,
+    #[schema(value_type = String)]
+    category: &'static str,
 }
 
 #[utoipa::path(
@@ -211,52 +242,62 @@ fn with_realtime_headers(
     tag = "v2",
     operation_id = "v2_transactions",
     summary = "Transactions, filtered and paged",
-    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::TransactionQuery, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    params(AccountPath, TransactionFilter, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    responses((status = 200, description = "OK", body = V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
-async fn transactions(
+pub(super) async fn transactions(
     Tenant(state): Tenant,
-    Path(id): Path<String>,
+    Path(AccountPath { id }): Path<AccountPath>,
     headers: HeaderMap,
     params: Params,
-) -> Reply {
+) -> Result<(HeaderMap, Json<V2Transactions>), ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/v2/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data: Vec<Value> = page
+    let data = page
         .transactions
-        .iter()
-        .map(|t| {
-            json!({
-                "id": t.id,
-                "narration": t.narration,
-                "amount": t.amount,
-                "type": t.direction.as_str(),
-                "balance": t.balance,
-                "date": t.date,
-                "category": t.category,
-            })
+        .into_iter()
+        .map(|t| V2Transaction {
+            id: t.id,
+            narration: t.narration,
+            amount: t.amount,
+            direction: t.direction,
+            balance: t.balance,
+            date: t.date,
+            category: t.category,
         })
         .collect();
-    let mut body = envelope(
-        &state,
-        "Transaction retrieved successfully",
-        Value::Array(data),
-    );
-    body["meta"] = json!({
-        "total": page.total,
-        "page": page.page,
-        "previous": page.previous,
-        "next": page.next,
-    });
-    let response = Json(body).into_response();
-    Ok(if wants_realtime(&headers) {
-        with_realtime_headers(&state, &account, "transactions", response)
-    } else {
-        response
-    })
+    let body = V2Transactions {
+        status: SuccessfulStatus::Successful,
+        message: "Transaction retrieved successfully",
+        timestamp: state.world.now(),
+        data,
+        meta: page.paging,
+    };
+    let headers = realtime_headers(&state, &account, "transactions", &headers);
+    Ok((headers, Json(body)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2Identity {
+    full_name: String,
+    bvn: String,
+    email: String,
+    phone: String,
+    /// `male` or `female`.
+    gender: String,
+    dob: String,
+    address_line1: String,
+    #[schema(value_type = String)]
+    state_of_origin: &'static str,
+    #[schema(value_type = String)]
+    lga_of_origin: &'static str,
+    #[schema(value_type = String)]
+    marital_status: &'static str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
 }
 
 #[utoipa::path(
@@ -265,32 +306,43 @@ async fn transactions(
     tag = "v2",
     operation_id = "v2_identity",
     summary = "The account holder's identity",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Identity>)),
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Identity>)),
     security(("mono-sec-key" = []))
 )]
-async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn identity(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Reply<V2Identity> {
     let account = state.linked_account(&id)?;
     require_data(&account, "identity")?;
     let holder = account.holder();
-    reply(
-        &state,
-        COMPLETED,
-        json!({
-            "full_name": holder.full_name(),
-            "bvn": holder.bvn,
-            "email": holder.email,
-            "phone": holder.phone,
-            "gender": holder.gender.as_str().to_lowercase(),
-            "dob": holder.dob,
-            "address_line1": holder.address_line1,
-            "state_of_origin": holder.state_of_origin,
-            "lga_of_origin": holder.lga_of_origin,
-            "marital_status": holder.marital_status,
-            "created_at": account.linked_at,
-            "updated_at": account.linked_at,
-        }),
-    )
+    let identity = V2Identity {
+        full_name: holder.full_name(),
+        bvn: holder.bvn,
+        email: holder.email,
+        phone: holder.phone,
+        gender: holder.gender.as_str().to_lowercase(),
+        dob: holder.dob,
+        address_line1: holder.address_line1,
+        state_of_origin: holder.state_of_origin,
+        lga_of_origin: holder.lga_of_origin,
+        marital_status: holder.marital_status,
+        created_at: account.linked_at,
+        updated_at: account.linked_at,
+    };
+    reply(&state, COMPLETED, identity)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct V2Balance {
+    id: ObjectId,
+    name: String,
+    account_number: String,
+    /// Kobo.
+    balance: i64,
+    #[schema(value_type = String)]
+    currency: &'static str,
 }
 
 #[utoipa::path(
@@ -299,32 +351,38 @@ async fn identity(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
     tag = "v2",
     operation_id = "v2_balance",
     summary = "The balance",
-    params(crate::openapi::schemas::AccountPath, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    params(AccountPath, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
     security(("mono-sec-key" = []))
 )]
-async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderMap) -> Reply {
+pub(super) async fn balance(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+    headers: HeaderMap,
+) -> Result<(HeaderMap, Json<V2Envelope<V2Balance>>), ApiError> {
     let account = state.linked_account(&id)?;
     if !account.data_status.shows_balance() {
         require_data(&account, "balance")?;
     }
     let holder = account.summary();
-    let response = reply(
-        &state,
-        COMPLETED,
-        json!({
-            "id": account.id,
-            "name": holder.full_name,
-            "account_number": holder.account_number,
-            "balance": account.balance,
-            "currency": "NGN",
-        }),
-    )?;
-    Ok(if wants_realtime(&headers) {
-        with_realtime_headers(&state, &account, "balance", response)
-    } else {
-        response
-    })
+    let balance = V2Balance {
+        id: account.id,
+        name: holder.full_name,
+        account_number: holder.account_number,
+        balance: account.balance,
+        currency: "NGN",
+    };
+    let body = V2Envelope::new(&state, COMPLETED, balance);
+    let headers = realtime_headers(&state, &account, "balance", &headers);
+    Ok((headers, Json(body)))
+}
+
+// `output=json` gives the lines, `output=pdf` a job to poll.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum V2StatementData {
+    Lines(StatementData),
+    Job(StatementJob),
 }
 
 #[utoipa::path(
@@ -333,15 +391,23 @@ async fn balance(Tenant(state): Tenant, Path(id): Path<String>, headers: HeaderM
     tag = "v2",
     operation_id = "v2_statement",
     summary = "A statement: JSON lines, or a PDF job to poll",
-    params(crate::openapi::schemas::AccountPath, crate::openapi::schemas::StatementQuery),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2StatementData>)),
+    params(AccountPath, StatementQuery),
+    responses((status = 200, description = "OK", body = V2Envelope<V2StatementData>)),
     security(("mono-sec-key" = []))
 )]
-async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params) -> Reply {
+pub(super) async fn statement(
+    Tenant(state): Tenant,
+    Path(AccountPath { id }): Path<AccountPath>,
+    params: Params,
+) -> Reply<V2StatementData> {
     let account = state.linked_account(&id)?;
-    match statement_data(&state, &account, &params)? {
-        Statement::Lines(data) => reply(&state, "Successfully fetched statement", data),
-        Statement::Job(job) => reply(&state, COMPLETED, job),
+    match statements::statement(&state, &account, &params)? {
+        Statement::Lines(data) => reply(
+            &state,
+            "Successfully fetched statement",
+            V2StatementData::Lines(data),
+        ),
+        Statement::Job(job) => reply(&state, COMPLETED, V2StatementData::Job(job)),
     }
 }
 
@@ -351,13 +417,30 @@ async fn statement(Tenant(state): Tenant, Path(id): Path<String>, params: Params
     tag = "v2",
     operation_id = "v2_statement_job",
     summary = "Poll a PDF statement job",
-    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::StatementJob>)),
+    params(JobPath),
+    responses((status = 200, description = "OK", body = V2Envelope<StatementJob>)),
     security(("mono-sec-key" = []))
 )]
-async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
-    let job = poll_statement(&state, &id, &job_id)?;
+pub(super) async fn statement_job(
+    Tenant(state): Tenant,
+    Path(JobPath { id, job_id }): Path<JobPath>,
+) -> Reply<StatementJob> {
+    let job = statements::poll(&state, &id, &job_id)?;
     reply(&state, COMPLETED, job)
+}
+
+/// A realtime job; the seeded world's data is as fresh as the bank's, so it is finished.
+#[derive(Serialize, ToSchema)]
+pub struct V2Job {
+    id: String,
+    #[schema(value_type = String)]
+    status: &'static str,
+    /// `jobs.accounts.sync_balance` or `jobs.accounts.sync_statement`.
+    #[schema(value_type = String)]
+    name: &'static str,
+    account: ObjectId,
+    business: ObjectId,
+    app: ObjectId,
 }
 
 /// `GET /v2/accounts/:id/jobs/:job_id`: the status of a realtime job.
@@ -367,11 +450,14 @@ async fn statement_job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, 
     tag = "v2",
     operation_id = "v2_job",
     summary = "The status of a realtime job",
-    params(crate::openapi::schemas::AccountPath, ("job_id" = String, Path, description = "The job id.", example = "8EWRZ2vV1C3tmms8NBXy")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::V2Job>)),
+    params(JobPath),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Job>)),
     security(("mono-sec-key" = []))
 )]
-async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) -> Reply {
+pub(super) async fn job(
+    Tenant(state): Tenant,
+    Path(JobPath { id, job_id }): Path<JobPath>,
+) -> Reply<V2Job> {
     let account = state.linked_account(&id)?;
     let job = state
         .world
@@ -381,18 +467,15 @@ async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) 
         JobKind::Realtime { data: "balance" } => "jobs.accounts.sync_balance",
         JobKind::Realtime { .. } | JobKind::Statement { .. } => "jobs.accounts.sync_statement",
     };
-    reply(
-        &state,
-        "Job execution completed",
-        json!({
-            "id": job.id,
-            "status": "finished",
-            "name": name,
-            "account": account.id,
-            "business": state.world.business(),
-            "app": state.world.app(),
-        }),
-    )
+    let job = V2Job {
+        id: job.id,
+        status: "finished",
+        name,
+        account: account.id,
+        business: state.world.business(),
+        app: state.world.app(),
+    };
+    reply(&state, "Job execution completed", job)
 }
 
 #[utoipa::path(
@@ -402,11 +485,11 @@ async fn job(Tenant(state): Tenant, Path((id, job_id)): Path<(String, String)>) 
     operation_id = "v2_unlink",
     summary = "Unlink the account",
     params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000c01")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::V2Envelope<crate::openapi::schemas::Null>)),
+    responses((status = 200, description = "OK", body = V2Envelope<Null>)),
     security(("mono-sec-key" = []))
 )]
-async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply {
+pub(super) async fn unlink(Tenant(state): Tenant, Path(id): Path<String>) -> Reply<Null> {
     let account = state.linked_account(&id)?;
     state.sim.unlink(&account.id)?;
-    reply(&state, "Account unlinked successfully", Value::Null)
+    reply(&state, "Account unlinked successfully", Null)
 }

@@ -17,7 +17,8 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+
+use crate::http::V1Error;
 
 /// The control API's access rule.
 #[derive(Clone, Debug, Default)]
@@ -102,7 +103,8 @@ fn same(given: &[u8], expected: &[u8]) -> bool {
 /// A refusal in the control API's error shape, written here because this layer sits
 /// outside the one that renders errors.
 fn refuse(status: StatusCode, message: String) -> Response {
-    let mut response = (status, json!({ "message": message }).to_string()).into_response();
+    let body = serde_json::to_string(&V1Error { message }).unwrap_or_default();
+    let mut response = (status, body).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -2,50 +2,84 @@
 
 use std::sync::Arc;
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-use super::{account_id, body, duration, refused};
-use crate::api::{ApiError, ApiState};
-use crate::lifecycle::{LinkOptions, MfaAnswer};
+use super::protocol::{account_id, body, duration, refused};
+use crate::clock::{DurationText, Timestamp};
+use crate::http::{AccountPath, ApiError, ApiState, V1Error};
+use crate::lifecycle::{LinkOptions, MfaAnswer, ReauthOutcome, SyncResult};
 use crate::world::{
-    institutions, AccountKind, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa, ObjectId,
+    institutions, AccountKind, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa, ObjectId, Stage,
 };
 
-#[derive(Deserialize)]
+/// `POST /_sim/accounts`: every field optional; the world's seed fills in the rest.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct NewAccount {
+pub struct NewAccount {
     id: Option<ObjectId>,
+    /// An institution slug, e.g. `gtbank`.
+    #[schema(example = "gtbank")]
     institution: Option<String>,
     auth_method: Option<AuthMethod>,
     mfa: Option<Mfa>,
     #[serde(rename = "type")]
     kind: Option<AccountKind>,
+    /// Kobo, at most ±10^15.
+    #[schema(minimum = -1_000_000_000_000_000i64, maximum = 1_000_000_000_000_000i64)]
     balance: Option<i64>,
+    #[schema(maximum = 20_000)]
     transactions: Option<u32>,
     name: Option<String>,
     code: Option<String>,
     reference: Option<String>,
+    #[schema(value_type = Option<SyncEvery>)]
     sync_every_hours: Option<u8>,
+    /// `legacy` or `current`.
+    #[schema(value_type = Option<Dialect>)]
     dialect: Option<String>,
-    /// Link at once (default, also when `null`), firing `account_connected` then
-    /// `account_updated`.
+    /// Link at once (default `true`), firing `account_connected` then `account_updated`.
     link: Option<bool>,
     /// The data status once the data is in.
     data_status: Option<DataStatus>,
     /// How long until then (`1s` by default).
+    #[schema(value_type = Option<DurationText>)]
     data_delay: Option<String>,
 }
 
-#[derive(Deserialize, Default)]
+/// Hours between automatic syncs: 6, 12 or 24. A schema only: the world checks the number
+/// (`sync_every_hours` is read as any `u8`, so that a wrong one is refused in its words).
+pub struct SyncEvery;
+
+impl PartialSchema for SyncEvery {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .enum_values(Some([6, 12, 24]))
+            .into()
+    }
+}
+
+impl ToSchema for SyncEvery {
+    fn name() -> Cow<'static, str> {
+        "SyncEvery".into()
+    }
+}
+
+/// `POST /_sim/accounts/{id}/link`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Link {
+pub struct LinkRequest {
     data_status: Option<DataStatus>,
+    #[schema(value_type = Option<DurationText>)]
     data_delay: Option<String>,
 }
 
@@ -62,13 +96,13 @@ fn link_options(status: Option<DataStatus>, delay: Option<&str>) -> Result<LinkO
     tag = "control",
     operation_id = "sim_create_account",
     summary = "Create an account (and link it unless `link: false`)",
-    request_body(content = Option<crate::openapi::schemas::NewAccount>, content_type = "application/json"),
-    responses((status = 201, description = "Created", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    request_body(content = Option<NewAccount>, content_type = "application/json"),
+    responses((status = 201, description = "Created", body = SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn create(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<SimAccount>), ApiError> {
     let new: NewAccount = body(&bytes)?;
     let institution = new
         .institution
@@ -114,34 +148,84 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(describe(&state, &id)?)))
 }
 
+/// An account as the control API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct SimAccount {
+    id: ObjectId,
+    customer: ObjectId,
+    /// The institution's slug.
+    #[schema(value_type = String)]
+    institution: &'static str,
+    mfa: Mfa,
+    auth_method: AuthMethod,
+    stage: Stage,
+    data_status: DataStatus,
+    session_expired: bool,
+    #[schema(value_type = String)]
+    code: Arc<str>,
+    #[schema(value_type = String)]
+    reference: Arc<str>,
+    dialect: Dialect,
+    balance: i64,
+    transactions: u32,
+    token: Option<SimToken>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimToken {
+    value: String,
+    issued_at: Timestamp,
+    used: bool,
+    expired: bool,
+}
+
 /// The account as the control API shows it: identity, lifecycle stage, token.
-fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
+fn describe(state: &ApiState, id: &ObjectId) -> Result<SimAccount, ApiError> {
     let account = state
         .world
         .account(id)
         .ok_or_else(|| ApiError::not_found(format!("No account {id}")))?;
     let now = state.sim.clock.now();
-    Ok(json!({
-        "id": account.id,
-        "customer": account.customer,
-        "institution": account.institution().slug,
-        "mfa": account.mfa.as_str(),
-        "auth_method": account.auth_method.as_str(),
-        "stage": account.stage,
-        "data_status": account.data_status.as_str(),
-        "session_expired": account.session_expired,
-        "code": account.code,
-        "reference": account.reference,
-        "dialect": account.dialect.to_string(),
-        "balance": account.balance,
-        "transactions": account.transaction_count,
-        "token": account.token.as_ref().map(|t| json!({
-            "value": t.value,
-            "issued_at": t.issued_at,
-            "used": t.used,
-            "expired": t.expired_at(now),
-        })),
-    }))
+    Ok(SimAccount {
+        id: account.id,
+        customer: account.customer,
+        institution: account.institution().slug,
+        mfa: account.mfa,
+        auth_method: account.auth_method,
+        stage: account.stage,
+        data_status: account.data_status,
+        session_expired: account.session_expired,
+        code: account.code.clone(),
+        reference: account.reference.clone(),
+        dialect: account.dialect,
+        balance: account.balance,
+        transactions: account.transaction_count,
+        token: account.token.as_ref().map(|t| SimToken {
+            value: t.value.clone(),
+            issued_at: t.issued_at,
+            used: t.used,
+            expired: t.expired_at(now),
+        }),
+    })
+}
+
+/// An event fired, and the account as it is now.
+#[derive(Serialize, ToSchema)]
+pub struct EventAndAccount {
+    event_id: String,
+    account: SimAccount,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReauthAndAccount {
+    result: ReauthOutcome,
+    account: SimAccount,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SyncAndAccount {
+    result: SyncResult,
+    account: SimAccount,
 }
 
 #[utoipa::path(
@@ -150,13 +234,13 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<Value, ApiError> {
     tag = "control",
     operation_id = "sim_show_account",
     summary = "An account's lifecycle state",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount))
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = SimAccount))
 )]
 pub async fn show(
     State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Result<Json<SimAccount>, ApiError> {
     Ok(Json(describe(&state, &account_id(&id)?)?))
 }
 
@@ -166,17 +250,17 @@ pub async fn show(
     tag = "control",
     operation_id = "sim_link_account",
     summary = "Link a pending or unlinked account",
-    params(crate::openapi::schemas::AccountPath),
-    request_body(content = Option<crate::openapi::schemas::LinkRequest>, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(AccountPath),
+    request_body(content = Option<LinkRequest>, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = SimAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn link(
     State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
+    Path(AccountPath { id }): Path<AccountPath>,
     bytes: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SimAccount>, ApiError> {
     let id = account_id(&id)?;
-    let request: Link = body(&bytes)?;
+    let request: LinkRequest = body(&bytes)?;
     let options = link_options(request.data_status, request.data_delay.as_deref())?;
     state.sim.link(&id, options).map_err(refused)?;
     Ok(Json(describe(&state, &id)?))
@@ -188,23 +272,25 @@ pub async fn link(
     tag = "control",
     operation_id = "sim_expire_session",
     summary = "The bank session expires (fires reauthorisation_required)",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn expire_session(
     State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Result<Json<EventAndAccount>, ApiError> {
     let id = account_id(&id)?;
     let event_id = state.sim.expire_session(&id).map_err(refused)?;
-    Ok(Json(
-        json!({ "event_id": event_id, "account": describe(&state, &id)? }),
-    ))
+    Ok(Json(EventAndAccount {
+        event_id,
+        account: describe(&state, &id)?,
+    }))
 }
 
-#[derive(Deserialize)]
+/// `POST /_sim/accounts/{id}/reauth`: what the user does in the widget.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Reauth {
+pub struct ReauthRequest {
     mfa: MfaAnswer,
     /// The token the widget was opened with; the latest issued when absent.
     token: Option<String>,
@@ -216,17 +302,17 @@ struct Reauth {
     tag = "control",
     operation_id = "sim_reauth",
     summary = "The user answers the MFA challenge in the widget",
-    params(crate::openapi::schemas::AccountPath),
-    request_body(content = crate::openapi::schemas::ReauthRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(AccountPath),
+    request_body(content = ReauthRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = ReauthAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn reauth(
     State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
+    Path(AccountPath { id }): Path<AccountPath>,
     bytes: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ReauthAndAccount>, ApiError> {
     let id = account_id(&id)?;
-    let request: Reauth = body(&bytes)?;
+    let request: ReauthRequest = body(&bytes)?;
     let token = match request.token {
         Some(token) => token,
         None => state.sim.latest_token(&id).map_err(refused)?,
@@ -235,9 +321,10 @@ pub async fn reauth(
         .sim
         .reauthorise(&token, request.mfa)
         .map_err(refused)?;
-    Ok(Json(
-        json!({ "result": outcome, "account": describe(&state, &id)? }),
-    ))
+    Ok(Json(ReauthAndAccount {
+        result: outcome,
+        account: describe(&state, &id)?,
+    }))
 }
 
 #[utoipa::path(
@@ -246,18 +333,19 @@ pub async fn reauth(
     tag = "control",
     operation_id = "sim_auto_sync",
     summary = "Run an automatic sync now",
-    params(crate::openapi::schemas::AccountPath),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    params(AccountPath),
+    responses((status = 200, description = "OK", body = SyncAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn auto_sync(
     State(state): State<Arc<ApiState>>,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    Path(AccountPath { id }): Path<AccountPath>,
+) -> Result<Json<SyncAndAccount>, ApiError> {
     let id = account_id(&id)?;
     let result = state.sim.auto_sync_now(&id).map_err(refused)?;
-    Ok(Json(
-        json!({ "result": result, "account": describe(&state, &id)? }),
-    ))
+    Ok(Json(SyncAndAccount {
+        result,
+        account: describe(&state, &id)?,
+    }))
 }
 
 #[utoipa::path(
@@ -267,15 +355,16 @@ pub async fn auto_sync(
     operation_id = "sim_unlink",
     summary = "Unlink the account (fires account_unlinked)",
     params(("id" = String, Path, description = "The account id.", pattern = "^[0-9a-fA-F]{24}$", example = "60f0a0b0c0d0e0f000000b01")),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    responses((status = 200, description = "OK", body = EventAndAccount), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn unlink(
     State(state): State<Arc<ApiState>>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EventAndAccount>, ApiError> {
     let id = account_id(&id)?;
     let event_id = state.sim.unlink(&id).map_err(refused)?;
-    Ok(Json(
-        json!({ "event_id": event_id, "account": describe(&state, &id)? }),
-    ))
+    Ok(Json(EventAndAccount {
+        event_id,
+        account: describe(&state, &id)?,
+    }))
 }

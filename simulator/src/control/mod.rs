@@ -4,177 +4,64 @@
 //! Only loopback clients may use it, unless a control token is set (see [`access`]); bodies
 //! are limited to 1 MiB like the Mono API's.
 //!
-//! | route | does |
-//! | --- | --- |
-//! | `GET /_sim/state` | clock, webhook targets, pending deliveries |
-//! | `POST /_sim/accounts` | create an account (and link it unless `"link": false`) |
-//! | `GET /_sim/accounts/:id` | the account's lifecycle state |
-//! | `POST /_sim/accounts/:id/link` | link a pending or unlinked account |
-//! | `POST /_sim/accounts/:id/expire-session` | the bank session expires |
-//! | `POST /_sim/accounts/:id/reauth` | the user re-authenticates (`mfa`, optional `token`) |
-//! | `POST /_sim/accounts/:id/auto-sync` | run an automatic sync now |
-//! | `POST /_sim/accounts/:id/unlink` | unlink |
-//! | `POST /_sim/events` | fire any event, with overrides |
-//! | `GET`/`PUT /_sim/webhooks` | webhook URLs and secret |
-//! | `GET /_sim/clock`, `POST /_sim/clock/advance`, `/freeze`, `/resume` | the clock |
-//! | `GET`/`POST`/`DELETE /_sim/faults` | injected faults |
-//! | `GET /_sim/requests`, `GET /_sim/deliveries` | the request and delivery logs |
-//! | `POST /_sim/idle` | wait until no delivery is in flight or due |
-//! | `POST /_sim/reset` | back to the starting world |
+//! | route | does | in |
+//! | --- | --- | --- |
+//! | `GET /_sim/state` | clock, webhook targets, pending deliveries | `state.rs` |
+//! | `POST /_sim/accounts` | create an account (and link it unless `"link": false`) | `accounts.rs` |
+//! | `GET /_sim/accounts/:id` | the account's lifecycle state | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/link` | link a pending or unlinked account | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/expire-session` | the bank session expires | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/reauth` | the user re-authenticates (`mfa`, optional `token`) | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/auto-sync` | run an automatic sync now | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/unlink` | unlink | `accounts.rs` |
+//! | `POST /_sim/events` | fire any event, with overrides | `webhooks.rs` |
+//! | `GET`/`PUT /_sim/webhooks` | webhook URLs and secret | `webhooks.rs` |
+//! | `GET /_sim/clock`, `POST /_sim/clock/advance`, `/freeze`, `/resume` | the clock | `time.rs` |
+//! | `GET`/`POST`/`DELETE /_sim/faults` | injected faults | `faults.rs` |
+//! | `GET /_sim/requests`, `GET /_sim/deliveries` | the request and delivery logs | `logs.rs` |
+//! | `POST /_sim/idle` | wait until no delivery is in flight or due | `state.rs` |
+//! | `POST /_sim/reset` | back to the starting world | `state.rs` |
+//!
+//! What every route shares (reading bodies, naming the wrong field, wording refusals) is in
+//! `protocol.rs`; who may call at all, in [`access`].
 
 pub mod access;
 mod accounts;
-mod events;
+mod faults;
 mod logs;
+mod protocol;
+mod state;
 mod time;
+mod webhooks;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::routing::{get, post};
-use axum::Router;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::api::{ApiError, ApiState};
-use crate::lifecycle::LifecycleError;
-use crate::world::{ObjectId, WorldError};
+use crate::http::ApiState;
 
-/// The OpenAPI description of the control API (see [`crate::openapi`]).
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    logs::state,
-    accounts::create,
-    accounts::show,
-    accounts::link,
-    accounts::expire_session,
-    accounts::reauth,
-    accounts::auto_sync,
-    accounts::unlink,
-    events::fire,
-    events::targets,
-    events::set_targets,
-    time::show,
-    time::advance,
-    time::freeze,
-    time::resume,
-    logs::faults,
-    logs::add_fault,
-    logs::clear_faults,
-    logs::requests,
-    logs::deliveries,
-    logs::idle,
-    logs::reset,
-))]
-pub(crate) struct Doc;
-
-pub fn router(state: Arc<ApiState>) -> Router {
-    Router::new()
-        .route("/_sim/state", get(logs::state))
-        .route("/_sim/accounts", post(accounts::create))
-        .route("/_sim/accounts/{id}", get(accounts::show))
-        .route("/_sim/accounts/{id}/link", post(accounts::link))
-        .route(
-            "/_sim/accounts/{id}/expire-session",
-            post(accounts::expire_session),
-        )
-        .route("/_sim/accounts/{id}/reauth", post(accounts::reauth))
-        .route("/_sim/accounts/{id}/auto-sync", post(accounts::auto_sync))
-        .route("/_sim/accounts/{id}/unlink", post(accounts::unlink))
-        .route("/_sim/events", post(events::fire))
-        .route(
-            "/_sim/webhooks",
-            get(events::targets).put(events::set_targets),
-        )
-        .route("/_sim/clock", get(time::show))
-        .route("/_sim/clock/advance", post(time::advance))
-        .route("/_sim/clock/freeze", post(time::freeze))
-        .route("/_sim/clock/resume", post(time::resume))
-        .route(
-            "/_sim/faults",
-            get(logs::faults)
-                .post(logs::add_fault)
-                .delete(logs::clear_faults),
-        )
-        .route("/_sim/requests", get(logs::requests))
-        .route("/_sim/deliveries", get(logs::deliveries))
-        .route("/_sim/idle", post(logs::idle))
-        .route("/_sim/reset", post(logs::reset))
-        .layer(axum::middleware::from_fn(crate::api::limit_body))
-        .layer(crate::api::default_body_limit())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::api::render_errors,
-        ))
-        .with_state(state)
-}
-
-/// Reads a JSON body (an empty body or `null` reads as `{}`), naming what is wrong with it.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        bytes
-    };
-    let invalid =
-        |e: serde_json::Error| ApiError::bad_request(format!("Invalid request body: {e}"));
-    let mut value: Value = serde_json::from_slice(bytes).map_err(invalid)?;
-    // `null` is "no body", as the document's optional bodies allow.
-    if value.is_null() {
-        value = Value::Object(Default::default());
-    }
-    whole_numbers(&mut value);
-    T::deserialize(value).map_err(invalid)
-}
-
-/// JSON (and the JSON Schema of the OpenAPI document) counts `2.0` as the integer 2; serde
-/// does not. Whole numbers written with a fraction are read as the integers they are, so a
-/// client whose JSON library writes `60.0` for a count is not refused.
-fn whole_numbers(value: &mut Value) {
-    match value {
-        Value::Number(number) if number.is_f64() => {
-            const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: larger floats are not exact
-            if let Some(float) = number.as_f64() {
-                if float.fract() == 0.0 && float.abs() < EXACT {
-                    *value = Value::from(float as i64);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
-        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
-        _ => {}
-    }
-}
-
-/// A lifecycle refusal in the control API's words: unlike Mono's API (which says "This
-/// account does not exist." for an unlinked account), it says what state the account is in
-/// and how to get it where the request needs it.
-fn refused(error: LifecycleError) -> ApiError {
-    use axum::http::StatusCode;
-    match error {
-        LifecycleError::NoSuchAccount(id) => ApiError::not_found(format!("No account {id}")),
-        LifecycleError::NotLinked(id) => ApiError::new(
-            StatusCode::CONFLICT,
-            format!("Account {id} is not linked; link it with POST /_sim/accounts/{id}/link"),
-        ),
-        // An id or code another account has: the request is fine, the world disagrees.
-        error
-        @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
-            ApiError::new(StatusCode::CONFLICT, error.to_string())
-        }
-        other => other.into(),
-    }
-}
-
-fn account_id(id: &str) -> Result<ObjectId, ApiError> {
-    id.parse()
-        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))
-}
-
-fn duration(field: &str, text: &str) -> Result<i64, ApiError> {
-    crate::clock::parse_duration(text).ok_or_else(|| {
-        ApiError::bad_request(format!(
-            "Invalid `{field}`: `{text}` is not a duration like 500ms, 30s, 10m or 4h"
-        ))
-    })
+/// The control API, each route listed once: `routes!` takes the method, path and OpenAPI
+/// description from the handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::default()
+        .routes(routes!(state::state))
+        .routes(routes!(accounts::create))
+        .routes(routes!(accounts::show))
+        .routes(routes!(accounts::link))
+        .routes(routes!(accounts::expire_session))
+        .routes(routes!(accounts::reauth))
+        .routes(routes!(accounts::auto_sync))
+        .routes(routes!(accounts::unlink))
+        .routes(routes!(webhooks::fire))
+        .routes(routes!(webhooks::targets, webhooks::set_targets))
+        .routes(routes!(time::show))
+        .routes(routes!(time::advance))
+        .routes(routes!(time::freeze))
+        .routes(routes!(time::resume))
+        .routes(routes!(faults::list, faults::add, faults::clear))
+        .routes(routes!(logs::requests))
+        .routes(routes!(logs::deliveries))
+        .routes(routes!(state::idle))
+        .routes(routes!(state::reset))
 }

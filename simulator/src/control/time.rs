@@ -5,25 +5,37 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{body, duration};
-use crate::api::{ApiError, ApiState};
-use crate::clock::Timestamp;
+use super::protocol::{body, duration};
+use crate::clock::{DurationText, Timestamp};
+use crate::http::{ApiError, ApiState};
+use crate::scheduler::Pending;
 
 /// The most one advance may cover: a year of syncs and retries still replays in about a
 /// second, and a typo cannot park the driver for days.
 const MAX_ADVANCE: i64 = 366 * crate::clock::DAY;
 
-fn clock_json(state: &ApiState) -> Value {
-    let clock = &state.sim.clock;
-    json!({
-        "now": clock.now(),
-        "frozen": clock.is_frozen(),
-        "scale": clock.scale(),
-        "pending": state.sim.scheduler.pending(),
-    })
+#[derive(Serialize, ToSchema)]
+pub struct ClockBody {
+    now: Timestamp,
+    frozen: bool,
+    /// Simulated seconds per wall second while the clock runs.
+    scale: f64,
+    pending: Pending,
+}
+
+impl ClockBody {
+    fn of(state: &ApiState) -> Json<ClockBody> {
+        let clock = &state.sim.clock;
+        Json(ClockBody {
+            now: clock.now(),
+            frozen: clock.is_frozen(),
+            scale: clock.scale(),
+            pending: state.sim.scheduler.pending(),
+        })
+    }
 }
 
 #[utoipa::path(
@@ -32,19 +44,63 @@ fn clock_json(state: &ApiState) -> Value {
     tag = "control",
     operation_id = "sim_clock",
     summary = "The simulated clock",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+    responses((status = 200, description = "OK", body = ClockBody))
 )]
-pub async fn show(State(state): State<Arc<ApiState>>) -> Json<Value> {
-    Json(clock_json(&state))
+pub async fn show(State(state): State<Arc<ApiState>>) -> Json<ClockBody> {
+    ClockBody::of(&state)
 }
 
-#[derive(Deserialize)]
+/// `POST /_sim/clock/advance`: exactly one of `by` and `to`; at most 366 days ahead.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum AdvanceRequest {
+    By(AdvanceBy),
+    To(AdvanceTo),
+}
+
+#[derive(ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Advance {
-    /// `30s`, `10m`, `48h`…
-    by: Option<String>,
-    /// Or an instant (RFC 3339).
-    to: Option<String>,
+pub struct AdvanceBy {
+    // Milliseconds, written as a duration.
+    #[schema(value_type = DurationText, example = "48h")]
+    by: i64,
+}
+
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceTo {
+    /// An RFC 3339 UTC instant, not before the simulator's now.
+    to: Timestamp,
+}
+
+impl AdvanceRequest {
+    /// Reads the body as both fields, so that giving both, neither, or a wrong one is
+    /// refused in words that say which.
+    fn read(bytes: &Bytes) -> Result<AdvanceRequest, ApiError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Advance {
+            by: Option<String>,
+            to: Option<String>,
+        }
+        let request: Advance = body(bytes)?;
+        match (request.by.as_deref(), request.to.as_deref()) {
+            (Some(by), None) => Ok(AdvanceRequest::By(AdvanceBy {
+                by: duration("by", by)?,
+            })),
+            (None, Some(to)) => {
+                let to = Timestamp::parse_rfc3339(to).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "Invalid `to`: `{to}` is not an RFC 3339 UTC time"
+                    ))
+                })?;
+                Ok(AdvanceRequest::To(AdvanceTo { to }))
+            }
+            _ => Err(ApiError::bad_request(
+                "Give exactly one of `by` (e.g. \"30s\") or `to` (an RFC 3339 time)",
+            )),
+        }
+    }
 }
 
 /// `POST /_sim/clock/advance {"by": "48h"}`: moves simulated time forward, running every
@@ -56,24 +112,16 @@ struct Advance {
     tag = "control",
     operation_id = "sim_clock_advance",
     summary = "Move simulated time forward, running everything due on the way",
-    request_body(content = crate::openapi::schemas::AdvanceRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+    request_body(content = AdvanceRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = ClockBody))
 )]
 pub async fn advance(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let request: Advance = body(&bytes)?;
-    let target = match (request.by.as_deref(), request.to.as_deref()) {
-        (Some(by), None) => state.sim.clock.now().plus(duration("by", by)?),
-        (None, Some(to)) => Timestamp::parse_rfc3339(to).ok_or_else(|| {
-            ApiError::bad_request(format!("Invalid `to`: `{to}` is not an RFC 3339 UTC time"))
-        })?,
-        _ => {
-            return Err(ApiError::bad_request(
-                "Give exactly one of `by` (e.g. \"30s\") or `to` (an RFC 3339 time)",
-            ))
-        }
+) -> Result<Json<ClockBody>, ApiError> {
+    let target = match AdvanceRequest::read(&bytes)? {
+        AdvanceRequest::By(AdvanceBy { by }) => state.sim.clock.now().plus(by),
+        AdvanceRequest::To(AdvanceTo { to }) => to,
     };
     let now = state.sim.clock.now();
     if target.millis() - now.millis() > MAX_ADVANCE {
@@ -89,7 +137,7 @@ pub async fn advance(
         )));
     }
     state.sim.advance_to(target).await;
-    Ok(Json(clock_json(&state)))
+    Ok(ClockBody::of(&state))
 }
 
 #[utoipa::path(
@@ -98,11 +146,11 @@ pub async fn advance(
     tag = "control",
     operation_id = "sim_clock_freeze",
     summary = "Stop the clock",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+    responses((status = 200, description = "OK", body = ClockBody))
 )]
-pub async fn freeze(State(state): State<Arc<ApiState>>) -> Json<Value> {
+pub async fn freeze(State(state): State<Arc<ApiState>>) -> Json<ClockBody> {
     state.sim.clock.freeze();
-    Json(clock_json(&state))
+    ClockBody::of(&state)
 }
 
 #[utoipa::path(
@@ -111,10 +159,10 @@ pub async fn freeze(State(state): State<Arc<ApiState>>) -> Json<Value> {
     tag = "control",
     operation_id = "sim_clock_resume",
     summary = "Let the clock run",
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::ClockBody))
+    responses((status = 200, description = "OK", body = ClockBody))
 )]
-pub async fn resume(State(state): State<Arc<ApiState>>) -> Json<Value> {
+pub async fn resume(State(state): State<Arc<ApiState>>) -> Json<ClockBody> {
     state.sim.clock.resume();
     state.sim.clock_changed();
-    Json(clock_json(&state))
+    ClockBody::of(&state)
 }

@@ -80,7 +80,7 @@ pub struct AttemptRecord {
     pub dialect: &'static str,
 }
 
-/// Every delivery attempt; bounded (see [`Journal`]).
+/// Every delivery attempt; bounded (see `journal.rs`).
 pub type DeliveryLog = Journal<AttemptRecord>;
 
 impl Numbered for AttemptRecord {

@@ -57,12 +57,17 @@ struct Sessions {
 }
 
 impl Widget {
-    pub fn new(tenants: Arc<Tenants>, public_key: String, secret_key: &str) -> Widget {
+    /// `demo_secret_key` is shown pre-filled on `/demo`; the server passes it only when it
+    /// is the documented test key, never a key someone chose.
+    pub fn new(
+        tenants: Arc<Tenants>,
+        public_key: String,
+        demo_secret_key: Option<String>,
+    ) -> Widget {
         Widget {
             tenants,
             public_key,
-            demo_secret_key: (secret_key == crate::DEFAULT_SECRET_KEY)
-                .then(|| secret_key.to_string()),
+            demo_secret_key,
             sessions: Mutex::new(Sessions::default()),
             next_id: AtomicU64::new(1),
         }

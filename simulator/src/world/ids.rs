@@ -1,10 +1,15 @@
 //! Mono's identifiers: 24-hex MongoDB ObjectIds for accounts, customers, transactions and
 //! jobs; short alphanumeric strings for exchange codes, references and tokens.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use rand::Rng;
+use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
 /// A 12-byte MongoDB ObjectId, written as 24 lowercase hex digits.
 ///
@@ -84,6 +89,23 @@ impl<'de> serde::Deserialize<'de> for ObjectId {
                 "`{text}` is not an ObjectId: expected 24 hexadecimal characters"
             ))
         })
+    }
+}
+
+/// A 24-hex-digit MongoDB-style id, as Mono's ids are.
+impl PartialSchema for ObjectId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[0-9a-fA-F]{24}$"))
+            .examples([Value::from("5f171a530295e231abca1153")])
+            .into()
+    }
+}
+
+impl ToSchema for ObjectId {
+    fn name() -> Cow<'static, str> {
+        "ObjectId".into()
     }
 }
 

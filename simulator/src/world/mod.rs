@@ -33,7 +33,8 @@ use random::{salt, stream};
 use registry::{Drawn, Origin, Registry};
 
 /// Which generation of Mono's payload shapes to speak (see `mono-api.md`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// The 2021 shapes of Mono's data-sync guide.
     Legacy,

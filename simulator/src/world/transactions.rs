@@ -15,7 +15,8 @@ use crate::clock::{Timestamp, DAY};
 /// How far back a history reaches from the world's "as of" instant: Mono fetches a year.
 pub const HISTORY_DAYS: i64 = 365;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     Debit,
     Credit,

@@ -6,14 +6,14 @@
 //! A body declared larger (`content-length`) is refused before it is read; one that turns
 //! out larger while streaming is cut off by axum's [`DefaultBodyLimit`] when a handler
 //! reads it. Either way the answer is a 413 in the API version's error shape (the
-//! [`super::error::render`] layer outside this one writes it).
+//! [`super::render`] layer outside this one writes it).
 
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::ApiError;
+use super::error::ApiError;
 
 /// The largest request body accepted, in bytes (1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;

@@ -7,17 +7,22 @@
 //! Errors produced by axum itself (an unsupported method, say) get the same treatment, so no
 //! client ever sees a plain-text error from the simulator.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde::{Serialize, Serializer};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-use super::ApiState;
+use super::state::ApiState;
+use crate::clock::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -56,6 +61,52 @@ impl IntoResponse for ApiError {
         let mut response = self.status.into_response();
         response.extensions_mut().insert(ErrorMessage(self.message));
         response
+    }
+}
+
+/// A v1 (and control API) error: `{"message"}`.
+#[derive(Serialize, ToSchema)]
+pub struct V1Error {
+    /// What went wrong and, where it helps, how to put it right.
+    #[schema(example = "This account does not exist.")]
+    pub message: String,
+}
+
+/// A v2 error, in the v2 envelope with `status: failed` and `data: null`.
+#[derive(Serialize, ToSchema)]
+pub struct V2Error {
+    status: FailedStatus,
+    #[schema(example = "This account does not exist.")]
+    message: String,
+    timestamp: Option<Timestamp>,
+    data: Null,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum FailedStatus {
+    Failed,
+}
+
+/// JSON `null`: the `data` of a v2 answer that has nothing to return, and fields Mono
+/// always sends empty.
+pub struct Null;
+
+impl Serialize for Null {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl PartialSchema for Null {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::Null).into()
+    }
+}
+
+impl ToSchema for Null {
+    fn name() -> Cow<'static, str> {
+        "Null".into()
     }
 }
 
@@ -100,19 +151,26 @@ pub async fn render(request: Request, next: Next) -> Response {
         None => return response,
     };
     let body = match version {
-        Version::V1 => json!({ "message": message }),
-        Version::V2 => json!({
-            "status": "failed",
-            "message": message,
-            "timestamp": state.map(|s| s.world.now()),
-            "data": null,
+        Version::V1 => serde_json::to_string(&V1Error { message }),
+        Version::V2 => serde_json::to_string(&V2Error {
+            status: FailedStatus::Failed,
+            message,
+            timestamp: state.map(|s| s.world.now()),
+            data: Null,
         }),
-    };
+    }
+    // A struct of strings and a timestamp always serialises.
+    .unwrap_or_default();
     let (mut parts, _) = response.into_parts();
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
     parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body.to_string()))
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The fallback: an unknown path is a 404 that names it, in its version's shape.
+pub async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::not_found(format!("Cannot {method} {}", uri.path()))
 }

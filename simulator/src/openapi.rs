@@ -1,15 +1,20 @@
 //! The simulator's OpenAPI 3.1 document, generated from the handlers' `#[utoipa::path]`
 //! annotations: Mono's API v1 and v2, the statement download, and the `/_sim/` control API.
 //!
+//! One definition per shape: a handler returns a struct deriving `ToSchema`, and the
+//! document describes that struct, so what is documented is what is serialised. Request
+//! bodies are described by the types they are read into; the few values read by hand (to
+//! refuse a wrong one in its own words) carry a schema written beside the code that reads
+//! them. Each route is listed once, with utoipa-axum's `routes!`, in the route lists the
+//! server mounts and this document merges.
+//!
 //! Served at `GET /openapi.json` (no key needed) and printed by `monosim openapi`, so an
 //! integrator can generate a client or point a contract tester at the fake Mono; CI points
 //! Schemathesis at it (`scripts/schemathesis`) so the document and the server cannot drift.
 //!
 //! Error responses are added here rather than on each handler: which shape an error has is
-//! decided by the path, exactly as [`crate::api::render_errors`] decides it (v2 paths get the
+//! decided by the path, exactly as `http::render` decides it (v2 paths get the
 //! failed envelope, everything else `{"message"}`).
-
-pub mod schemas;
 
 use std::sync::OnceLock;
 
@@ -19,9 +24,11 @@ use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, ResponseBuilder};
 use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::api::Version;
-use schemas::{V1Error, V2Error};
+use crate::http::{V1Error, V2Error, Version};
+use crate::{api, control};
 
 /// The name of the security scheme Mono's routes require.
 pub const SECURITY_SCHEME: &str = "mono-sec-key";
@@ -37,7 +44,6 @@ pub const SECURITY_SCHEME: &str = "mono-sec-key";
                        otherwise); the control API and the statement download need none.",
         license(name = "MIT OR Apache-2.0"),
     ),
-    paths(openapi_json),
     components(schemas(V1Error, V2Error)),
     tags(
         (name = "v1", description = "Mono API v1: bare bodies, camelCase account fields, `_id`."),
@@ -49,11 +55,14 @@ pub const SECURITY_SCHEME: &str = "mono-sec-key";
 )]
 struct Base;
 
-/// The whole document.
+/// The whole document: the description of every route the server mounts, each taken from
+/// the same route list the server serves.
 pub fn document() -> OpenApi {
     let mut doc = Base::openapi();
-    doc.merge(crate::api::Doc::openapi());
-    doc.merge(crate::control::Doc::openapi());
+    doc.merge(api::routes().into_openapi());
+    doc.merge(api::downloads::<()>().into_openapi());
+    doc.merge(control::routes().into_openapi());
+    doc.merge(routes::<()>().into_openapi());
     add_security_scheme(&mut doc);
     add_error_responses(&mut doc);
     doc
@@ -70,6 +79,11 @@ pub fn to_json() -> &'static str {
     })
 }
 
+/// This document's own route.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::default().routes(routes!(openapi_json))
+}
+
 /// `GET /openapi.json`.
 #[utoipa::path(
     get,
@@ -78,7 +92,7 @@ pub fn to_json() -> &'static str {
     operation_id = "openapi_json",
     responses((status = 200, description = "This OpenAPI 3.1 document.", content_type = "application/json", body = Object))
 )]
-pub async fn openapi_json() -> Response {
+async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], to_json()).into_response()
 }
 
@@ -134,12 +148,7 @@ fn add_error_responses(doc: &mut OpenApi) {
 }
 
 /// Documents `status` as an error of the path's version, unless the route documents it.
-pub(crate) fn add_error(
-    operation: &mut Operation,
-    version: Version,
-    status: &str,
-    description: &str,
-) {
+fn add_error(operation: &mut Operation, version: Version, status: &str, description: &str) {
     let schema = match version {
         Version::V1 => "V1Error",
         Version::V2 => "V2Error",

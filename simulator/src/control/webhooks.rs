@@ -1,31 +1,49 @@
 //! Firing any event by hand, and where webhooks go.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
 
-use super::{account_id, body, duration, refused};
-use crate::api::{ApiError, ApiState};
+use super::protocol::{account_id, body, duration, refused};
+use crate::clock::DurationText;
+use crate::http::{ApiError, ApiState, V1Error};
 use crate::lifecycle::Emit;
 use crate::webhooks::Targets;
-use crate::world::DataStatus;
+use crate::world::{DataStatus, ObjectId};
 
-#[derive(Deserialize)]
+/// `POST /_sim/events`.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Fire {
+pub struct FireRequest {
+    /// Any dotted name; unknown ones are sent as they are.
+    #[schema(example = "mono.events.account_updated", pattern = "\\.")]
     event: String,
+    #[schema(value_type = ObjectId)]
     account: String,
     /// `path → value` overrides of the body: `{"data.meta.data_status": "FAILED"}`.
+    #[schema(value_type = Option<Object>)]
     set: Option<BTreeMap<String, Value>>,
     /// The data status an `account_updated` reports (the account's by default).
     data_status: Option<DataStatus>,
     /// Hold it back this long (simulated time).
+    #[schema(value_type = Option<DurationText>)]
     delay: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Fired {
+    event_id: String,
+    event: String,
+    account: ObjectId,
 }
 
 /// `POST /_sim/events`: fires `event` about `account` as Mono would, through the dispatcher
@@ -37,14 +55,14 @@ struct Fire {
     tag = "control",
     operation_id = "sim_fire_event",
     summary = "Fire any event about an account, with overrides",
-    request_body(content = crate::openapi::schemas::FireRequest, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = crate::openapi::schemas::Fired), (status = 404, description = "No such account", body = crate::openapi::schemas::V1Error), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = crate::openapi::schemas::V1Error))
+    request_body(content = FireRequest, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = Fired), (status = 404, description = "No such account", body = V1Error), (status = 409, description = "The account is not in a stage that allows this; the message says how to get it there", body = V1Error))
 )]
 pub async fn fire(
     State(state): State<Arc<ApiState>>,
     bytes: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let request: Fire = body(&bytes)?;
+) -> Result<Json<Fired>, ApiError> {
+    let request: FireRequest = body(&bytes)?;
     if !request.event.contains('.') {
         return Err(ApiError::bad_request(format!(
             "Invalid `event`: `{}` does not look like a Mono event (e.g. mono.events.account_updated)",
@@ -86,9 +104,11 @@ pub async fn fire(
             },
         )
         .map_err(refused)?;
-    Ok(Json(
-        json!({ "event_id": event_id, "event": request.event, "account": id }),
-    ))
+    Ok(Json(Fired {
+        event_id,
+        event: request.event,
+        account: id,
+    }))
 }
 
 #[utoipa::path(
@@ -103,11 +123,33 @@ pub async fn targets(State(state): State<Arc<ApiState>>) -> Json<Targets> {
     Json(state.sim.webhooks.targets())
 }
 
-#[derive(Deserialize)]
+/// `PUT /_sim/webhooks`: the receivers' URLs (http or https), and the secret if it changes.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SetTargets {
+pub struct SetTargets {
+    #[schema(value_type = Vec<WebhookUrl>, example = json!(["http://127.0.0.1:3000/webhook"]), inline)]
     urls: Vec<String>,
     secret: Option<String>,
+}
+
+/// An http(s) URL with a host. A schema only: `set_targets` checks each URL itself.
+pub struct WebhookUrl;
+
+impl PartialSchema for WebhookUrl {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(
+                "^https?://[A-Za-z0-9.-]+(:[0-9]{1,4})?(/[A-Za-z0-9._~/-]*)?$",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for WebhookUrl {
+    fn name() -> Cow<'static, str> {
+        "WebhookUrl".into()
+    }
 }
 
 /// `PUT /_sim/webhooks {"urls": [...], "secret": "..."}`.
@@ -117,7 +159,7 @@ struct SetTargets {
     tag = "control",
     operation_id = "sim_set_webhooks",
     summary = "Set the webhook URLs (and secret)",
-    request_body(content = crate::openapi::schemas::SetTargets, content_type = "application/json"),
+    request_body(content = SetTargets, content_type = "application/json"),
     responses((status = 200, description = "OK", body = crate::webhooks::Targets))
 )]
 pub async fn set_targets(

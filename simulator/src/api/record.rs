@@ -1,0 +1,139 @@
+//! Recording calls in the request log ([`crate::request_log`]): the middleware that logs
+//! every Mono API request with its status, latency, account and intent, and the markers a
+//! handler sets on its response when the path alone does not say where or what the call was
+//! (`initiate` names its account in the body; a code exchange finds its simulated Mono from
+//! the code).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::http::ApiState;
+use crate::request_log::{Intent, RequestRecord};
+use crate::world::ObjectId;
+
+/// Set on a response by a handler whose call names its account in the body rather than the
+/// path (`initiate`), so the log knows which account, and what for.
+#[derive(Clone, Copy, Debug)]
+pub struct About {
+    pub account: Option<ObjectId>,
+    pub intent: Intent,
+}
+
+/// Set on a response by a handler that found its simulated Mono from the request body
+/// (code exchange, `initiate`), so the call is logged where its account lives.
+#[derive(Clone)]
+pub struct Owner(pub Arc<crate::sim::Sim>);
+
+impl Owner {
+    /// `body` as a JSON answer, logged on the owner's request log.
+    pub fn answer(self, body: impl Serialize) -> Response {
+        let mut response = axum::Json(body).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The intent of a call, from its method and path alone (`initiate` says its own, see
+/// [`About`]). Which path means what is knowledge of Mono's API, so it lives here rather
+/// than in the log.
+fn intent_of(method: &str, path: &str) -> Option<Intent> {
+    let account_route = path
+        .strip_prefix("/v2/accounts/")
+        .or_else(|| path.strip_prefix("/accounts/"))
+        .filter(|rest| crate::tenants::account_in(path).is_some() && !rest.is_empty());
+    if method == "POST" && matches!(path, "/account/auth" | "/v2/accounts/auth") {
+        return Some(Intent::Link);
+    }
+    let rest = account_route?;
+    let action = rest.split_once('/').map(|(_, action)| action);
+    match (method, action) {
+        ("POST", Some("reauthorise")) => Some(Intent::Token),
+        ("POST", Some("sync")) => Some(Intent::Sync),
+        ("POST", Some("unlink")) => Some(Intent::Unlink),
+        ("GET", _) => Some(Intent::Data),
+        _ => None,
+    }
+}
+
+/// Middleware: records every request with its status and latency.
+pub async fn record(request: Request, next: Next) -> Response {
+    let Some(state) = request.extensions().get::<Arc<ApiState>>().cloned() else {
+        return next.run(request).await;
+    };
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_string();
+    let query = request.uri().query().map(str::to_string);
+    let response = next.run(request).await;
+    let sim = match response.extensions().get::<Owner>() {
+        Some(Owner(owner)) => owner.clone(),
+        None => state.sim.clone(),
+    };
+    let (account, intent) = match response.extensions().get::<About>() {
+        Some(about) => (about.account, Some(about.intent)),
+        None => (crate::tenants::account_in(&path), intent_of(&method, &path)),
+    };
+    sim.requests.push(RequestRecord {
+        seq: 0,
+        at: sim.clock.now(),
+        account,
+        intent,
+        method,
+        path,
+        query,
+        status: response.status().as_u16(),
+        latency_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+    });
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{intent_of, Intent};
+
+    #[test]
+    fn calls_are_classified_by_what_they_are_for() {
+        let id = "5f171a530295e231abca1153";
+        let of = |method, path: String| intent_of(method, &path);
+        assert_eq!(
+            of("POST", format!("/accounts/{id}/reauthorise")),
+            Some(Intent::Token)
+        );
+        for path in [
+            "",
+            "/balance",
+            "/transactions",
+            "/identity",
+            "/statement",
+            "/income",
+        ] {
+            assert_eq!(
+                of("GET", format!("/accounts/{id}{path}")),
+                Some(Intent::Data)
+            );
+            assert_eq!(
+                of("GET", format!("/v2/accounts/{id}{path}")),
+                Some(Intent::Data)
+            );
+        }
+        assert_eq!(
+            of("POST", format!("/accounts/{id}/sync")),
+            Some(Intent::Sync)
+        );
+        assert_eq!(
+            of("POST", format!("/v2/accounts/{id}/unlink")),
+            Some(Intent::Unlink)
+        );
+        assert_eq!(of("POST", "/account/auth".into()), Some(Intent::Link));
+        assert_eq!(of("POST", "/v2/accounts/auth".into()), Some(Intent::Link));
+        // `initiate` names its account in the body: the handler says what it was for.
+        assert_eq!(of("POST", "/v2/accounts/initiate".into()), None);
+        assert_eq!(of("GET", "/accounts/not-an-id".into()), None);
+        assert_eq!(of("GET", "/coverage".into()), None);
+    }
+}
