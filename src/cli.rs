@@ -260,7 +260,7 @@ pub struct ServeArgs {
     /// How long one delivery attempt may take before it counts as failed.
     #[arg(long, env = "MONOSIM_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_millis)]
     pub webhook_timeout: i64,
-    /// The longest gap between two delivery attempts (see the README on Mono's schedule).
+    /// The longest gap between two delivery attempts (see docs/webhooks.md on Mono's schedule).
     #[arg(long, env = "MONOSIM_RETRY_CAP", default_value = "3h", value_parser = parse_millis)]
     pub retry_cap: i64,
     /// From a link or re-authorisation to `account_updated` (Mono: 0.5 s to 5 min).

@@ -1,4 +1,4 @@
-//! Exit codes, named. Scripts and CI branch on these; they are documented in the README.
+//! Exit codes, named. Scripts and CI branch on these; they are documented in docs/config.md and docs/serve.md ("Exit codes").
 
 /// Everything worked.
 pub const SUCCESS: u8 = 0;

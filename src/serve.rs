@@ -110,7 +110,7 @@ pub fn run(args: ServeArgs) -> u8 {
 }
 
 /// What the ready line and the banner show for a secret: the built-in test values (public,
-/// in the README) as they are; a value the user chose is never echoed, so it stays out of
+/// in docs/serve.md) as they are; a value the user chose is never echoed, so it stays out of
 /// CI logs and terminal scrollback. The user knows it: they passed it.
 const REDACTED: &str = "[redacted: the value you set]";
 

@@ -34,16 +34,7 @@ fn run(args: &[&str]) -> (Output, String) {
 fn a_receiver_of_another_design_passes_the_library_with_only_its_field_mapping() {
     let (output, report) = run(&[]);
     assert_eq!(output.status.code(), Some(0), "{report}");
-    let scenarios = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "yaml")
-        })
-        .count();
+    let scenarios = support::bundled_scenario_count();
     assert!(
         report.contains(&format!("{scenarios} passed, 0 failed")),
         "{report}"

@@ -4,7 +4,7 @@
 //! For each fault: what the dispatcher records in `/_sim/deliveries` (outcome, status, error,
 //! attempts, next attempt), on a frozen clock moved with `/_sim/clock/advance`; and what
 //! `monosim run` reports and exits with when a scenario's receiver misbehaves so, with a
-//! healthy scenario in the same run. The README's receiver-fault table is this file in prose.
+//! healthy scenario in the same run. The receiver-fault table of docs/webhooks.md is this file in prose.
 
 mod faulty;
 mod support;

@@ -159,19 +159,6 @@ fn text(output: &Output) -> String {
     )
 }
 
-fn scenario_count() -> usize {
-    std::fs::read_dir(repo().join("scenarios"))
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "yaml")
-        })
-        .count()
-}
-
 /// The first failure of a report: (scenario, "step N at file:line: step", what differed).
 fn first_failure(report: &str) -> Option<(String, String, String)> {
     // The summary's "FAILED <scenario>", then "step N at scenarios/<file>:<line>: <step>",
@@ -213,7 +200,10 @@ fn every_style_passes_and_every_bug_is_caught(receiver: &str, command: &str) {
             "{receiver} in style `{style}` fails the library:\n{report}"
         );
         assert!(
-            report.contains(&format!("{} passed, 0 failed", scenario_count())),
+            report.contains(&format!(
+                "{} passed, 0 failed",
+                support::bundled_scenario_count()
+            )),
             "{report}"
         );
         for bug in BUGS {

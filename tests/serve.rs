@@ -71,7 +71,7 @@ async fn configuration_also_comes_from_the_environment() {
             ("MONOSIM_ACCOUNTS", "3"),
         ],
     );
-    // A key the user chose is not echoed (see README, security defaults), but it is the key.
+    // A key the user chose is not echoed (see docs/serve.md, security defaults), but it is the key.
     assert!(served.ready["secret_key"]
         .as_str()
         .unwrap()

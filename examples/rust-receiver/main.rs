@@ -448,6 +448,21 @@ fn open(path: &str) -> rusqlite::Result<Connection> {
     Ok(db)
 }
 
+/// A comma-separated list of `known` words; an unknown one stops the receiver at start.
+fn words(list: &str, known: &[&str], what: &str) -> HashSet<String> {
+    let words: HashSet<String> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    if let Some(unknown) = words.iter().find(|w| !known.contains(&w.as_str())) {
+        eprintln!("unknown {what} `{unknown}`; known: {}", known.join(", "));
+        std::process::exit(1);
+    }
+    words
+}
+
 #[tokio::main]
 async fn main() {
     let env =
@@ -466,29 +481,8 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let bugs: HashSet<String> = env("RECEIVER_BUGS", "")
-        .split(',')
-        .map(str::trim)
-        .filter(|b| !b.is_empty())
-        .map(str::to_string)
-        .collect();
-    if let Some(unknown) = bugs.iter().find(|b| !SWITCHES.contains(&b.as_str())) {
-        eprintln!(
-            "unknown bug switch `{unknown}`; known: {}",
-            SWITCHES.join(", ")
-        );
-        std::process::exit(1);
-    }
-    let style: HashSet<String> = env("RECEIVER_STYLE", "")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    if let Some(unknown) = style.iter().find(|s| !STYLES.contains(&s.as_str())) {
-        eprintln!("unknown style `{unknown}`; known: {}", STYLES.join(", "));
-        std::process::exit(1);
-    }
+    let bugs = words(&env("RECEIVER_BUGS", ""), SWITCHES, "bug switch");
+    let style = words(&env("RECEIVER_STYLE", ""), STYLES, "style");
     let api = match (style.contains("v1"), style.contains("v2")) {
         (true, true) => {
             eprintln!("RECEIVER_STYLE names both v1 and v2: choose one");

@@ -119,7 +119,7 @@ pub const SCENARIOS: &[(&str, &str)] = &[
 
 /// The starter `monosim.yaml` that `monosim init` writes.
 pub const STARTER_CONFIG: &str = r#"# monosim: run the bundled scenarios against your webhook receiver.
-# Reference: https://github.com/ — see the monosim README, "The harness".
+# Reference: docs/config.md (this file) and docs/scenarios.md (scenarios) in monosim's repository.
 receiver:
   # How monosim starts your receiver (remove to test one that is already running).
   command: npm start

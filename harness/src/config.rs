@@ -17,7 +17,7 @@
 //!   reauth_token: { path: reauth.code } # the same, spelt out
 //!   data_status: { path: status, values: { ready: AVAILABLE, pending: PROCESSING } }
 //!   linked: { exists: true }            # true while the probe finds a record
-//! redact: [updatedAt]
+//! redact: [balance]                   # canonical fields snapshots show as [redacted]
 //! scenarios: scenarios
 //! snapshots: scenarios/snapshots        # where accepted snapshots live (the default)
 //! ```
@@ -52,7 +52,8 @@ pub struct Config {
     pub state: Probe,
     /// Canonical field name → where the receiver's state keeps it.
     pub fields: Vec<(String, FieldSource)>,
-    /// Dotted paths in the probed state replaced by `[redacted]` in snapshots.
+    /// Canonical fields (keys of `fields`) whose values snapshots show as `[redacted]`:
+    /// what changes run to run in the receiver's own state.
     pub redact: Vec<String>,
     pub scenarios: PathBuf,
     /// Where accepted snapshots live (`<scenarios>/snapshots` by default).
@@ -201,12 +202,19 @@ impl Config {
         }
         let mut redact = Vec::new();
         if let Some(node) = root.get("redact") {
+            let names: Vec<&str> = fields.iter().map(|(name, _)| name.as_str()).collect();
             for item in r.seq(node, "redact")? {
-                redact.push(
-                    r.string(item, "a redacted path")?
-                        .trim_start_matches('.')
-                        .to_string(),
-                );
+                let name = r.string(item, "a redacted field")?;
+                if !names.contains(&name.as_str()) {
+                    return Err(r
+                        .error(item.at, format!("`redact` names `{name}`, which `fields` does not map"))
+                        .label("not a mapped field")
+                        .help(match crate::diagnostic::did_you_mean(&name, &names) {
+                            Some(close) => format!("did you mean `{close}`? (snapshots hold the canonical fields only)"),
+                            None => "snapshots hold the canonical fields only: name one of those mapped under `fields:`".to_string(),
+                        }));
+                }
+                redact.push(name);
             }
         }
         let scenarios = match root.get("scenarios") {
@@ -484,7 +492,7 @@ mod tests {
     #[test]
     fn a_full_config_reads() {
         let config = parse(
-            "receiver:\n  command: npm start\n  env: { MONO_BASE_URL: \"{sim.url}\" }\n  ready: http://127.0.0.1:3000/health\nwebhook_url: http://127.0.0.1:3000/webhook\nstate:\n  http: http://127.0.0.1:3000/test/accounts/{account_id}\nfields: { reauth_required: reauthRequired }\nredact: [.updatedAt]\n",
+            "receiver:\n  command: npm start\n  env: { MONO_BASE_URL: \"{sim.url}\" }\n  ready: http://127.0.0.1:3000/health\nwebhook_url: http://127.0.0.1:3000/webhook\nstate:\n  http: http://127.0.0.1:3000/test/accounts/{account_id}\nfields: { reauth_required: reauthRequired }\nredact: [reauth_required]\n",
         )
         .unwrap();
         assert_eq!(config.receiver.command.as_deref(), Some("npm start"));
@@ -497,7 +505,12 @@ mod tests {
         );
         assert_eq!(config.field("balance"), None);
         assert_eq!(config.snapshots, Path::new("/project/scenarios/snapshots"));
-        assert_eq!(config.redact, ["updatedAt"]);
+        assert_eq!(config.redact, ["reauth_required"]);
+        let error = parse("webhook_url: http://x/webhook\nstate: { http: \"http://x/{account_id}\" }\nfields: { balance: b }\nredact: [updatedAt]\n").unwrap_err();
+        assert_eq!(
+            error.message,
+            "`redact` names `updatedAt`, which `fields` does not map"
+        );
         assert_eq!(config.scenarios, Path::new("/project/scenarios"));
         assert_eq!(
             resolve(Path::new("examples/rust"), "../../scenarios"),

@@ -96,41 +96,23 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
         }
     }
     let snapshots = || outcome.results.iter().flat_map(|r| r.snapshots.iter());
-    let pending: Vec<String> = snapshots()
-        .filter_map(|s| match &s.check {
-            Check::New { path } => Some(path.display().to_string()),
-            Check::Changed { path, .. } if path.to_string_lossy().ends_with(".new") => {
-                Some(path.display().to_string())
-            }
+    list(
+        &mut out,
+        "pending review (`monosim review`, or `monosim run --accept`):",
+        snapshots().filter_map(|s| match &s.check {
+            Check::New { path } => Some(path),
+            Check::Changed { path, .. } if path.to_string_lossy().ends_with(".new") => Some(path),
             _ => None,
-        })
-        .collect();
-    if !pending.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} snapshot(s) pending review (`monosim review`, or `monosim run --accept`):",
-            pending.len()
-        );
-        for path in pending {
-            let _ = writeln!(out, "  {path}");
-        }
-    }
-    let unrecorded: Vec<String> = snapshots()
-        .filter_map(|s| match &s.check {
-            Check::Unrecorded { path } => Some(path.display().to_string()),
+        }),
+    );
+    list(
+        &mut out,
+        "not recorded yet: under CI nothing is written. To check them from now on, run `monosim run --accept` on your machine and commit these files:",
+        snapshots().filter_map(|s| match &s.check {
+            Check::Unrecorded { path } => Some(path),
             _ => None,
-        })
-        .collect();
-    if !unrecorded.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} snapshot(s) not recorded yet: under CI nothing is written. To check them from now on, run `monosim run --accept` on your machine and commit these files:",
-            unrecorded.len()
-        );
-        for path in unrecorded {
-            let _ = writeln!(out, "  {path}");
-        }
-    }
+        }),
+    );
     let count = |status| {
         outcome
             .results
@@ -161,6 +143,18 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
         outcome.duration.as_secs_f64()
     );
     out
+}
+
+/// "N snapshot(s) <what>", then each path, when there are any.
+fn list<'a>(out: &mut String, what: &str, paths: impl Iterator<Item = &'a std::path::PathBuf>) {
+    let paths: Vec<String> = paths.map(|p| p.display().to_string()).collect();
+    if paths.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{} snapshot(s) {what}", paths.len());
+    for path in paths {
+        let _ = writeln!(out, "  {path}");
+    }
 }
 
 /// A reason on one line, however the YAML folded it.

@@ -1,5 +1,6 @@
 //! Snapshot files: what a scenario's `snapshot` step saw, stored as insta `.snap` files
-//! beside the scenarios (`scenarios/snapshots/<file>__<name>.snap`).
+//! in the project's snapshot folder (`snapshots:` in monosim.yaml, `scenarios/snapshots/` by
+//! default): `<scenario file>__<name>.snap`.
 //!
 //! Why not insta's assertion macros: they assume `cargo test` — they panic on mismatch,
 //! find the workspace from Cargo's environment variables and read `INSTA_*` settings —

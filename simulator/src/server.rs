@@ -24,7 +24,7 @@ use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
 use crate::{api, control, openapi};
 
-/// The fixed test secret key `serve` uses unless told otherwise. Documented in the README;
+/// The fixed test secret key `serve` uses unless told otherwise. Documented in docs/serve.md;
 /// it unlocks nothing but a local simulator.
 pub const DEFAULT_SECRET_KEY: &str = "test_sk_monosim";
 /// The matching public key, for the Connect widget.

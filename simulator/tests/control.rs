@@ -242,9 +242,14 @@ async fn limits_keep_one_request_from_running_away() {
     }
 }
 
-#[tokio::test]
-async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
-    let live = Live::start(vec![]).await;
+/// A tenant (a scenario's own simulated Mono) beside the main one, with a linked account
+/// whose bank asks for an OTP.
+fn tenant_with_an_otp_account(
+    live: &Live,
+) -> (
+    std::sync::Arc<monosim_simulator::sim::Sim>,
+    monosim_simulator::world::ObjectId,
+) {
     let tenant = live.simulator.add_tenant(5, 9, live::start_time()).unwrap();
     let spec = monosim_simulator::world::AccountSpec {
         mfa: Some(monosim_simulator::world::Mfa::Otp),
@@ -253,6 +258,13 @@ async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
     let id = tenant
         .create_account(spec, Some(Default::default()))
         .unwrap();
+    (tenant, id)
+}
+
+#[tokio::test]
+async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
+    let live = Live::start(vec![]).await;
+    let (tenant, id) = tenant_with_an_otp_account(&live);
     let code = tenant.world.account(&id).unwrap().code.to_string();
 
     let (_, initiate) = live
@@ -286,14 +298,7 @@ async fn calls_that_name_their_account_in_the_body_reach_its_tenant() {
 async fn the_request_log_says_what_each_call_was_for_even_when_it_failed() {
     use monosim_simulator::request_log::Intent;
     let live = Live::start(vec![]).await;
-    let tenant = live.simulator.add_tenant(5, 9, live::start_time()).unwrap();
-    let spec = monosim_simulator::world::AccountSpec {
-        mfa: Some(monosim_simulator::world::Mfa::Otp),
-        ..Default::default()
-    };
-    let id = tenant
-        .create_account(spec, Some(Default::default()))
-        .unwrap();
+    let (tenant, id) = tenant_with_an_otp_account(&live);
     // A failing `initiate` (the fault is the tenant's) is still a token request for `id`,
     // logged on the tenant: the body names the account, not the path.
     tenant.faults.add(
@@ -316,6 +321,11 @@ async fn the_request_log_says_what_each_call_was_for_even_when_it_failed() {
     live.api("GET", &format!("/accounts/{id}")).await;
     live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
     live.api("POST", &format!("/accounts/{id}/sync")).await;
+    let code = tenant.world.account(&id).unwrap().code.to_string();
+    let (status, _) = live
+        .api_json("POST", "/v2/accounts/auth", Some(json!({ "code": code })))
+        .await;
+    assert_eq!(status, 200);
 
     let logged: Vec<(Option<Intent>, Option<String>, u16)> = tenant
         .requests
@@ -332,8 +342,61 @@ async fn the_request_log_says_what_each_call_was_for_even_when_it_failed() {
             (Some(Intent::Token), about.clone(), 200),
             (Some(Intent::Data), about.clone(), 200),
             (Some(Intent::Data), about.clone(), 200),
-            (Some(Intent::Sync), about, 200),
+            (Some(Intent::Sync), about.clone(), 200),
+            (Some(Intent::Link), about, 200),
         ]
     );
     assert!(live.simulator.sim().requests.since(0, |_| true).is_empty());
+}
+
+#[tokio::test]
+async fn a_bank_balance_and_a_reauthorisations_data_status_can_be_set_over_http() {
+    let live = Live::start(vec![]).await;
+    let id = live
+        .control(
+            "POST",
+            "/accounts",
+            json!({"institution": "gtbank", "mfa": "otp", "balance": 1000}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    live.advance("1s").await;
+    let (status, refused) = live
+        .control_raw(
+            "POST",
+            &format!("/accounts/{id}/bank-balance"),
+            json!({"balance": "lots"}),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, _) = live
+        .control_raw(
+            "POST",
+            &format!("/accounts/{id}/bank-balance"),
+            json!({"balance": 2500}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, before) = live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
+    assert_eq!(
+        before["data"]["balance"], 1000,
+        "Mono has not retrieved it yet"
+    );
+    live.control("POST", &format!("/accounts/{id}/expire-session"), json!({}))
+        .await;
+    live.api("POST", &format!("/accounts/{id}/reauthorise"))
+        .await;
+    let result = live
+        .control(
+            "POST",
+            &format!("/accounts/{id}/reauth"),
+            json!({"mfa": "correct", "data_status": "PARTIAL"}),
+        )
+        .await;
+    assert_eq!(result["result"]["outcome"], "reauthorised", "{result}");
+    assert_eq!(result["account"]["data_status"], "PARTIAL", "{result}");
+    let (_, after) = live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
+    assert_eq!(after["data"]["balance"], 2500);
 }

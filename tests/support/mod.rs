@@ -13,6 +13,17 @@ use serde_json::Value;
 /// How long a start or a stop may take before the test fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
+/// How many scenarios the bundled library has (its `scenarios/*.yaml`).
+pub fn bundled_scenario_count() -> usize {
+    std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"))
+        .expect("the scenarios folder")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        })
+        .count()
+}
+
 pub fn monosim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_monosim"))
 }

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Value};
 
-use super::evidence::Problem;
 use super::play::Run;
+use super::problem::Problem;
 use super::redact::Redactions;
 use super::SnapshotResult;
 use crate::snapshot::Check;

@@ -6,25 +6,6 @@ use monosim_simulator::world::ObjectId;
 
 use super::play::Run;
 
-/// A failure in progress: the step that fails fills in where.
-pub(super) struct Problem {
-    pub message: String,
-    pub expected: Option<String>,
-    pub actual: Option<String>,
-    pub context: Vec<String>,
-}
-
-impl Problem {
-    pub fn new(message: impl Into<String>) -> Problem {
-        Problem {
-            message: message.into(),
-            expected: None,
-            actual: None,
-            context: Vec::new(),
-        }
-    }
-}
-
 /// At most this many log lines in a failure: the latest are the relevant ones.
 const MAX_LINES: usize = 12;
 

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use monosim_simulator::request_log::RequestRecord;
 use serde_json::Value;
 
-use super::evidence::Problem;
 use super::play::Run;
 use super::probe;
+use super::problem::Problem;
 use crate::scenario::{
     CallPattern, DeliveryExpectation, Issued, Matcher, RequestExpectation, StateExpectation,
 };

@@ -13,6 +13,7 @@ mod evidence;
 mod expect;
 mod play;
 pub mod probe;
+mod problem;
 pub mod receiver;
 mod redact;
 

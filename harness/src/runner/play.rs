@@ -15,7 +15,7 @@ use monosim_simulator::sim::Sim;
 use monosim_simulator::world::ObjectId;
 use serde_json::Value;
 
-use super::evidence::Problem;
+use super::problem::Problem;
 use super::{Context, Failure, ScenarioResult, SnapshotResult, Status};
 use crate::scenario::{Scenario, Step, StepKind, WidgetOutcome};
 use crate::snapshot::Check;

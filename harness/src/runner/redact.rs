@@ -1,6 +1,6 @@
 //! Keeping volatile values out of snapshots: account ids become their alias (`{ada}`),
-//! tokens `[token:ada#1]`, codes `{ada.code}`, timestamps `[timestamp]`, and the config's
-//! `redact` paths `[redacted]`.
+//! tokens `[token:ada#1]`, codes `{ada.code}`, the simulator's URL `{sim.url}`, timestamps
+//! `[timestamp]`, and the canonical fields the config's `redact` names `[redacted]`.
 
 use serde_json::Value;
 
@@ -9,15 +9,15 @@ use serde_json::Value;
 pub struct Redactions {
     /// (value, replacement), longest values first so ids inside URLs are found whole.
     pairs: Vec<(String, String)>,
-    /// Dotted paths replaced wholesale.
-    paths: Vec<String>,
+    /// Canonical fields shown as `[redacted]` whatever their value.
+    hidden: Vec<String>,
 }
 
 impl Redactions {
-    pub fn new(paths: &[String]) -> Redactions {
+    pub fn new(hidden: &[String]) -> Redactions {
         Redactions {
             pairs: Vec::new(),
-            paths: paths.to_vec(),
+            hidden: hidden.to_vec(),
         }
     }
 
@@ -31,7 +31,7 @@ impl Redactions {
 
     /// Whether the config's `redact` list names this (canonical) field.
     pub fn hides(&self, field: &str) -> bool {
-        self.paths.iter().any(|p| p == field)
+        self.hidden.iter().any(|h| h == field)
     }
 
     pub fn text(&self, text: &str) -> String {
@@ -47,42 +47,17 @@ impl Redactions {
         out
     }
 
+    /// `value` with every volatile text in it named.
     pub fn value(&self, value: &Value) -> Value {
-        let mut value = self.walk(value);
-        for path in &self.paths {
-            redact_path(&mut value, path);
-        }
-        value
-    }
-
-    fn walk(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.text(s)),
-            Value::Array(items) => items.iter().map(|v| self.walk(v)).collect(),
+            Value::Array(items) => items.iter().map(|v| self.value(v)).collect(),
             Value::Object(map) => map
                 .iter()
-                .map(|(k, v)| (self.text(k), self.walk(v)))
+                .map(|(k, v)| (self.text(k), self.value(v)))
                 .collect::<serde_json::Map<_, _>>()
                 .into(),
             other => other.clone(),
-        }
-    }
-}
-
-fn redact_path(value: &mut Value, path: &str) {
-    let mut keys = path.split('.').peekable();
-    let mut node = value;
-    while let Some(key) = keys.next() {
-        let Value::Object(map) = node else { return };
-        if keys.peek().is_none() {
-            if let Some(slot) = map.get_mut(key) {
-                *slot = Value::String("[redacted]".into());
-            }
-            return;
-        }
-        match map.get_mut(key) {
-            Some(next) => node = next,
-            None => return,
         }
     }
 }
@@ -106,27 +81,27 @@ mod tests {
 
     #[test]
     fn volatile_values_become_names() {
-        let mut r = Redactions::new(&["updatedAt".to_string(), "meta.etag".to_string()]);
+        let mut r = Redactions::new(&["balance".to_string()]);
         r.add("5f171a530295e231abca1153", "{ada}".into());
         r.add("VwxcfeLRZvq1UlD5WiuN", "[token:ada#1]".into());
+        r.add("http://127.0.0.1:41234", "{sim.url}".into());
         let value = json!({
             "id": "5f171a530295e231abca1153",
-            "url": "/accounts/5f171a530295e231abca1153/reauthorise",
+            "url": "http://127.0.0.1:41234/link/VwxcfeLRZvq1UlD5WiuN?redirect_url=x",
             "code": "VwxcfeLRZvq1UlD5WiuN",
             "at": "2026-01-15T09:00:00.000Z",
-            "updatedAt": 1234,
-            "meta": { "etag": "x", "keep": 1 }
+            "meta": { "keep": 1 }
         });
         assert_eq!(
             r.value(&value),
             json!({
                 "id": "{ada}",
-                "url": "/accounts/{ada}/reauthorise",
+                "url": "{sim.url}/link/[token:ada#1]?redirect_url=x",
                 "code": "[token:ada#1]",
                 "at": "[timestamp]",
-                "updatedAt": "[redacted]",
-                "meta": { "etag": "[redacted]", "keep": 1 }
+                "meta": { "keep": 1 }
             })
         );
+        assert!(r.hides("balance") && !r.hides("linked"));
     }
 }

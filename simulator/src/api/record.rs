@@ -36,6 +36,13 @@ impl Owner {
         response.extensions_mut().insert(self);
         response
     }
+
+    /// The same, logged as a call about `about` (its account is in the body, not the path).
+    pub fn answer_about(self, about: About, body: impl Serialize) -> Response {
+        let mut response = self.answer(body);
+        response.extensions_mut().insert(about);
+        response
+    }
 }
 
 /// The intent of a call, from its method and path alone (`initiate` says its own, see

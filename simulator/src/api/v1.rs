@@ -15,10 +15,11 @@ use super::envelope::SuccessfulStatus;
 use super::insights::{Flow, Income};
 use super::listing::{self, Paging};
 use super::params::{Params, TransactionFilter};
-use super::record::Owner;
+use super::record::{About, Owner};
 use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
 use crate::clock::Timestamp;
 use crate::http::{AccountPath, ApiError, Null, Tenant};
+use crate::request_log::Intent;
 use crate::world::{
     institutions, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, ObjectId,
 };
@@ -40,7 +41,12 @@ pub(super) async fn exchange_code(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
-    Ok(Owner(owner).answer(AccountIdBody { id: account.id }))
+    // A link, about the account the code was issued for.
+    let about = About {
+        account: Some(account.id),
+        intent: Intent::Link,
+    };
+    Ok(Owner(owner).answer_about(about, AccountIdBody { id: account.id }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -19,10 +19,11 @@ use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest
 use super::envelope::{SuccessfulStatus, V2Envelope, COMPLETED};
 use super::listing::{self, Paging};
 use super::params::{Params, TransactionFilter};
-use super::record::Owner;
+use super::record::{About, Owner};
 use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
 use crate::clock::Timestamp;
 use crate::http::{AccountPath, ApiError, ApiState, Null, Tenant};
+use crate::request_log::Intent;
 use crate::world::{
     Account, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, JobKind, ObjectId,
 };
@@ -63,13 +64,21 @@ pub(super) async fn exchange_code(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (owner, account) = account_for_code(&state, &body)?;
-    Ok(Owner(owner).answer(V2AuthReply {
-        status: SuccessfulStatus::Successful,
-        message: COMPLETED,
-        timestamp: state.world.now(),
-        data: AccountIdBody { id: account.id },
-        id: account.id,
-    }))
+    // A link, about the account the code was issued for.
+    let about = About {
+        account: Some(account.id),
+        intent: Intent::Link,
+    };
+    Ok(Owner(owner).answer_about(
+        about,
+        V2AuthReply {
+            status: SuccessfulStatus::Successful,
+            message: COMPLETED,
+            timestamp: state.world.now(),
+            data: AccountIdBody { id: account.id },
+            id: account.id,
+        },
+    ))
 }
 
 #[derive(Serialize, ToSchema)]

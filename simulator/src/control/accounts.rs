@@ -294,6 +294,9 @@ pub struct ReauthRequest {
     mfa: MfaAnswer,
     /// The token the widget was opened with; the latest issued when absent.
     token: Option<String>,
+    /// With `correct`: the data status the data fetched afterwards ends in, which its
+    /// `account_updated` reports (the account's own when absent).
+    data_status: Option<DataStatus>,
 }
 
 #[utoipa::path(
@@ -319,12 +322,46 @@ pub async fn reauth(
     };
     let outcome = state
         .sim
-        .reauthorise(&token, request.mfa)
+        .reauthorise_with(&token, request.mfa, request.data_status)
         .map_err(refused)?;
     Ok(Json(ReauthAndAccount {
         result: outcome,
         account: describe(&state, &id)?,
     }))
+}
+
+/// `POST /_sim/accounts/{id}/bank-balance`: the money at the bank changes.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankBalance {
+    /// Kobo, at most ±10^15.
+    #[schema(minimum = -1_000_000_000_000_000i64, maximum = 1_000_000_000_000_000i64)]
+    balance: i64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/_sim/accounts/{id}/bank-balance",
+    tag = "control",
+    operation_id = "sim_bank_balance",
+    summary = "The balance changes at the bank; Mono shows it from its next retrieval (a successful sync, or the data after a re-authorisation)",
+    params(AccountPath),
+    request_body(content = BankBalance, content_type = "application/json"),
+    responses((status = 200, description = "OK", body = SimAccount), (status = 400, description = "A balance beyond what the simulator models", body = V1Error))
+)]
+pub async fn bank_balance(
+    State(state): State<Arc<ApiState>>,
+    Path(AccountPath { id }): Path<AccountPath>,
+    bytes: Bytes,
+) -> Result<Json<SimAccount>, ApiError> {
+    let id = account_id(&id)?;
+    let request: BankBalance = body(&bytes)?;
+    describe(&state, &id)?;
+    state
+        .world
+        .set_bank_balance(&id, request.balance)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(describe(&state, &id)?))
 }
 
 #[utoipa::path(

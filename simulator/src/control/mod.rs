@@ -11,7 +11,8 @@
 //! | `GET /_sim/accounts/:id` | the account's lifecycle state | `accounts.rs` |
 //! | `POST /_sim/accounts/:id/link` | link a pending or unlinked account | `accounts.rs` |
 //! | `POST /_sim/accounts/:id/expire-session` | the bank session expires | `accounts.rs` |
-//! | `POST /_sim/accounts/:id/reauth` | the user re-authenticates (`mfa`, optional `token`) | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/reauth` | the user re-authenticates (`mfa`, optional `token`, `data_status`) | `accounts.rs` |
+//! | `POST /_sim/accounts/:id/bank-balance` | the balance changes at the bank (`balance`) | `accounts.rs` |
 //! | `POST /_sim/accounts/:id/auto-sync` | run an automatic sync now | `accounts.rs` |
 //! | `POST /_sim/accounts/:id/unlink` | unlink | `accounts.rs` |
 //! | `POST /_sim/events` | fire any event, with overrides | `webhooks.rs` |
@@ -51,6 +52,7 @@ pub fn routes() -> OpenApiRouter<Arc<ApiState>> {
         .routes(routes!(accounts::link))
         .routes(routes!(accounts::expire_session))
         .routes(routes!(accounts::reauth))
+        .routes(routes!(accounts::bank_balance))
         .routes(routes!(accounts::auto_sync))
         .routes(routes!(accounts::unlink))
         .routes(routes!(webhooks::fire))

@@ -11,7 +11,7 @@
 //! wall-clock timeout.
 //!
 //! How a misbehaving receiver is treated (Mono documents none of this beyond "non-2xx is
-//! retried"; each choice is `[inferred]`, and the README's receiver-fault table shows them
+//! retried"; each choice is `[inferred]`, and the receiver-fault table of docs/webhooks.md shows them
 //! end to end):
 //!
 //! - **Refused, reset, garbage, timed out**: a failed attempt, the transport error in
