@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::play::Run;
 use super::probe;
 use super::problem::Problem;
+use super::redact::Redactions;
 use crate::scenario::{
     CallPattern, DeliveryExpectation, Issued, Matcher, RequestExpectation, StateExpectation,
 };
@@ -208,7 +209,8 @@ impl Run<'_> {
                         field.clone(),
                     ),
                 };
-                let (ok, description) = self.matches(&expectation.matcher, actual.as_ref(), alias);
+                let (ok, description) =
+                    self.matches(&expectation.matcher, actual.as_ref(), alias, &redactions);
                 let shown = actual
                     .as_ref()
                     .map(|v| redactions.value(v).to_string())
@@ -242,20 +244,25 @@ impl Run<'_> {
         Ok(Some(problem))
     }
 
-    /// Whether `actual` satisfies `matcher`, and the expectation in words.
-    fn matches(&self, matcher: &Matcher, actual: Option<&Value>, alias: &str) -> (bool, String) {
+    /// Whether `actual` satisfies `matcher`, and the expectation in words (ids, tokens and
+    /// the simulator's URL by name).
+    fn matches(
+        &self,
+        matcher: &Matcher,
+        actual: Option<&Value>,
+        alias: &str,
+        redactions: &Redactions,
+    ) -> (bool, String) {
         let text = actual.and_then(Value::as_str);
+        let shown = |value: &Value| redactions.value(value).to_string();
         match matcher {
             Matcher::Equals(want) => {
                 let want = self.fill_json(want);
-                (loose_eq(&want, actual), self.shown(&want))
+                (loose_eq(&want, actual), shown(&want))
             }
             Matcher::Not(want) => {
                 let want = self.fill_json(want);
-                (
-                    !loose_eq(&want, actual),
-                    format!("not {}", self.shown(&want)),
-                )
+                (!loose_eq(&want, actual), format!("not {}", shown(&want)))
             }
             Matcher::OneOf(options) => {
                 let options: Vec<Value> = options.iter().map(|o| self.fill_json(o)).collect();
@@ -263,11 +270,7 @@ impl Run<'_> {
                     options.iter().any(|o| loose_eq(o, actual)),
                     format!(
                         "one of {}",
-                        options
-                            .iter()
-                            .map(|o| self.shown(o))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        options.iter().map(&shown).collect::<Vec<_>>().join(", ")
                     ),
                 )
             }
@@ -285,7 +288,7 @@ impl Run<'_> {
                 let part = self.fill(part);
                 (
                     text.is_some_and(|t| t.contains(&part)),
-                    format!("text containing {}", self.shown(&Value::String(part))),
+                    format!("text containing {}", shown(&Value::String(part))),
                 )
             }
             Matcher::Matches(pattern) => (
@@ -313,11 +316,6 @@ impl Run<'_> {
                 (ok, format!("{words} {alias}{named}"))
             }
         }
-    }
-
-    /// An expected value as the report shows it: ids, tokens and the simulator's URL by name.
-    fn shown(&self, value: &Value) -> String {
-        self.redactions().value(value).to_string()
     }
 }
 
