@@ -757,3 +757,37 @@ async fn fail_fast_starts_nothing_after_the_first_failure() {
         ran.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_previous_step_counts_only_what_the_receiver_did_in_answer_to_that_step() {
+    let _ports = PORTS.lock().await;
+    let port = free_port();
+    let url = receiver(Bug::None, port).await;
+    // The receiver asks for a token while `session_expires` runs.
+    let head = "accounts: { ada: { institution: gtbank, mfa: otp } }\nsteps:\n  - link: ada\n  - session_expires: ada\n";
+    let never = "  - expect_no_request: { kind: token, account: ada, since: previous_step }\n";
+    let dir = project(
+        "since",
+        &url,
+        port,
+        &[
+            ("1.yaml", &format!("name: a step later\n{head}  - wait_idle\n{never}  - expect_request: {{ kind: token, account: ada, times: 1 }}\n")),
+            ("2.yaml", &format!("name: right after\n{head}{never}")),
+        ],
+    );
+    let ran = run_in(&dir, &["run", "--jobs", "1"], &[]).await;
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout.contains("ok      a step later"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("FAILED  right after"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains(
+            "- token request for ada (POST /accounts/:id/reauthorise, or POST /v2/accounts/initiate with scope reauth) since the previous step began: never"
+        ),
+        "{}",
+        ran.stdout
+    );
+}

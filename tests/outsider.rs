@@ -1,7 +1,8 @@
 //! The bundled library against a receiver we did not design around: `tests/outsider/`
-//! acknowledges first and works from a queue, speaks v2 (`initiate`'s `mono_url`), takes
-//! balances from the webhook payload, keeps its state in its own words with no re-auth
-//! flag, and deletes unlinked accounts. Only its `monosim.yaml` field mapping tells monosim
+//! acknowledges first and works from a queue, speaks v2 (`initiate`'s `mono_url`), reads the
+//! account's details when `account_connected` comes (keeping the balance shown then, though
+//! the data is still PROCESSING), takes later balances from the webhook payload, keeps its
+//! state in its own words with no re-auth flag, and deletes unlinked accounts. Only its `monosim.yaml` field mapping tells monosim
 //! how to read it — and that is all it takes to pass.
 
 mod support;

@@ -8,7 +8,7 @@ use monosim_simulator::webhooks::{event, Outcome};
 use monosim_simulator::world::{AuthMethod, DataStatus, Dialect, Mfa};
 use serde_json::{json, Value};
 
-use crate::scenario::{WidgetOutcome, CANONICAL_FIELDS, MATCHERS};
+use crate::scenario::{Since, WidgetOutcome, CANONICAL_FIELDS, MATCHERS};
 
 /// The names of `all`, for an `enum`.
 fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -100,7 +100,8 @@ pub fn scenario() -> Value {
         let mut properties = json!({
             "kind": { "enum": names(&Intent::ALL, Intent::as_str), "description": "What the call is for, whatever its path" },
             "call": { "type": "string", "description": "METHOD /path; `*` within a segment, `**` across" },
-            "account": account_ref(), "within": duration(), "why": why()
+            "account": account_ref(), "within": duration(), "why": why(),
+            "since": { "enum": names(&Since::ALL, Since::as_str), "description": "Count every call of the scenario (start), or only those since the previous step began" }
         });
         if counts {
             properties["times"] = count.clone();
@@ -182,7 +183,10 @@ pub fn scenario() -> Value {
             "count": { "type": "integer", "minimum": 1 }, "by": duration(), "for": duration(), "status": { "type": "integer" },
             "code": { "enum": names(&SyncCode::ALL, SyncCode::as_str) } } }),
         ),
-        step("wait_idle", json!({ "type": ["object", "null"] })),
+        step(
+            "wait_idle",
+            json!({ "type": ["object", "null"], "additionalProperties": false, "properties": { "quiet": duration() } }),
+        ),
         step(
             "strict",
             json!({ "description": "Checks that run only with --profile strict", "oneOf": [{ "type": "array", "items": { "oneOf": checks.clone() } }, { "oneOf": checks.clone() }] }),

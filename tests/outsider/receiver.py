@@ -8,8 +8,9 @@ Where it differs from examples/*:
     acknowledgement that it was successfully processed") and does the work on a queue, in
     arrival order, retrying Mono API calls itself;
   - it speaks the v2 API: re-auth through POST /v2/accounts/initiate, storing the mono_url
-    its frontend opens; it takes balances from the account_updated payload, never calling
-    the data endpoints;
+    its frontend opens; on account_connected it fetches the account's details (as Mono's
+    DirectPay page suggests), keeping the name and the balance shown then; afterwards it
+    takes balances from the account_updated payload;
   - its state is its own: a status in its own words, no re-auth flag (an account needs
     re-auth while it holds a link), and an unlinked account is deleted.
 
@@ -76,14 +77,30 @@ def reauth_link(account_id):
     return None
 
 
+def details(account_id):
+    """The account object, or None: a nicety, so a failure is not retried."""
+    request = urllib.request.Request(
+        f"{MONO}/v2/accounts/{account_id}", headers={"mono-sec-key": SECRET_KEY}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            return json.loads(answer.read())["data"]["account"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def process(event):
     name = event.get("event")
     data = event.get("data") or {}
     account = data.get("account") or {}
     stamp = when(event.get("timestamp"))
     if name == "mono.events.account_connected":
+        found = details(data.get("id")) or {}
         with lock:
-            accounts.setdefault(data.get("id"), {"status": "syncing", "balance": None, "reauth": None, "updated": None})
+            row = accounts.setdefault(data.get("id"), {"status": "syncing", "balance": None, "reauth": None, "updated": None})
+            row["name"] = found.get("name")
+            if found.get("balance") is not None:
+                row["balance"] = found["balance"]
     elif name == "mono.events.account_updated":
         account_id = account.get("_id")
         status = (data.get("meta") or {}).get("data_status")

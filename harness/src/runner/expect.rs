@@ -18,7 +18,7 @@ use super::probe;
 use super::problem::Problem;
 use super::redact::Redactions;
 use crate::scenario::{
-    CallPattern, DeliveryExpectation, Issued, Matcher, RequestExpectation, StateExpectation,
+    CallPattern, DeliveryExpectation, Issued, Matcher, RequestExpectation, Since, StateExpectation,
 };
 
 /// How often a check looks again while it waits.
@@ -42,7 +42,11 @@ impl Run<'_> {
                     _ => false,
                 }
         };
-        let count = || self.sim.requests.since(0, wanted).len();
+        let after = match e.since {
+            Since::Start => 0,
+            Since::PreviousStep => self.previous_step_began,
+        };
+        let count = || self.sim.requests.since(after, wanted).len();
         // "At least" succeeds as soon as it is met; an upper bound — "never" included — can
         // only be judged once the window is over, since a receiver may call after answering.
         let bounded = e.count.is_bounded();
@@ -67,7 +71,11 @@ impl Run<'_> {
         } else {
             format!("the receiver did not make {what} as expected")
         });
-        problem.expected = Some(format!("{what}: {}", e.count.describe()));
+        problem.expected = Some(format!(
+            "{what}{}: {}",
+            e.since.describe(),
+            e.count.describe()
+        ));
         problem.actual = Some(format!("{what}: {seen} time(s) in {wait:?}"));
         // What the receiver was sent explains what it did (or did not) call.
         problem.context = self.delivery_lines(None);

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use monosim_simulator::lifecycle::{Emit, LinkOptions, MfaAnswer, ReauthOutcome};
 use monosim_simulator::sim::Sim;
@@ -69,6 +69,8 @@ pub(super) async fn run_scenario(
         requests_seen: 0,
         snapshots: Vec::new(),
         current: None,
+        previous_step_began: 0,
+        step_began: 0,
     };
     let outcome = tokio::time::timeout(context.config.scenario_timeout, run.all_steps()).await;
     context.simulator.tenants().remove(&sim);
@@ -120,6 +122,10 @@ pub(super) struct Run<'a> {
     pub snapshots: Vec<SnapshotResult>,
     /// The step running now (index into the scenario's steps).
     pub current: Option<usize>,
+    /// The request log's position when the step before the running one began
+    /// (`since: previous_step`), and when the running one began.
+    pub previous_step_began: u64,
+    pub step_began: u64,
 }
 
 impl Run<'_> {
@@ -129,6 +135,8 @@ impl Run<'_> {
                 continue;
             }
             self.current = Some(i);
+            self.previous_step_began = self.step_began;
+            self.step_began = self.sim.requests.last_seq();
             if let Err(problem) = self.step(step).await {
                 return Err(Box::new(self.failure(i, problem)));
             }
@@ -224,6 +232,31 @@ impl Run<'_> {
         ));
         problem.context = self.delivery_lines(None);
         Err(problem)
+    }
+
+    /// Waits until the receiver has made no call to the simulator for `quiet` (wall time),
+    /// at most `timeouts.step`. Watching the request log: a receiver working after it
+    /// answered has nothing else to show.
+    async fn quiet(&self, quiet: Duration) -> Result<(), Problem> {
+        let deadline = Instant::now() + self.context.config.step_timeout;
+        let mut seen = self.sim.requests.last_seq();
+        let mut since = Instant::now();
+        while since.elapsed() < quiet {
+            if Instant::now() >= deadline {
+                let mut problem = Problem::new(format!(
+                    "the receiver kept calling the simulator for {:?} (timeouts.step) without a quiet {quiet:?}",
+                    self.context.config.step_timeout
+                ));
+                problem.context = self.request_lines();
+                return Err(problem);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let now = self.sim.requests.last_seq();
+            if now != seen {
+                (seen, since) = (now, Instant::now());
+            }
+        }
+        Ok(())
     }
 
     async fn advance(&self, by: i64) -> Result<(), Problem> {
@@ -338,7 +371,13 @@ impl Run<'_> {
                 self.sim.faults.add(rule);
                 Ok(())
             }
-            StepKind::WaitIdle => self.settle().await,
+            StepKind::WaitIdle { quiet: None } => self.settle().await,
+            StepKind::WaitIdle { quiet: Some(quiet) } => {
+                self.settle().await?;
+                self.quiet(Duration::from_millis((*quiet).max(0) as u64))
+                    .await?;
+                self.settle().await
+            }
             StepKind::ExpectRequest(expectation) => self.expect_request(expectation).await,
             StepKind::ExpectDelivery(expectation) => self.expect_delivery(expectation),
             StepKind::ExpectState(expectation) => self.expect_state(expectation).await,

@@ -19,7 +19,11 @@ impl StepKind {
                     .as_deref()
                     .map(|a| format!(" for {a}"))
                     .unwrap_or_default();
-                format!("{call}{about}: {}", e.count.describe())
+                format!(
+                    "{call}{about}{}: {}",
+                    e.since.describe(),
+                    e.count.describe()
+                )
             }
             StepKind::ExpectDelivery(e) => {
                 let mut answer = Vec::new();

@@ -193,7 +193,12 @@ pub enum StepKind {
         rule: FaultRule,
         account: Option<String>,
     },
-    WaitIdle,
+    /// Until no delivery is in flight or due; with `quiet`, also until the receiver has
+    /// made no call to Mono for that long (wall time) — for a receiver that answers a
+    /// webhook first and does its work after, so that work falls before the next step.
+    WaitIdle {
+        quiet: Option<i64>,
+    },
     ExpectRequest(RequestExpectation),
     ExpectDelivery(DeliveryExpectation),
     ExpectState(StateExpectation),
@@ -258,8 +263,40 @@ pub struct RequestExpectation {
     /// Only calls about this account (an alias).
     pub account: Option<String>,
     pub count: Count,
+    /// Which calls count: all since the scenario began, or those since the previous step.
+    pub since: Since,
     /// How long to watch (wall time); by default 2 s for "at least", 200 ms otherwise.
     pub within: Option<i64>,
+}
+
+/// From when calls are counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Since {
+    /// Every call of the scenario.
+    #[default]
+    Start,
+    /// Calls made since the previous step began: what the receiver did in answer to that
+    /// step (an event delivered, say), whatever it did before.
+    PreviousStep,
+}
+
+impl Since {
+    pub const ALL: [Since; 2] = [Since::Start, Since::PreviousStep];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Since::Start => "start",
+            Since::PreviousStep => "previous_step",
+        }
+    }
+
+    /// How a count reads with it: `… since the previous step began: never`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Since::Start => "",
+            Since::PreviousStep => " since the previous step began",
+        }
+    }
 }
 
 /// Which calls count.

@@ -596,7 +596,17 @@ impl StepParser<'_> {
                 }
                 StepKind::Advance { by }
             }
-            "wait_idle" => StepKind::WaitIdle,
+            "wait_idle" => {
+                let mut quiet = None;
+                if let Some(node) = args.filter(|n| !matches!(n.value, Value::Null)) {
+                    r.known_keys(r.map(node, "wait_idle")?, "`wait_idle`", &["quiet"])?;
+                    quiet = node
+                        .get("quiet")
+                        .map(|n| r.duration(n, "quiet"))
+                        .transpose()?;
+                }
+                StepKind::WaitIdle { quiet }
+            }
             "snapshot" => {
                 let node = need("a name")?;
                 let name = r.string(node, "snapshot name")?;

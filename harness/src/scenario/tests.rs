@@ -55,7 +55,15 @@ fn a_scenario_reads_into_typed_steps() {
             ..
         }
     ));
-    assert!(matches!(s.steps[5].kind, StepKind::WaitIdle));
+    assert!(matches!(
+        s.steps[5].kind,
+        StepKind::WaitIdle { quiet: None }
+    ));
+    let quiet = parse("name: x\nsteps:\n  - wait_idle: { quiet: 300ms }\n").unwrap();
+    assert!(matches!(
+        quiet.steps[0].kind,
+        StepKind::WaitIdle { quiet: Some(300) }
+    ));
     let StepKind::ExpectState(state) = &s.steps[3].kind else {
         panic!()
     };
@@ -103,6 +111,7 @@ steps:
   - expect_delivery: { event: mono.events.statement_ready, account: ada, status: 200 }
   - expect_no_request: { kind: data, account: ada }
   - expect_request: { call: \"GET /v2/accounts/*/balance\", at_least: 1, at_most: 2 }
+  - expect_no_request: { kind: data, account: ada, since: previous_step }
 ",
     )
     .unwrap();
@@ -143,6 +152,15 @@ steps:
         panic!()
     };
     assert_eq!(bounded.count.describe(), "1 to 2 times");
+    assert_eq!(bounded.since, Since::Start);
+    let StepKind::ExpectRequest(answered) = &s.steps[10].kind else {
+        panic!()
+    };
+    assert_eq!(answered.since, Since::PreviousStep);
+    assert_eq!(
+        s.steps[10].kind.describe().as_deref(),
+        Some("data request for ada since the previous step began: never")
+    );
 }
 
 #[test]
@@ -233,6 +251,8 @@ fn bad_values_are_refused_where_they_are_written() {
         e.message.contains("`times` says the count exactly"),
         "{e:?}"
     );
+    let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_no_request: { kind: token, since: previous_stp }\n");
+    assert_eq!(e.help.as_deref(), Some("did you mean `previous_step`?"));
     let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_no_request: { kind: token, times: 2 }\n");
     assert_eq!(e.message, "unknown key `times` in `expect_no_request`");
     let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - expect_delivery: { event: mono.events.account_updated, account: ada, status: 2x }\n");

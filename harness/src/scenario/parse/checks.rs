@@ -9,7 +9,7 @@ use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::read::Reader;
 use crate::scenario::{
     AccountExpectation, CallPattern, Count, DeliveryExpectation, FieldExpectation, Issued, Matcher,
-    RequestExpectation, StateExpectation, StatusMatch, StepKind, CANONICAL_FIELDS, MATCHERS,
+    RequestExpectation, Since, StateExpectation, StatusMatch, StepKind, CANONICAL_FIELDS, MATCHERS,
 };
 use crate::yaml::{Node, Value};
 
@@ -132,16 +132,20 @@ impl StepParser<'_> {
                     at_most: None,
                 }
             },
+            since: Since::Start,
             within: None,
         };
         let call_node = match &node.value {
             Value::Map(entries) => {
-                let mut keys = vec!["kind", "call", "account", "within", "why"];
+                let mut keys = vec!["kind", "call", "account", "since", "within", "why"];
                 if !never {
                     keys.extend(["times", "at_least", "at_most"]);
                 }
                 r.known_keys(entries, &what, &keys)?;
                 expectation.account = node.get("account").map(|a| self.alias(r, a)).transpose()?;
+                if let Some(since) = node.get("since") {
+                    expectation.since = pick(r, since, "`since`", &Since::ALL, Since::as_str)?;
+                }
                 expectation.within = node
                     .get("within")
                     .map(|n| r.duration(n, "within"))
