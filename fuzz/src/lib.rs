@@ -22,6 +22,7 @@ use monosim_harness::diagnostic::Diagnostic;
 use monosim_harness::scenario::{Known, Scenario};
 use monosim_harness::yaml::lines;
 use monosim_simulator::clock::{Clock, Timestamp};
+use monosim_simulator::echo::Echo;
 use monosim_simulator::faults::FaultRule;
 use monosim_simulator::webhooks::event::{self, Context, SyncReport};
 use monosim_simulator::world::{
@@ -155,7 +156,7 @@ pub fn fault_rule(data: &[u8]) {
                 .keys()
                 .map(String::as_str)
                 .chain(["kind", "by", "for", "status", "code", "endpoint", "count"])
-                .any(|key| message.contains(&format!("`{key}`")));
+                .any(|key| message.contains(&format!("`{}`", Echo(key))));
             assert!(
                 names_a_field,
                 "refusal of {value} names no field: {message}"

@@ -50,6 +50,8 @@ mod server;
 mod widget;
 
 #[doc(hidden)]
+pub mod echo;
+#[doc(hidden)]
 pub mod faults;
 #[doc(hidden)]
 pub mod lifecycle;

@@ -23,6 +23,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::state::ApiState;
 use crate::clock::Timestamp;
+use crate::echo::Echo;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -145,7 +146,7 @@ pub async fn render(request: Request, next: Next) -> Response {
         // An error axum produced with a body of its own is left alone; an empty one
         // (405, for instance) is explained.
         None if response.body().size_hint().exact() == Some(0) => match status {
-            StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {path}"),
+            StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {}", Echo(path)),
             _ => status.canonical_reason().unwrap_or("Error").to_string(),
         },
         None => return response,
@@ -172,5 +173,5 @@ pub async fn render(request: Request, next: Next) -> Response {
 
 /// The fallback: an unknown path is a 404 that names it, in its version's shape.
 pub async fn unknown_route(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!("Cannot {method} {}", uri.path()))
+    ApiError::not_found(format!("Cannot {method} {}", Echo(uri.path())))
 }

@@ -29,6 +29,7 @@ pub use institutions::{AuthMethod, Institution, InstitutionType, Mfa};
 pub use transactions::{Direction, Timeline, Transaction};
 
 use crate::clock::{Clock, Timestamp, DAY};
+use crate::echo::Echo;
 use random::{salt, stream};
 use registry::{Drawn, Origin, Registry};
 
@@ -51,7 +52,8 @@ impl FromStr for Dialect {
             "legacy" => Ok(Dialect::Legacy),
             "current" => Ok(Dialect::Current),
             other => Err(format!(
-                "unknown dialect `{other}`: expected `legacy` or `current`"
+                "unknown dialect `{}`: expected `legacy` or `current`",
+                Echo(other)
             )),
         }
     }
@@ -107,7 +109,7 @@ pub enum Arrival {
 pub enum WorldError {
     #[error("account id {0} is already taken")]
     DuplicateId(ObjectId),
-    #[error("exchange code `{0}` is already taken")]
+    #[error("exchange code `{}` is already taken", Echo(.0))]
     DuplicateCode(String),
     #[error("institution {institution} does not offer {auth_method}")]
     UnsupportedAuthMethod {
