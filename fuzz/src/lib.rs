@@ -364,10 +364,11 @@ pub fn webhook_payload_from(input: &PayloadInput) {
                     .unwrap_or_else(|| panic!("override {path}={value} applied but not found"));
                 assert_eq!(at, &expected, "override {path}={value}");
             }
-            Err(message) => {
+            Err(error) => {
                 assert_eq!(body, before, "refused override {path} changed the body");
+                let message = error.to_string();
                 assert!(
-                    message.contains(&format!("`{path}`")),
+                    message.contains(&format!("`{}`", Echo(path))),
                     "refusal does not name the path: {message}"
                 );
             }
