@@ -124,6 +124,11 @@ pub enum WorldError {
     Balance(i64),
     #[error("{0} transactions is more than the {MAX_TRANSACTIONS} an account may have")]
     Transactions(u32),
+    #[error(
+        "a {} cannot hold a negative balance ({balance} kobo); only a CURRENT_ACCOUNT can be overdrawn",
+        kind.as_str()
+    )]
+    NegativeBalance { kind: AccountKind, balance: i64 },
 }
 
 /// Refuses a data status the dialect's API did not have.
@@ -359,16 +364,24 @@ impl World {
         let reference = spec
             .reference
             .unwrap_or_else(|| generated_reference.clone());
-        let kind = spec.kind.unwrap_or(
-            [
-                AccountKind::SavingsAccount,
-                AccountKind::CurrentAccount,
-                AccountKind::DigitalSavingsAccount,
-            ][rng.random_range(0..3)],
-        );
+        let drawn_kind = [
+            AccountKind::SavingsAccount,
+            AccountKind::CurrentAccount,
+            AccountKind::DigitalSavingsAccount,
+        ][rng.random_range(0..3)];
         let balance = spec
             .balance
             .unwrap_or_else(|| rng.random_range(5_000..5_000_000i64) * 100);
+        // Only a current account can be overdrawn: an overdrawn account of no declared type
+        // is one.
+        let kind = match spec.kind {
+            Some(kind) => kind,
+            None if balance < 0 => AccountKind::CurrentAccount,
+            None => drawn_kind,
+        };
+        if balance < 0 && !kind.can_be_overdrawn() {
+            return Err(WorldError::NegativeBalance { kind, balance });
+        }
         let transaction_count = spec
             .transactions
             .unwrap_or_else(|| rng.random_range(40..=160));
@@ -529,8 +542,7 @@ impl World {
         let mut changed = false;
         if due > *count {
             let added = timeline.between(profile, *count, due);
-            let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
-            *balance = balance.saturating_add(moved);
+            *balance = transactions::balance_after(*balance, &added);
             *count = due;
             changed = !added.is_empty();
         }
@@ -549,8 +561,17 @@ impl World {
         if balance.unsigned_abs() > MAX_BALANCE {
             return Err(WorldError::Balance(balance));
         }
-        self.update(id, |a| a.bank_balance = Some(balance));
-        Ok(())
+        self.update(id, |a| {
+            if balance < 0 && !a.kind.can_be_overdrawn() {
+                return Err(WorldError::NegativeBalance {
+                    kind: a.kind,
+                    balance,
+                });
+            }
+            a.bank_balance = Some(balance);
+            Ok(())
+        })
+        .unwrap_or(Ok(()))
     }
 
     /// The first `limit` accounts, in creation order.
