@@ -12,13 +12,14 @@ use serde_json::json;
 
 use crate::cli::ServeArgs;
 use crate::exit;
+use crate::output::{errln, outln};
 
 /// How many accounts the ready line lists.
 const SAMPLE_ACCOUNTS: usize = 5;
 
 pub fn run(args: ServeArgs) -> u8 {
     if !args.host.is_loopback() && !args.allow_remote {
-        eprintln!(
+        errln!(
             "error: refusing to listen on {}: the simulator is for local testing.\n  hint: bind 127.0.0.1, or pass --allow-remote if you really mean to expose it",
             args.host
         );
@@ -27,7 +28,7 @@ pub fn run(args: ServeArgs) -> u8 {
     let world_file = match args.world.as_deref().map(WorldFile::load).transpose() {
         Ok(file) => file,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return exit::USAGE;
         }
     };
@@ -56,14 +57,14 @@ pub fn run(args: ServeArgs) -> u8 {
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
-            eprintln!("error: cannot build the world: {error}");
+            errln!("error: cannot build the world: {error}");
             return exit::USAGE;
         }
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            errln!("error: cannot start the async runtime: {error}");
             return exit::ENVIRONMENT;
         }
     };
@@ -72,7 +73,7 @@ pub fn run(args: ServeArgs) -> u8 {
         let listener = match tokio::net::TcpListener::bind(address).await {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
+                errln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
                 return exit::ENVIRONMENT;
             }
         };
@@ -87,7 +88,7 @@ pub fn run(args: ServeArgs) -> u8 {
         let url = match listener.local_addr() {
             Ok(local) => format!("http://{local}"),
             Err(error) => {
-                eprintln!("error: cannot read the bound address: {error}");
+                errln!("error: cannot read the bound address: {error}");
                 return exit::ENVIRONMENT;
             }
         };
@@ -98,7 +99,7 @@ pub fn run(args: ServeArgs) -> u8 {
                 exit::SUCCESS
             }
             Err(error) => {
-                eprintln!("error: server failed: {error}");
+                errln!("error: server failed: {error}");
                 exit::ENVIRONMENT
             }
         }
@@ -152,11 +153,11 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         "accounts": world.account_count(),
         "sample_accounts": sample,
     });
-    println!("{ready}");
-    eprintln!("monosim is serving a fake Mono API at {url}");
-    eprintln!("  secret key (mono-sec-key): {secret_key}");
+    outln!("{ready}");
+    errln!("monosim is serving a fake Mono API at {url}");
+    errln!("  secret key (mono-sec-key): {secret_key}");
     for account in world.accounts(SAMPLE_ACCOUNTS) {
-        eprintln!(
+        errln!(
             "  account {}  {:<16} mfa {:<17} code {}",
             account.id,
             account.institution().slug,
@@ -164,13 +165,11 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
             account.code
         );
     }
-    eprintln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
+    errln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
     if args.control_token.is_some() {
-        eprintln!(
-            "  control API: other machines send `Authorization: Bearer <your --control-token>`"
-        );
+        errln!("  control API: other machines send `Authorization: Bearer <your --control-token>`");
     }
-    eprintln!(
+    errln!(
         "  Connect widget: {url}/connect.js (public key {}); demo at {url}/demo",
         args.public_key
     );
@@ -183,7 +182,7 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutting down; a second Ctrl-C stops at once");
     tokio::spawn(async {
         signal().await;
-        eprintln!("stopped before the requests in flight finished");
+        errln!("stopped before the requests in flight finished");
         std::process::exit(130);
     });
 }
