@@ -4,9 +4,11 @@ use std::net::SocketAddr;
 
 use std::time::Duration;
 
+use monosim_simulator::transport::fd_limit;
 use monosim_simulator::webhooks::RetryPolicy;
 use monosim_simulator::{
-    Simulator, SimulatorConfig, WorldFile, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
+    ConnectionLimits, Simulator, SimulatorConfig, WorldFile, DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
 };
 use serde_json::json;
 
@@ -54,6 +56,11 @@ pub fn run(args: ServeArgs) -> u8 {
         },
         data_delay: args.data_delay,
         control_token: args.control_token.clone(),
+        connections: ConnectionLimits {
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections as usize,
+        },
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
@@ -61,6 +68,17 @@ pub fn run(args: ServeArgs) -> u8 {
             return exit::USAGE;
         }
     };
+    // Every connection is a file descriptor: the default soft limit (often 1,024) is not a
+    // decision anyone made, so take what the hard limit allows (see transport/fd_limit.rs).
+    match fd_limit::raise() {
+        Ok(Some((before, after))) => {
+            tracing::debug!(before, after, "raised the open-file limit");
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit; the connection cap may be lowered to fit it");
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -70,7 +88,7 @@ pub fn run(args: ServeArgs) -> u8 {
     };
     let code = runtime.block_on(async move {
         let address = SocketAddr::new(args.host, args.port);
-        let listener = match tokio::net::TcpListener::bind(address).await {
+        let listener = match listen(address) {
             Ok(listener) => listener,
             Err(error) => {
                 errln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
@@ -108,6 +126,26 @@ pub fn run(args: ServeArgs) -> u8 {
     // exit promptly rather than wait on them.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     code
+}
+
+/// How many connections the kernel may hold for `accept`. The default of std and tokio
+/// (128 on Linux) overflowed under a burst of a hundred connects while the server was busy
+/// with others, and a connection dropped there is retried by its client a whole second
+/// later. nginx asks for 511, Go for the system's maximum; the kernel caps it at
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listening socket on `address`, as `TcpListener::bind` makes one (address reuse on
+/// Unix, so a restart does not wait out TIME_WAIT) but with [`LISTEN_BACKLOG`].
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// What the ready line and the banner show for a secret: the built-in test values (public,
