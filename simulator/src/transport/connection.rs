@@ -166,7 +166,7 @@ impl Conn {
     }
 
     /// A request reaches the app; it is answered when the returned guard drops.
-    fn begin(self: &Arc<Self>) -> InFlight {
+    pub(super) fn begin(self: &Arc<Self>) -> InFlight {
         let mut state = self.lock();
         state.phase = match state.phase {
             Phase::Busy { requests } => Phase::Busy {
@@ -201,7 +201,7 @@ impl Conn {
 }
 
 /// A request in flight; dropping it (answered, or the connection gone) ends it.
-struct InFlight(Arc<Conn>);
+pub(super) struct InFlight(Arc<Conn>);
 
 impl Drop for InFlight {
     fn drop(&mut self) {

@@ -53,3 +53,32 @@ impl Registry {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At the cap the connection that has waited longest goes first, and one with a
+    /// request in flight never does.
+    #[tokio::test]
+    async fn the_longest_waiting_connection_makes_room_and_busy_ones_never_do() {
+        let registry = Registry::default();
+        let oldest = registry.add();
+        let busy = registry.add();
+        let newest = registry.add();
+        let _answering = busy.begin();
+        assert_eq!(registry.open(), 3);
+        assert!(registry.close_longest_waiting());
+        assert_eq!(registry.open(), 2);
+        // The oldest was told; it is no longer counted, so it is not picked twice.
+        assert!(registry.close_longest_waiting());
+        assert_eq!(registry.open(), 1);
+        assert!(
+            !registry.close_longest_waiting(),
+            "only the busy one is left"
+        );
+        registry.remove(busy.id);
+        assert_eq!(registry.open(), 0);
+        drop((oldest, newest));
+    }
+}
