@@ -248,6 +248,9 @@ pub async fn drive(stream: TcpStream, peer: SocketAddr, conn: Arc<Conn>, context
     let mut builder = http1::Builder::new();
     builder
         .max_header_size(MAX_HEADER_BYTES)
+        // hyper's read buffer grows by doubling up to this (400 KiB by default): room for
+        // the largest head allowed and no more (see MAX_HEADER_BYTES).
+        .max_buf_size(MAX_HEADER_BYTES + 8 * 1024)
         // Both timeouts are kept here (see the module doc).
         .header_read_timeout(None);
     let connection = builder.serve_connection(io, service);

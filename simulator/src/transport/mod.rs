@@ -20,10 +20,10 @@
 //!
 //! A request being handled is never cut short by these: a `hang` fault or `/_sim/idle`
 //! may take as long as it takes. Its body, though, must keep arriving: no more than the
-//! header timeout between two pieces ([`slow_body`]). Request heads are limited to [`MAX_HEADER_BYTES`], and
-//! the answers hyper writes itself for a head it refuses (431, 414, 400) get the JSON
-//! error body of the route they were for ([`watched`]). How these look to a client is in
-//! docs/reliability.md.
+//! header timeout between two pieces (`slow_body.rs`). Request heads are limited to
+//! [`MAX_HEADER_BYTES`], and the answers hyper writes itself for a head it refuses (431,
+//! 414, 400) get the JSON error body of the route they were for (`watched.rs`). How these
+//! look to a client is in docs/reliability.md.
 
 mod connection;
 pub mod fd_limit;
@@ -48,9 +48,12 @@ use registry::Registry;
 /// The most a request line and its headers may take together: 64 KiB. nginx allows 4
 /// buffers of 8 KiB (32 KiB); Mono's API needs a few hundred bytes (a key, a JSON content
 /// type), so 64 KiB refuses no plausible client while bounding what a connection holds
-/// before the simulator sees its request: 10,000 connections at the cap, each with a
-/// 64 KiB head, is 640 MiB at worst, and the header timeout ends each within a minute.
-/// hyper enforces it; the 431 it writes is given our error body (see [`watched`]).
+/// before the simulator sees its request. hyper enforces it, with its read buffer capped
+/// just above it (hyper's default of 400 KiB let it double to 128 KiB for a 60 KB head).
+/// Measured on `serve`: a connection that sends nothing costs 18 KiB; one holding a 60 KB
+/// partial head, 64 KiB (123 KiB before the cap) — 640 MiB for 10,000 such connections at
+/// the cap at worst, each closed by the header timeout. The 431 hyper writes is given our
+/// error body (see `watched.rs`).
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// How long connections may take and how many may be open; `monosim serve`'s
