@@ -87,6 +87,45 @@ async fn a_deep_value_under_a_path_cannot_make_the_body_too_deep() {
     );
 }
 
+/// JSON nested 100,000 deep, on every route that reads a JSON body: serde_json stops at 128
+/// levels (or at the first value of the wrong type), so it is a 400, never a stack
+/// overflow.
+#[tokio::test]
+async fn deeply_nested_bodies_are_refused_on_every_json_route() {
+    let router = router();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let object = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    for path in [
+        "/account/auth".to_string(),
+        "/v2/accounts/auth".to_string(),
+        "/v2/accounts/initiate".to_string(),
+        "/_sim/events".to_string(),
+        "/_sim/accounts".to_string(),
+        "/_sim/faults".to_string(),
+        "/_sim/clock/advance".to_string(),
+        format!("/_sim/accounts/{ADA}/reauth"),
+        format!("/_sim/accounts/{ADA}/bank-balance"),
+    ] {
+        for body in [&deep, &object] {
+            let reply = send(&router, "POST", &path, Some(body)).await;
+            assert_eq!(
+                reply.status,
+                400,
+                "{path}: {}",
+                String::from_utf8_lossy(&reply.body)
+            );
+            let message = reply.json()["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                message.starts_with("Invalid request body"),
+                "{path}: {message}"
+            );
+        }
+    }
+}
+
 /// Every place a client's value comes back in an error: path segments, query parameters,
 /// body fields, names a parser quotes. None is echoed whole.
 #[tokio::test]
