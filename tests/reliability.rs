@@ -215,8 +215,9 @@ const ROUNDS: usize = 14;
 const WARM_UP: usize = 8;
 /// How much the server's memory may grow after the warm-up. glibc's allocator does not
 /// hand freed memory back and reuses it imperfectly, so the first rounds grow the heap by
-/// less each time until it settles, measured at about 2.2 times the first round's peak
-/// within 8 rounds (53, 70, 76, 81, 81, 82, 84, 85 MiB; then 86, 86, 88, 88, 88, 88). A
+/// less each time until it settles, at about 1.6 times the first round's within 8 rounds
+/// (one run: 53, 68, 74, 79, 82, 83, 83, 83 MiB after the rounds; then 84, 84, 84, 84,
+/// 84, 84). A
 /// leak does not settle: one of 512 bytes per connection would add 1.5 MiB every round,
 /// 9 MiB over the last 6; no round after the warm-up may exceed the warm-up's highest by
 /// more than 6 MiB.
