@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use monosim_harness::scenario::Profile;
@@ -266,6 +267,29 @@ pub struct ServeArgs {
     /// From a link or re-authorisation to `account_updated` (Mono: 0.5 s to 5 min).
     #[arg(long, env = "MONOSIM_DATA_DELAY", default_value = "1s", value_parser = parse_millis)]
     pub data_delay: i64,
+    /// How long a client has to send a request's line and headers, from connecting or from
+    /// the request's first byte (nginx's client_header_timeout).
+    #[arg(long, env = "MONOSIM_HEADER_TIMEOUT", default_value = "60s", value_parser = parse_timeout)]
+    pub header_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request (nginx's
+    /// keepalive_timeout).
+    #[arg(long, env = "MONOSIM_IDLE_TIMEOUT", default_value = "75s", value_parser = parse_timeout)]
+    pub idle_timeout: Duration,
+    /// How many connections may be open at once; at the limit the longest-idle one is
+    /// closed to make room. Lowered to fit the open-file limit.
+    #[arg(long, env = "MONOSIM_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+}
+
+/// A timeout: a duration of at least 1 ms (a zero timeout would close every connection at
+/// once).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match parse_millis(text)? {
+        0 => Err(format!(
+            "`{text}` is no time at all: a timeout must be at least 1ms (e.g. 60s)"
+        )),
+        millis => Ok(Duration::from_millis(millis as u64)),
+    }
 }
 
 fn parse_token(text: &str) -> Result<String, String> {

@@ -3,6 +3,7 @@
 mod cli;
 mod exit;
 mod harness;
+mod output;
 mod remote;
 mod serve;
 
@@ -12,6 +13,8 @@ fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Its report of a failed write is an `eprintln!`: a closed stderr would panic.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{FireArgs, LogsArgs, MfaChoice, ReauthArgs};
 use crate::exit;
+use crate::output::{errln, outln};
 
 /// What went wrong talking to the simulator, already phrased for the terminal.
 struct Failure(u8, String);
@@ -16,14 +17,14 @@ fn run(work: impl std::future::Future<Output = Result<(), Failure>>) -> u8 {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            errln!("error: cannot start the async runtime: {error}");
             return exit::ENVIRONMENT;
         }
     };
     match runtime.block_on(work) {
         Ok(()) => exit::SUCCESS,
         Err(Failure(code, message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             code
         }
     }
@@ -90,7 +91,7 @@ pub fn fire(args: FireArgs) -> u8 {
             Some(json!({ "event": args.event, "account": args.account, "set": set })),
         )
         .await?;
-        println!(
+        outln!(
             "fired {} event_id {}",
             args.event,
             answer["event_id"].as_str().unwrap_or("?")
@@ -124,20 +125,20 @@ pub fn reauth(args: ReauthArgs) -> u8 {
             Err(Failure(_, message))
                 if args.mfa == MfaChoice::Expired && message.contains("has expired") =>
             {
-                println!("expired: the token was refused, no webhook fired ({message})");
+                outln!("expired: the token was refused, no webhook fired ({message})");
                 return Ok(());
             }
             other => other?,
         };
         let outcome = &answer["result"];
         match outcome["outcome"].as_str() {
-            Some("reauthorised") => println!(
+            Some("reauthorised") => outln!(
                 "re-authorised {}: fired {}",
                 args.account,
                 outcome["events"].as_array().map(|e| e.len()).unwrap_or(0)
             ),
-            Some(other) => println!("{other}: no webhook fired"),
-            None => println!("{outcome}"),
+            Some(other) => outln!("{other}: no webhook fired"),
+            None => outln!("{outcome}"),
         }
         Ok(())
     })
@@ -159,13 +160,18 @@ pub fn logs(args: LogsArgs) -> u8 {
         let records = answer["deliveries"].as_array().cloned().unwrap_or_default();
         if args.json {
             for record in &records {
-                println!("{record}");
+                outln!("{record}");
             }
             return Ok(());
         }
-        println!(
+        outln!(
             "{:>5}  {:<24}  {:<42}  {:>3}  {:<9}  {:>6}  ACCOUNT / ERROR",
-            "SEQ", "SENT", "EVENT", "TRY", "OUTCOME", "STATUS"
+            "SEQ",
+            "SENT",
+            "EVENT",
+            "TRY",
+            "OUTCOME",
+            "STATUS"
         );
         for r in &records {
             let status = r["status"]
@@ -176,7 +182,7 @@ pub fn logs(args: LogsArgs) -> u8 {
                 Some(error) => format!("{}  {error}", r["account"].as_str().unwrap_or("-")),
                 None => r["account"].as_str().unwrap_or("-").to_string(),
             };
-            println!(
+            outln!(
                 "{:>5}  {:<24}  {:<42}  {:>3}  {:<9}  {:>6}  {}",
                 r["seq"].as_u64().unwrap_or(0),
                 r["sent_at"].as_str().unwrap_or(""),
@@ -188,7 +194,7 @@ pub fn logs(args: LogsArgs) -> u8 {
             );
         }
         if records.is_empty() {
-            println!("(no deliveries yet)");
+            outln!("(no deliveries yet)");
         }
         Ok(())
     })

@@ -4,21 +4,24 @@ use std::net::SocketAddr;
 
 use std::time::Duration;
 
+use monosim_simulator::transport::fd_limit;
 use monosim_simulator::webhooks::RetryPolicy;
 use monosim_simulator::{
-    Simulator, SimulatorConfig, WorldFile, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
+    ConnectionLimits, Simulator, SimulatorConfig, WorldFile, DEFAULT_SECRET_KEY,
+    DEFAULT_WEBHOOK_SECRET,
 };
 use serde_json::json;
 
 use crate::cli::ServeArgs;
 use crate::exit;
+use crate::output::{errln, outln};
 
 /// How many accounts the ready line lists.
 const SAMPLE_ACCOUNTS: usize = 5;
 
 pub fn run(args: ServeArgs) -> u8 {
     if !args.host.is_loopback() && !args.allow_remote {
-        eprintln!(
+        errln!(
             "error: refusing to listen on {}: the simulator is for local testing.\n  hint: bind 127.0.0.1, or pass --allow-remote if you really mean to expose it",
             args.host
         );
@@ -27,7 +30,7 @@ pub fn run(args: ServeArgs) -> u8 {
     let world_file = match args.world.as_deref().map(WorldFile::load).transpose() {
         Ok(file) => file,
         Err(error) => {
-            eprintln!("error: {error}");
+            errln!("error: {error}");
             return exit::USAGE;
         }
     };
@@ -53,26 +56,42 @@ pub fn run(args: ServeArgs) -> u8 {
         },
         data_delay: args.data_delay,
         control_token: args.control_token.clone(),
+        connections: ConnectionLimits {
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections as usize,
+        },
     }) {
         Ok(simulator) => simulator,
         Err(error) => {
-            eprintln!("error: cannot build the world: {error}");
+            errln!("error: cannot build the world: {error}");
             return exit::USAGE;
         }
     };
+    // Every connection is a file descriptor: the default soft limit (often 1,024) is not a
+    // decision anyone made, so take what the hard limit allows (see transport/fd_limit.rs).
+    match fd_limit::raise() {
+        Ok(Some((before, after))) => {
+            tracing::debug!(before, after, "raised the open-file limit");
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "cannot raise the open-file limit; the connection cap may be lowered to fit it");
+        }
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            errln!("error: cannot start the async runtime: {error}");
             return exit::ENVIRONMENT;
         }
     };
     let code = runtime.block_on(async move {
         let address = SocketAddr::new(args.host, args.port);
-        let listener = match tokio::net::TcpListener::bind(address).await {
+        let listener = match listen(address) {
             Ok(listener) => listener,
             Err(error) => {
-                eprintln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
+                errln!("error: cannot listen on {address}: {error}\n  hint: pick another --port, or --port 0 for any free one");
                 return exit::ENVIRONMENT;
             }
         };
@@ -87,7 +106,7 @@ pub fn run(args: ServeArgs) -> u8 {
         let url = match listener.local_addr() {
             Ok(local) => format!("http://{local}"),
             Err(error) => {
-                eprintln!("error: cannot read the bound address: {error}");
+                errln!("error: cannot read the bound address: {error}");
                 return exit::ENVIRONMENT;
             }
         };
@@ -98,7 +117,7 @@ pub fn run(args: ServeArgs) -> u8 {
                 exit::SUCCESS
             }
             Err(error) => {
-                eprintln!("error: server failed: {error}");
+                errln!("error: server failed: {error}");
                 exit::ENVIRONMENT
             }
         }
@@ -107,6 +126,26 @@ pub fn run(args: ServeArgs) -> u8 {
     // exit promptly rather than wait on them.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     code
+}
+
+/// How many connections the kernel may hold for `accept`. The default of std and tokio
+/// (128 on Linux) overflowed under a burst of a hundred connects while the server was busy
+/// with others, and a connection dropped there is retried by its client a whole second
+/// later. nginx asks for 511, Go for the system's maximum; the kernel caps it at
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A listening socket on `address`, as `TcpListener::bind` makes one (address reuse on
+/// Unix, so a restart does not wait out TIME_WAIT) but with [`LISTEN_BACKLOG`].
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// What the ready line and the banner show for a secret: the built-in test values (public,
@@ -152,11 +191,11 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
         "accounts": world.account_count(),
         "sample_accounts": sample,
     });
-    println!("{ready}");
-    eprintln!("monosim is serving a fake Mono API at {url}");
-    eprintln!("  secret key (mono-sec-key): {secret_key}");
+    outln!("{ready}");
+    errln!("monosim is serving a fake Mono API at {url}");
+    errln!("  secret key (mono-sec-key): {secret_key}");
     for account in world.accounts(SAMPLE_ACCOUNTS) {
-        eprintln!(
+        errln!(
             "  account {}  {:<16} mfa {:<17} code {}",
             account.id,
             account.institution().slug,
@@ -164,13 +203,11 @@ fn print_ready(simulator: &Simulator, url: &str, args: &ServeArgs) {
             account.code
         );
     }
-    eprintln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
+    errln!("  try: curl -H 'mono-sec-key: {secret_key}' {url}/v2/accounts/<id>");
     if args.control_token.is_some() {
-        eprintln!(
-            "  control API: other machines send `Authorization: Bearer <your --control-token>`"
-        );
+        errln!("  control API: other machines send `Authorization: Bearer <your --control-token>`");
     }
-    eprintln!(
+    errln!(
         "  Connect widget: {url}/connect.js (public key {}); demo at {url}/demo",
         args.public_key
     );
@@ -183,7 +220,7 @@ pub(crate) async fn shutdown_signal() {
     tracing::info!("shutting down; a second Ctrl-C stops at once");
     tokio::spawn(async {
         signal().await;
-        eprintln!("stopped before the requests in flight finished");
+        errln!("stopped before the requests in flight finished");
         std::process::exit(130);
     });
 }

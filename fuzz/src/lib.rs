@@ -22,6 +22,7 @@ use monosim_harness::diagnostic::Diagnostic;
 use monosim_harness::scenario::{Known, Scenario};
 use monosim_harness::yaml::lines;
 use monosim_simulator::clock::{Clock, Timestamp};
+use monosim_simulator::echo::Echo;
 use monosim_simulator::faults::FaultRule;
 use monosim_simulator::webhooks::event::{self, Context, SyncReport};
 use monosim_simulator::world::{
@@ -155,7 +156,7 @@ pub fn fault_rule(data: &[u8]) {
                 .keys()
                 .map(String::as_str)
                 .chain(["kind", "by", "for", "status", "code", "endpoint", "count"])
-                .any(|key| message.contains(&format!("`{key}`")));
+                .any(|key| message.contains(&format!("`{}`", Echo(key))));
             assert!(
                 names_a_field,
                 "refusal of {value} names no field: {message}"
@@ -363,10 +364,11 @@ pub fn webhook_payload_from(input: &PayloadInput) {
                     .unwrap_or_else(|| panic!("override {path}={value} applied but not found"));
                 assert_eq!(at, &expected, "override {path}={value}");
             }
-            Err(message) => {
+            Err(error) => {
                 assert_eq!(body, before, "refused override {path} changed the body");
+                let message = error.to_string();
                 assert!(
-                    message.contains(&format!("`{path}`")),
+                    message.contains(&format!("`{}`", Echo(path))),
                     "refusal does not name the path: {message}"
                 );
             }

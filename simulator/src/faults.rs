@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::echo::{quoted, Echo};
 use crate::world::ObjectId;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -157,7 +158,7 @@ fn check_field_types(object: &serde_json::Map<String, serde_json::Value>) -> Res
         match object.get(key) {
             Some(value) => T::deserialize(value)
                 .map(drop)
-                .map_err(|e| format!("`{key}`: {e}")),
+                .map_err(|e| format!("`{key}`: {}", quoted(&e.to_string()))),
             None => Ok(()),
         }
     }
@@ -207,12 +208,18 @@ impl FaultRule {
         // serde would take a number as the index of a kind (`"kind": 0` is `duplicate`).
         match object.get("kind") {
             Some(serde_json::Value::String(_)) => {}
-            Some(other) => return Err(format!("`kind`: must be a string, not {other}")),
+            Some(other) => {
+                return Err(format!(
+                    "`kind`: must be a string, not {}",
+                    Echo(&other.to_string())
+                ))
+            }
             None => return Err("missing field `kind`".into()),
         }
         if let Some(key) = object.keys().find(|k| !RULE_KEYS.contains(&k.as_str())) {
             return Err(format!(
-                "unknown field `{key}`, expected one of: {}",
+                "unknown field `{}`, expected one of: {}",
+                Echo(key),
                 RULE_KEYS.join(", ")
             ));
         }
@@ -220,7 +227,7 @@ impl FaultRule {
         let rule: FaultRule = serde_json::from_value(value).map_err(|e| {
             // What is left after the field checks: a missing field (serde names it) or an
             // unknown `kind`.
-            let message = e.to_string();
+            let message = quoted(&e.to_string()).into_owned();
             if message.starts_with("unknown variant") {
                 format!("`kind`: {message}")
             } else {

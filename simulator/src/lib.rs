@@ -18,14 +18,16 @@
 //! it, so the core (world, clock, the moving parts) knows nothing of HTTP.
 //!
 //! * `server`: [`Simulator`], a world and its moving parts behind one HTTP port. It mounts
-//!   every route, and stacks each surface's layers (tenant, request log, errors, body
-//!   limit, secret key, control access) in one place.
+//!   every route, and stacks each surface's layers (tenant, request log, errors, body and
+//!   URI limits, secret key, control access) in one place.
+//! * [`transport`]: the connections under the server — the accept loop, the header and
+//!   idle timeouts, the connection cap, the open-file limit.
 //! * [`openapi`]: the OpenAPI document, built from the same route lists the server mounts.
 //! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `widget` (the
 //!   Connect widget's pages and connect.js): the HTTP surfaces. Each route is listed once,
 //!   and each handler returns the type that documents its answer.
 //! * `http`: what the HTTP surfaces share: which simulated Mono a request is for, errors in
-//!   each API version's shape, the body limit ([`MAX_BODY`]).
+//!   each API version's shape, the body and URI limits ([`MAX_BODY`], [`MAX_URI`]).
 //! * `lifecycle`: the account state machine and the webhooks each step fires; `tenants`:
 //!   several simulated Monos behind one port.
 //! * `sim`: the moving parts wired together, and the driver that runs what is due.
@@ -35,7 +37,8 @@
 //!   [`clock`] (timestamps, durations, the one clock), `journal` (the bounded, numbered log
 //!   that both logs are).
 //!
-//! The public face is [`Simulator`], the types re-exported here, [`clock`] and [`openapi`].
+//! The public face is [`Simulator`], the types re-exported here, [`clock`], [`transport`]
+//! and [`openapi`].
 //! The modules hidden from these docs are exported for monosim's own harness, fuzz targets
 //! and tests, which drive the moving parts directly; they are not a stable API.
 
@@ -47,8 +50,11 @@ mod journal;
 pub mod openapi;
 mod scheduler;
 mod server;
+pub mod transport;
 mod widget;
 
+#[doc(hidden)]
+pub mod echo;
 #[doc(hidden)]
 pub mod faults;
 #[doc(hidden)]
@@ -65,9 +71,10 @@ pub mod webhooks;
 pub mod world;
 
 pub use clock::{Clock, Timestamp};
-pub use http::MAX_BODY;
+pub use http::{MAX_BODY, MAX_URI};
 pub use server::{
     Simulator, SimulatorConfig, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
 };
+pub use transport::{ConnectionLimits, MAX_HEADER_BYTES};
 pub use webhooks::RetryPolicy;
 pub use world::{Dialect, World, WorldError, WorldFile};

@@ -16,9 +16,10 @@
 use serde::Serialize;
 
 use crate::clock::{Timestamp, MINUTE};
+use crate::echo::Echo;
 use crate::faults::{FaultKind, SyncCode};
 use crate::sim::Sim;
-use crate::webhooks::event::{self, Context, SyncReport};
+use crate::webhooks::event::{self, Context, OverrideError, SyncReport};
 use crate::webhooks::{Outgoing, SecretMode};
 use crate::world::{
     check_status, Account, AccountSpec, Arrival, DataStatus, Dialect, ObjectId, ReauthToken, Stage,
@@ -41,15 +42,19 @@ pub enum LifecycleError {
     /// Mono's own words for an account that cannot be re-authorised.
     #[error("This account can not be re-authorised.")]
     CannotReauthorise,
-    #[error("no re-auth token `{0}` was ever issued")]
+    #[error("no re-auth token `{}` was ever issued", Echo(.0))]
     UnknownToken(String),
-    #[error("re-auth token `{0}` was replaced by a newer one; use the latest token")]
+    #[error("re-auth token `{}` was replaced by a newer one; use the latest token", Echo(.0))]
     SupersededToken(String),
     #[error(
-        "re-auth token `{0}` was already used; fetch a new one with POST /accounts/:id/reauthorise"
+        "re-auth token `{}` was already used; fetch a new one with POST /accounts/:id/reauthorise",
+        Echo(.0)
     )]
     UsedToken(String),
-    #[error("re-auth token `{0}` has expired (tokens last 10 minutes); fetch a new one")]
+    #[error(
+        "re-auth token `{}` has expired (tokens last 10 minutes); fetch a new one",
+        Echo(.0)
+    )]
     ExpiredToken(String),
     #[error("no re-auth token has been issued for account {0}: the integrator must call POST /accounts/:id/reauthorise first")]
     NoToken(ObjectId),
@@ -58,7 +63,7 @@ pub enum LifecycleError {
     #[error("{0}")]
     World(#[from] WorldError),
     #[error("{0}")]
-    BadOverride(String),
+    BadOverride(#[from] OverrideError),
 }
 
 /// What the user does in the widget when asked for the MFA answer.
@@ -434,8 +439,7 @@ impl Sim {
         let build = |dialect: Dialect| -> Result<Vec<u8>, LifecycleError> {
             let mut body = event::body(event, account, dialect, &ctx);
             for (path, value) in &emit.overrides {
-                event::apply_override(&mut body, path, value)
-                    .map_err(LifecycleError::BadOverride)?;
+                event::apply_override(&mut body, path, value)?;
             }
             Ok(body.to_string().into_bytes())
         };

@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -19,6 +18,7 @@ use crate::control::access::ControlAccess;
 use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
+use crate::transport::{self, ConnectionLimits};
 use crate::webhooks::{RetryPolicy, Targets};
 use crate::widget::{self, Widget};
 use crate::world::{Dialect, World, WorldConfig, WorldError, WorldFile};
@@ -55,6 +55,8 @@ pub struct SimulatorConfig {
     /// What clients other than loopback must send (`Authorization: Bearer`) to use the
     /// control API; without one they are refused (see `control/access.rs`).
     pub control_token: Option<String>,
+    /// Timeouts and the connection cap of [`Simulator::serve`] (see `transport/`).
+    pub connections: ConnectionLimits,
 }
 
 impl Default for SimulatorConfig {
@@ -74,6 +76,7 @@ impl Default for SimulatorConfig {
             retry: RetryPolicy::default(),
             data_delay: SECOND,
             control_token: None,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ pub struct Simulator {
     dialect: Dialect,
     public_key: String,
     control_access: Arc<ControlAccess>,
+    connections: ConnectionLimits,
 }
 
 impl Simulator {
@@ -128,6 +132,7 @@ impl Simulator {
             control_access: Arc::new(ControlAccess {
                 token: config.control_token,
             }),
+            connections: config.connections,
         })
     }
 
@@ -222,11 +227,17 @@ impl Simulator {
                 self.control_access.clone(),
                 control::access::guard,
             ))
+            // Before anything reads the path: routing, the access rule, the logs.
+            .layer(from_fn_with_state(
+                self.sim.world.clock().clone(),
+                http::limit_uri,
+            ))
     }
 
-    /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
-    /// Each request carries its peer's address (`ConnectInfo`), which the control API's
-    /// access rule needs.
+    /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight
+    /// and closes idle connections. Connections live under the configured
+    /// [`ConnectionLimits`] (header and idle timeouts, a cap); each request carries its
+    /// peer's address (`ConnectInfo`), which the control API's access rule needs.
     pub async fn serve(
         &self,
         listener: TcpListener,
@@ -234,11 +245,14 @@ impl Simulator {
     ) -> io::Result<()> {
         let base_url = format!("http://{}", listener.local_addr()?);
         tracing::info!(%base_url, accounts = self.world().account_count(), "simulator listening");
-        let app = self
-            .router(&base_url)
-            .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let app = self.router(&base_url);
+        transport::serve(
+            listener,
+            app,
+            self.connections,
+            self.sim.world.clock().clone(),
+            shutdown,
+        )
+        .await
     }
 }

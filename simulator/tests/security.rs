@@ -133,15 +133,19 @@ async fn with_a_token_remote_clients_must_present_it_as_a_bearer_token() {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}: {body}");
     }
-    let (status, body) = from(
-        &router,
-        REMOTE,
-        "GET",
-        "/_sim/state",
-        &[("authorization", "Bearer a-long-control-token")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    // RFC 9110: the auth scheme is case-insensitive (issue 12: `bearer` was refused).
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let value = format!("{scheme} a-long-control-token");
+        let (status, body) = from(
+            &router,
+            REMOTE,
+            "GET",
+            "/_sim/state",
+            &[("authorization", &value)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{value}: {body}");
+    }
     // Loopback clients need no token.
     let (status, _) = from(&router, LOCAL, "GET", "/_sim/clock", &[]).await;
     assert_eq!(status, StatusCode::OK);

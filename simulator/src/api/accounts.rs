@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::params::json_body;
+use crate::echo::Echo;
 use crate::http::{ApiError, ApiState};
 use crate::sim::Sim;
 use crate::world::{Account, ObjectId};
@@ -18,9 +19,9 @@ impl ApiState {
     /// Malformed ids are a 400 naming the value; unknown and unlinked accounts a 404
     /// (Mono deletes "every data and authorisation associated" with an unlinked account).
     pub fn linked_account(&self, id: &str) -> Result<Account, ApiError> {
-        let parsed: ObjectId = id
-            .parse()
-            .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))?;
+        let parsed: ObjectId = id.parse().map_err(|e| {
+            ApiError::bad_request(format!("Invalid account id `{}`: {e}", Echo(id)))
+        })?;
         // [inferred] wording; the only public sample is a third-party mock's.
         let missing = || ApiError::not_found("This account does not exist.");
         let account = self.world.account(&parsed).ok_or_else(missing)?;
@@ -83,5 +84,5 @@ pub fn account_for_code(state: &ApiState, body: &Bytes) -> Result<(Arc<Sim>, Acc
         .and_then(|sim| sim.world.account_for_code(&code))
         .filter(|a| a.is_linked())
         .and_then(|a| sim.map(|sim| (sim, a)))
-        .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{code}`")))
+        .ok_or_else(|| ApiError::bad_request(format!("Invalid or expired code `{}`", Echo(&code))))
 }

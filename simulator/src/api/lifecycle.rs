@@ -22,6 +22,7 @@ use super::params::{json_body, Params};
 use super::record::{About, Owner};
 use super::v2::V2Institution;
 use crate::clock::Timestamp;
+use crate::echo::Echo;
 use crate::faults::{Endpoint, FaultKind};
 use crate::http::{AccountPath, ApiError, ApiState, Shared, Tenant, V1Error, V2Error};
 use crate::lifecycle::{LifecycleError, SyncResult};
@@ -113,7 +114,7 @@ pub async fn reauthorise(
 ) -> Result<Json<TokenBody>, ApiError> {
     let parsed: ObjectId = id
         .parse()
-        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))?;
+        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{}`: {e}", Echo(&id))))?;
     injected(&state, Endpoint::Reauthorise, parsed).await?;
     let token = state.sim.issue_token(&parsed)?;
     Ok(Json(TokenBody { token: token.value }))
@@ -236,7 +237,8 @@ pub async fn initiate(
         }
         other => {
             return Err(ApiError::bad_request(format!(
-                "Invalid `scope`: `{other}`; use `auth` (a new link) or `reauth`"
+                "Invalid `scope`: `{}`; use `auth` (a new link) or `reauth`",
+                Echo(other)
             )))
         }
     }
@@ -245,7 +247,7 @@ pub async fn initiate(
     })?;
     let parsed: ObjectId = id
         .parse()
-        .map_err(|e| ApiError::bad_request(format!("Invalid `account` `{id}`: {e}")))?;
+        .map_err(|e| ApiError::bad_request(format!("Invalid `account` `{}`: {e}", Echo(&id))))?;
     // The account is named in the body, so its simulated Mono is found here, not by path,
     // and the call — answered or refused — is logged there as a token request for it.
     let owner = state.tenants.for_account(&parsed);
@@ -318,7 +320,7 @@ fn initiate_link(
     let customer_id = match customer.get("id") {
         Some(Value::String(id)) => id
             .parse::<ObjectId>()
-            .map_err(|e| ApiError::bad_request(format!("Invalid `customer.id` `{id}`: {e}")))?,
+            .map_err(|e| ApiError::bad_request(format!("Invalid `customer.id` `{}`: {e}", Echo(id))))?,
         Some(_) => return Err(ApiError::bad_request("Invalid `customer.id`: expected a string")),
         None if customer.get("name").is_some_and(Value::is_string) => {
             // [inferred]: Mono creates the customer here; the simulator names one.

@@ -9,13 +9,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::clock::Date;
+use crate::echo::{quoted, Echo};
 use crate::http::ApiError;
 use crate::world::Direction;
 
 /// Reads a JSON body, naming what is wrong with it.
 pub fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!("Invalid request body: {}", quoted(&e.to_string())))
+    })
 }
 
 /// The query string as ordered pairs. Order is kept so the links built from it
@@ -26,8 +28,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map_err(|e| ApiError::bad_request(format!("Invalid query string: {e}")))?;
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|e| {
+                ApiError::bad_request(format!("Invalid query string: {}", quoted(&e.to_string())))
+            })?;
         // Clients such as mono-node leave empty pairs (`?type=credit&&paginate=true&`).
         Ok(Params(
             pairs.into_iter().filter(|(k, _)| !k.is_empty()).collect(),
@@ -51,7 +55,8 @@ impl Params {
                 "true" => Ok(true),
                 "false" => Ok(false),
                 other => Err(ApiError::bad_request(format!(
-                    "Invalid `{name}`: `{other}` is not a boolean; use `true` or `false`"
+                    "Invalid `{name}`: `{}` is not a boolean; use `true` or `false`",
+                    Echo(other)
                 ))),
             })
             .transpose()
@@ -62,7 +67,8 @@ impl Params {
             .map(|v| match v.parse::<u32>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
                 _ => Err(ApiError::bad_request(format!(
-                    "Invalid `{name}`: `{v}` is not a whole number from {min} to {max}"
+                    "Invalid `{name}`: `{}` is not a whole number from {min} to {max}",
+                    Echo(v)
                 ))),
             })
             .transpose()
@@ -73,7 +79,8 @@ impl Params {
             .map(|v| {
                 Date::parse_dmy(v).ok_or_else(|| {
                     ApiError::bad_request(format!(
-                        "Invalid `{name}`: `{v}` is not a date in dd-mm-yyyy format (e.g. 01-10-2020)"
+                        "Invalid `{name}`: `{}` is not a date in dd-mm-yyyy format (e.g. 01-10-2020)",
+                        Echo(v)
                     ))
                 })
             })
@@ -140,7 +147,8 @@ impl TransactionFilter {
             Some("credit") => Some(Direction::Credit),
             Some(other) => {
                 return Err(ApiError::bad_request(format!(
-                    "Invalid `type`: `{other}`; use `debit` or `credit`"
+                    "Invalid `type`: `{}`; use `debit` or `credit`",
+                    Echo(other)
                 )))
             }
         };

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::accounts::require_data;
 use super::params::Params;
 use crate::clock::{Timestamp, DAY};
+use crate::echo::Echo;
 use crate::http::{ApiError, ApiState, Tenant};
 use crate::world::{Account, Direction, Job, JobKind, ObjectId, Transaction};
 
@@ -52,7 +53,8 @@ impl StatementQuery {
                 .filter(|n| (1..=12).contains(n))
                 .ok_or_else(|| {
                     ApiError::bad_request(format!(
-                        "Invalid `period`: `{period}`; use last1month to last12months (e.g. last6months)"
+                        "Invalid `period`: `{}`; use last1month to last12months (e.g. last6months)",
+                        Echo(period)
                     ))
                 })?,
         };
@@ -61,7 +63,8 @@ impl StatementQuery {
             "pdf" => StatementOutput::Pdf,
             other => {
                 return Err(ApiError::bad_request(format!(
-                    "Invalid `output`: `{other}`; use `json` or `pdf`"
+                    "Invalid `output`: `{}`; use `json` or `pdf`",
+                    Echo(other)
                 )))
             }
         };
@@ -104,7 +107,10 @@ pub fn poll(state: &ApiState, id: &str, job_id: &str) -> Result<StatementJob, Ap
         .poll_job(&account.id, job_id)
         .filter(|j| matches!(j.kind, JobKind::Statement { .. }))
         .ok_or_else(|| {
-            ApiError::not_found(format!("No statement job `{job_id}` for this account"))
+            ApiError::not_found(format!(
+                "No statement job `{}` for this account",
+                Echo(job_id)
+            ))
         })?;
     Ok(StatementJob::new(&job, &state.base_url))
 }
@@ -225,7 +231,7 @@ pub(super) async fn download(
     Tenant(state): Tenant,
     Path(file): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let not_found = || ApiError::not_found(format!("No statement {file}"));
+    let not_found = || ApiError::not_found(format!("No statement {}", Echo(&file)));
     let job_id = file.strip_suffix(".pdf").ok_or_else(not_found)?;
     let sim = state.tenants.for_job(job_id).ok_or_else(not_found)?;
     let job = sim.world.job(job_id).ok_or_else(not_found)?;

@@ -22,6 +22,7 @@ use super::params::{Params, TransactionFilter};
 use super::record::{About, Owner};
 use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
 use crate::clock::Timestamp;
+use crate::echo::Echo;
 use crate::http::{AccountPath, ApiError, ApiState, Null, Tenant};
 use crate::request_log::Intent;
 use crate::world::{
@@ -468,10 +469,9 @@ pub(super) async fn job(
     Path(JobPath { id, job_id }): Path<JobPath>,
 ) -> Reply<V2Job> {
     let account = state.linked_account(&id)?;
-    let job = state
-        .world
-        .poll_job(&account.id, &job_id)
-        .ok_or_else(|| ApiError::not_found(format!("No job `{job_id}` for this account")))?;
+    let job = state.world.poll_job(&account.id, &job_id).ok_or_else(|| {
+        ApiError::not_found(format!("No job `{}` for this account", Echo(&job_id)))
+    })?;
     let name = match job.kind {
         JobKind::Realtime { data: "balance" } => "jobs.accounts.sync_balance",
         JobKind::Realtime { .. } | JobKind::Statement { .. } => "jobs.accounts.sync_statement",

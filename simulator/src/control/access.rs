@@ -58,9 +58,9 @@ pub async fn guard(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(bearer_token);
     match given {
-        Some(given) if same(given.trim().as_bytes(), token.as_bytes()) => next.run(request).await,
+        Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(request).await,
         Some(_) => refuse(
             StatusCode::UNAUTHORIZED,
             "The control token is wrong. Send the value given to --control-token \
@@ -75,6 +75,16 @@ pub async fn guard(
             ),
         ),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive
+/// (RFC 9110 §11.1: `bearer`, `BEARER` and `Bearer` are the same scheme) and may be followed
+/// by more than one space; any other scheme is no bearer token.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
 }
 
 /// Loopback, including IPv4 loopback written as an IPv6-mapped address (what a dual-stack
@@ -124,6 +134,24 @@ mod tests {
         assert!(!same(b"s3cret!", b"s3cret"));
         assert!(!same(b"", b"s3cret"));
         assert!(same(b"", b""));
+    }
+
+    /// Issue 12: `Authorization: bearer x` was refused; the scheme is case-insensitive.
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for value in [
+            "Bearer t0k",
+            "bearer t0k",
+            "BEARER t0k",
+            "bEaReR  t0k",
+            " Bearer t0k ",
+        ] {
+            assert_eq!(bearer_token(value), Some("t0k"), "{value:?}");
+        }
+        for value in ["Basic t0k", "Bearert0k", "t0k", "Bearer", ""] {
+            assert_eq!(bearer_token(value), None, "{value:?}");
+        }
+        assert_eq!(bearer_token("Bearer "), None);
     }
 
     #[test]

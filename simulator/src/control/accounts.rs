@@ -15,6 +15,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::protocol::{account_id, body, duration, refused};
 use crate::clock::{DurationText, Timestamp};
+use crate::echo::Echo;
 use crate::http::{AccountPath, ApiError, ApiState, V1Error};
 use crate::lifecycle::{LinkOptions, MfaAnswer, ReauthOutcome, SyncResult};
 use crate::world::{
@@ -110,7 +111,8 @@ pub async fn create(
         .map(|name| {
             institutions::find(name).ok_or_else(|| {
                 ApiError::bad_request(format!(
-                    "Invalid `institution`: unknown `{name}`; expected one of: {}",
+                    "Invalid `institution`: unknown `{}`; expected one of: {}",
+                    Echo(name),
                     institutions::slugs().join(", ")
                 ))
             })

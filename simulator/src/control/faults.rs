@@ -15,6 +15,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::protocol::body;
 use crate::clock;
+use crate::echo::quoted;
 use crate::faults::FaultRule;
 use crate::http::{ApiError, ApiState};
 
@@ -29,7 +30,7 @@ impl NewFault {
         let raw: Value = body(bytes)?;
         FaultRule::from_json(raw)
             .map(NewFault)
-            .map_err(|e| ApiError::bad_request(format!("Invalid fault: {e}")))
+            .map_err(|e| ApiError::bad_request(format!("Invalid fault: {}", quoted(&e))))
     }
 }
 

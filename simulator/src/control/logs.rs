@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::protocol::account_id;
+use crate::echo::quoted;
 use crate::http::{ApiError, ApiState};
 use crate::request_log::RequestRecord;
 use crate::webhooks::AttemptRecord;
@@ -38,8 +39,9 @@ impl LogQuery {
     /// Sequence numbers are documented (and stored) as 64-bit signed integers; a `since`
     /// beyond them is a mistake worth naming rather than an empty answer.
     fn read(query: QueryResult) -> Result<(LogQuery, Option<ObjectId>), ApiError> {
-        let Query(query) =
-            query.map_err(|e| ApiError::bad_request(format!("Invalid query: {e}")))?;
+        let Query(query) = query.map_err(|e| {
+            ApiError::bad_request(format!("Invalid query: {}", quoted(&e.to_string())))
+        })?;
         if query.since > i64::MAX as u64 {
             return Err(ApiError::bad_request(format!(
                 "Invalid `since`: {} is larger than any sequence number (at most {})",

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::echo::{quoted, Echo};
 use crate::http::ApiError;
 use crate::lifecycle::LifecycleError;
 use crate::world::{ObjectId, WorldError};
@@ -19,8 +20,9 @@ pub fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     } else {
         bytes
     };
-    let invalid =
-        |e: serde_json::Error| ApiError::bad_request(format!("Invalid request body: {e}"));
+    let invalid = |e: serde_json::Error| {
+        ApiError::bad_request(format!("Invalid request body: {}", quoted(&e.to_string())))
+    };
     let mut value: Value = serde_json::from_slice(bytes).map_err(invalid)?;
     // `null` is "no body", as the document's optional bodies allow.
     if value.is_null() {
@@ -70,13 +72,14 @@ pub fn refused(error: LifecycleError) -> ApiError {
 
 pub fn account_id(id: &str) -> Result<ObjectId, ApiError> {
     id.parse()
-        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{id}`: {e}")))
+        .map_err(|e| ApiError::bad_request(format!("Invalid account id `{}`: {e}", Echo(id))))
 }
 
 pub fn duration(field: &str, text: &str) -> Result<i64, ApiError> {
     crate::clock::parse_duration(text).ok_or_else(|| {
         ApiError::bad_request(format!(
-            "Invalid `{field}`: `{text}` is not a duration like 500ms, 30s, 10m or 4h"
+            "Invalid `{field}`: `{}` is not a duration like 500ms, 30s, 10m or 4h",
+            Echo(text)
         ))
     })
 }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::protocol::{body, duration};
 use crate::clock::{DurationText, Timestamp};
+use crate::echo::Echo;
 use crate::http::{ApiError, ApiState};
 use crate::scheduler::Pending;
 
@@ -91,7 +92,8 @@ impl AdvanceRequest {
             (None, Some(to)) => {
                 let to = Timestamp::parse_rfc3339(to).ok_or_else(|| {
                     ApiError::bad_request(format!(
-                        "Invalid `to`: `{to}` is not an RFC 3339 UTC time"
+                        "Invalid `to`: `{}` is not an RFC 3339 UTC time",
+                        Echo(to)
                     ))
                 })?;
                 Ok(AdvanceRequest::To(AdvanceTo { to }))

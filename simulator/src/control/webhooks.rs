@@ -15,6 +15,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::protocol::{account_id, body, duration, refused};
 use crate::clock::DurationText;
+use crate::echo::Echo;
 use crate::http::{ApiError, ApiState, V1Error};
 use crate::lifecycle::Emit;
 use crate::webhooks::Targets;
@@ -66,7 +67,7 @@ pub async fn fire(
     if !request.event.contains('.') {
         return Err(ApiError::bad_request(format!(
             "Invalid `event`: `{}` does not look like a Mono event (e.g. mono.events.account_updated)",
-            request.event
+            Echo(&request.event)
         )));
     }
     let id = account_id(&request.account)?;
@@ -172,7 +173,8 @@ pub async fn set_targets(
             || reqwest::Url::parse(url).is_err()
         {
             return Err(ApiError::bad_request(format!(
-                "Invalid `urls`: `{url}` is not an http(s) URL like http://127.0.0.1:3000/webhook"
+                "Invalid `urls`: `{}` is not an http(s) URL like http://127.0.0.1:3000/webhook",
+                Echo(url)
             )));
         }
     }

@@ -23,6 +23,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::state::ApiState;
 use crate::clock::Timestamp;
+use crate::echo::{quoted, Echo};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -127,6 +128,9 @@ impl Version {
     }
 }
 
+/// The most of a rejection's plain-text explanation that is read to be re-rendered.
+const REJECTION_TEXT: usize = 4096;
+
 /// Middleware: gives every error response a body in its API version's shape.
 pub async fn render(request: Request, next: Next) -> Response {
     let state = request.extensions().get::<Arc<ApiState>>().cloned();
@@ -140,28 +144,27 @@ pub async fn render(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let message = match response.extensions().get::<ErrorMessage>() {
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/plain"));
+    let (mut parts, body) = response.into_parts();
+    let message = match parts.extensions.get::<ErrorMessage>() {
         Some(ErrorMessage(message)) => message.clone(),
-        // An error axum produced with a body of its own is left alone; an empty one
-        // (405, for instance) is explained.
-        None if response.body().size_hint().exact() == Some(0) => match status {
-            StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {path}"),
+        // An error axum produced itself: an empty one (405, for instance) is explained; a
+        // rejection's plain-text explanation (a body that could not be read) becomes the
+        // message. Anything else is left alone.
+        None if body.size_hint().exact() == Some(0) => match status {
+            StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {}", Echo(path)),
             _ => status.canonical_reason().unwrap_or("Error").to_string(),
         },
-        None => return response,
+        None if plain_text => match axum::body::to_bytes(body, REJECTION_TEXT).await {
+            Ok(text) => quoted(&String::from_utf8_lossy(&text)).into_owned(),
+            Err(_) => status.canonical_reason().unwrap_or("Error").to_string(),
+        },
+        None => return Response::from_parts(parts, body),
     };
-    let body = match version {
-        Version::V1 => serde_json::to_string(&V1Error { message }),
-        Version::V2 => serde_json::to_string(&V2Error {
-            status: FailedStatus::Failed,
-            message,
-            timestamp: state.map(|s| s.world.now()),
-            data: Null,
-        }),
-    }
-    // A struct of strings and a timestamp always serialises.
-    .unwrap_or_default();
-    let (mut parts, _) = response.into_parts();
+    let body = error_body(version, message, state.map(|s| s.world.now()));
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -170,7 +173,24 @@ pub async fn render(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
+/// An error body in `version`'s shape: v1 (and the control API) `{"message"}`, v2 the
+/// failed envelope with `timestamp` (the simulated Mono's now). Also what the connection
+/// layer (`transport/`) writes for requests no route ever saw.
+pub fn error_body(version: Version, message: String, timestamp: Option<Timestamp>) -> String {
+    match version {
+        Version::V1 => serde_json::to_string(&V1Error { message }),
+        Version::V2 => serde_json::to_string(&V2Error {
+            status: FailedStatus::Failed,
+            message,
+            timestamp,
+            data: Null,
+        }),
+    }
+    // A struct of strings and a timestamp always serialises.
+    .unwrap_or_default()
+}
+
 /// The fallback: an unknown path is a 404 that names it, in its version's shape.
 pub async fn unknown_route(method: Method, uri: Uri) -> ApiError {
-    ApiError::not_found(format!("Cannot {method} {}", uri.path()))
+    ApiError::not_found(format!("Cannot {method} {}", Echo(uri.path())))
 }

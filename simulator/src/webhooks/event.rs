@@ -8,6 +8,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::clock::Timestamp;
+use crate::echo::Echo;
 use crate::world::{Account, DataStatus, Dialect, ObjectId};
 
 pub const ACCOUNT_CONNECTED: &str = "mono.events.account_connected";
@@ -145,29 +146,88 @@ fn account_updated(account: &Account, current: bool, ctx: &Context) -> Value {
     })
 }
 
+/// How deep a webhook body may nest once overrides are applied: the most serde_json reads
+/// (its recursion limit of 128 stops at the 128th level), the strictest of the common JSON
+/// parsers. A body any deeper is one a receiver built on serde_json cannot read, and
+/// building, sending and dropping it costs stack in proportion to its depth: a `set` path
+/// of 20,000 keys used to overflow the simulator's stack and abort the whole process.
+pub const MAX_BODY_DEPTH: usize = 127;
+
+/// Why an override was refused; each says which path and how to put it right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OverrideError {
+    #[error("`{}` is not a dotted path like data.meta.data_status", Echo(path))]
+    NotAPath { path: String },
+    #[error(
+        "cannot set `{}`: the path has {keys} keys and the value nests {value_depth} deep, \
+         but a webhook body may nest at most {MAX_BODY_DEPTH} levels (serde_json's limit, \
+         so every receiver can parse it); use a shorter path or a flatter value",
+        Echo(path)
+    )]
+    TooDeep {
+        path: String,
+        keys: usize,
+        value_depth: usize,
+    },
+    #[error("cannot set `{}`: `{}` is inside a non-object", Echo(path), Echo(key))]
+    InsideNonObject { path: String, key: String },
+    #[error("cannot set `{}`: its parent is not an object", Echo(path))]
+    ParentNotObject { path: String },
+}
+
 /// Applies `path=value` overrides (`data.meta.data_status=FAILED`) to a body. The value is
 /// read as JSON when it parses (`true`, `12`, `null`, `{"a":1}`), else as a string.
-/// Missing objects along the path are created.
-pub fn apply_override(body: &mut Value, path: &str, value: &str) -> Result<(), String> {
-    let value: Value = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
-    let keys: Vec<&str> = path.split('.').collect();
-    if keys.iter().any(|k| k.is_empty()) {
-        return Err(format!(
-            "`{path}` is not a dotted path like data.meta.data_status"
-        ));
+/// Missing objects along the path are created. A refused override leaves the body as it
+/// was; the body never nests deeper than [`MAX_BODY_DEPTH`].
+pub fn apply_override(body: &mut Value, path: &str, value: &str) -> Result<(), OverrideError> {
+    // Counted before anything is split or parsed: the path may be tens of thousands of keys.
+    let keys = path.split('.').count();
+    if path.split('.').any(str::is_empty) {
+        return Err(OverrideError::NotAPath { path: path.into() });
     }
+    let value: Value = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+    // The root object is level 1, so the value sits at level `keys` and its own levels add.
+    let value_depth = depth(&value);
+    if keys + value_depth > MAX_BODY_DEPTH {
+        return Err(OverrideError::TooDeep {
+            path: path.into(),
+            keys,
+            value_depth,
+        });
+    }
+    let keys: Vec<&str> = path.split('.').collect();
     let mut node = body;
     for key in &keys[..keys.len() - 1] {
         let object = node
             .as_object_mut()
-            .ok_or_else(|| format!("cannot set `{path}`: `{key}` is inside a non-object"))?;
+            .ok_or_else(|| OverrideError::InsideNonObject {
+                path: path.into(),
+                key: key.to_string(),
+            })?;
         node = object.entry(key.to_string()).or_insert_with(|| json!({}));
     }
     let last = keys[keys.len() - 1];
     node.as_object_mut()
-        .ok_or_else(|| format!("cannot set `{path}`: its parent is not an object"))?
+        .ok_or_else(|| OverrideError::ParentNotObject { path: path.into() })?
         .insert(last.to_string(), value);
     Ok(())
+}
+
+/// How many levels of arrays and objects `value` nests (a scalar is 0), counted without
+/// recursion so no value can exhaust the stack here.
+pub fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(value, 0)];
+    while let Some((node, above)) = pending.pop() {
+        let level = above + 1;
+        match node {
+            Value::Array(items) => pending.extend(items.iter().map(|child| (child, level))),
+            Value::Object(fields) => pending.extend(fields.values().map(|child| (child, level))),
+            _ => continue,
+        }
+        deepest = deepest.max(level);
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -186,6 +246,52 @@ mod tests {
         );
         assert!(apply_override(&mut body, "event.name", "y").is_err());
         assert!(apply_override(&mut body, "data..x", "y").is_err());
+    }
+
+    /// Issue 12: a `set` path of 20,000 keys built a body 20,000 levels deep, and
+    /// serialising or dropping it overflowed the stack and aborted `serve`.
+    #[test]
+    fn a_path_deeper_than_any_parser_reads_is_refused_and_the_body_left_alone() {
+        let mut body = json!({"event": "x", "data": {}});
+        let before = body.clone();
+        let path = vec!["a"; 20_000].join(".");
+        let error = apply_override(&mut body, &path, "1").unwrap_err();
+        assert_eq!(body, before);
+        let message = error.to_string();
+        assert!(message.contains("20000 keys"), "{message}");
+        assert!(message.contains("at most 127 levels"), "{message}");
+        assert!(
+            message.contains("(39999 characters; shown up to 100)"),
+            "the path is not echoed whole: {message}"
+        );
+        assert!(message.len() < 500, "{message}");
+
+        // Exactly at the limit: 127 keys and a scalar, or fewer keys and a nested value;
+        // serde_json reads the body back, and would not read one level more.
+        let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(serde_json::from_str::<Value>(&nested(MAX_BODY_DEPTH)).is_ok());
+        assert!(serde_json::from_str::<Value>(&nested(MAX_BODY_DEPTH + 1)).is_err());
+        let deepest = vec!["a"; MAX_BODY_DEPTH].join(".");
+        assert!(apply_override(&mut body, &deepest, "1").is_ok());
+        assert_eq!(depth(&body), MAX_BODY_DEPTH);
+        assert!(serde_json::from_str::<Value>(&body.to_string()).is_ok());
+        let mut body = before.clone();
+        let too_deep = vec!["a"; MAX_BODY_DEPTH + 1].join(".");
+        assert!(apply_override(&mut body, &too_deep, "1").is_err());
+        let nested = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        assert!(apply_override(&mut body, "data.x", &nested).is_ok());
+        let mut body = before.clone();
+        let keys = vec!["a"; 30].join(".");
+        assert!(apply_override(&mut body, &keys, &nested).is_err());
+        assert_eq!(body, before);
+        assert!(serde_json::from_str::<Value>(&body.to_string()).is_ok());
+    }
+
+    #[test]
+    fn depth_counts_levels_without_recursion() {
+        assert_eq!(depth(&json!(1)), 0);
+        assert_eq!(depth(&json!({})), 1);
+        assert_eq!(depth(&json!({"a": [1, {"b": []}]})), 4);
     }
 
     /// Found by fuzzing: without serde_json's exact float parsing, an override of

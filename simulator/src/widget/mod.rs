@@ -33,6 +33,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use crate::echo::Echo;
 use crate::tenants::Tenants;
 use session::{Action, Notice, Outcome, Session};
 
@@ -227,12 +228,12 @@ impl Posted {
                 let outcome = Outcome::ALL
                     .into_iter()
                     .find(|o| o.as_str() == outcome)
-                    .ok_or_else(|| format!("unknown panel outcome `{outcome}`"))?;
+                    .ok_or_else(|| format!("unknown panel outcome `{}`", Echo(&outcome)))?;
                 let seconds: f64 = match self.slow_seconds.as_deref().map(str::trim) {
                     None | Some("") => 3.0,
-                    Some(s) => s
-                        .parse()
-                        .map_err(|_| format!("slow bank delay `{s}` is not a number of seconds"))?,
+                    Some(s) => s.parse().map_err(|_| {
+                        format!("slow bank delay `{}` is not a number of seconds", Echo(s))
+                    })?,
                 };
                 if !seconds.is_finite() || seconds < 0.0 {
                     return Err(format!(
@@ -245,7 +246,7 @@ impl Posted {
                     slow_ms: (seconds * 1000.0) as u64,
                 }
             }
-            other => return Err(format!("unknown widget action `{other}`")),
+            other => return Err(format!("unknown widget action `{}`", Echo(other))),
         })
     }
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use crate::clock::Timestamp;
+use crate::echo::Echo;
 use crate::lifecycle::{LifecycleError, LinkOptions, MfaAnswer, ReauthOutcome};
 use crate::sim::Sim;
 use crate::world::{institutions, AccountKind, AccountSpec, AuthMethod, Mfa, ObjectId};
@@ -365,7 +366,7 @@ impl Session {
         let Some(index) = institutions::find(slug) else {
             self.notice = Some(Notice {
                 title: "Unknown institution".into(),
-                detail: format!("No institution `{slug}`; choose one from the list."),
+                detail: format!("No institution `{}`; choose one from the list.", Echo(slug)),
                 cause: None,
             });
             return;
@@ -400,7 +401,7 @@ impl Session {
         else {
             self.notice = Some(Notice {
                 title: "Unknown sign-in method".into(),
-                detail: format!("{} does not offer `{method}`.", bank.name),
+                detail: format!("{} does not offer `{}`.", bank.name, Echo(method)),
                 cause: None,
             });
             return;

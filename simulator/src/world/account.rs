@@ -82,6 +82,12 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
+    /// Whether the balance may go below zero: a current account can have an overdraft; a
+    /// savings account, digital or not, cannot.
+    pub fn can_be_overdrawn(self) -> bool {
+        self == AccountKind::CurrentAccount
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AccountKind::SavingsAccount => "SAVINGS_ACCOUNT",

@@ -24,6 +24,7 @@ use super::account::{AccountKind, DataStatus};
 use super::ids::ObjectId;
 use super::institutions::{self, AuthMethod, Mfa};
 use super::{AccountSpec, Dialect};
+use crate::echo::{quoted, Echo};
 
 #[derive(Debug, Default)]
 pub struct WorldFile {
@@ -95,7 +96,8 @@ impl<'de> Deserialize<'de> for InstitutionName {
             .map(InstitutionName)
             .ok_or_else(|| {
                 serde::de::Error::custom(format!(
-                    "unknown institution `{name}`; expected one of: {}",
+                    "unknown institution `{}`; expected one of: {}",
+                    Echo(&name),
                     institutions::slugs().join(", ")
                 ))
             })
@@ -122,7 +124,7 @@ impl WorldFile {
                 path: origin.to_string(),
                 line,
                 column,
-                message: first_line(&error.to_string()),
+                message: quoted(&first_line(&error.to_string())).into_owned(),
             }
         })?;
         let accounts = document
@@ -203,6 +205,43 @@ mod tests {
         let error = error_of("accounts:\n  - institution: gtbank\n    balanse: 5\n");
         assert!(error.starts_with("w.yaml:3:"), "{error}");
         assert!(error.contains("balanse"), "{error}");
+    }
+
+    /// Issue 12: nothing a world file nests may exhaust the stack. serde-saphyr's budget
+    /// stops at 64 levels, and says where.
+    #[test]
+    fn deeply_nested_world_files_are_refused_not_a_crash() {
+        let deep = 100_000;
+        for text in [
+            format!("accounts:\n  - name: {}", "[".repeat(deep)),
+            format!(
+                "accounts:\n  - name: {}1{}",
+                "[".repeat(deep),
+                "]".repeat(deep)
+            ),
+            format!(
+                "{{\"accounts\": [{{\"name\": {}}}]}}",
+                "{\"a\": ".repeat(deep)
+            ),
+            format!("accounts:\n{}", "  - ".repeat(deep)),
+        ] {
+            let error = error_of(&text);
+            assert!(error.starts_with("w.yaml:"), "{error}");
+            assert!(error.len() < 1_000, "{error}");
+        }
+    }
+
+    #[test]
+    fn a_long_unknown_value_is_not_echoed_whole() {
+        let error = error_of(&format!(
+            "accounts:\n  - institution: {}\n",
+            "x".repeat(60_000)
+        ));
+        assert!(
+            error.contains("(60000 characters; shown up to 100)"),
+            "{error}"
+        );
+        assert!(error.len() < 1_000, "{error}");
     }
 
     #[test]

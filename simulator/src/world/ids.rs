@@ -11,6 +11,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
+use crate::echo::Echo;
+
 /// A 12-byte MongoDB ObjectId, written as 24 lowercase hex digits.
 ///
 /// Like a real ObjectId its first four bytes are the creation time in seconds, so ids sort by
@@ -86,7 +88,8 @@ impl<'de> serde::Deserialize<'de> for ObjectId {
         let text = String::deserialize(deserializer)?;
         text.parse().map_err(|_| {
             serde::de::Error::custom(format!(
-                "`{text}` is not an ObjectId: expected 24 hexadecimal characters"
+                "`{}` is not an ObjectId: expected 24 hexadecimal characters",
+                Echo(&text)
             ))
         })
     }

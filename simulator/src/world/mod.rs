@@ -29,6 +29,7 @@ pub use institutions::{AuthMethod, Institution, InstitutionType, Mfa};
 pub use transactions::{Direction, Timeline, Transaction};
 
 use crate::clock::{Clock, Timestamp, DAY};
+use crate::echo::Echo;
 use random::{salt, stream};
 use registry::{Drawn, Origin, Registry};
 
@@ -51,7 +52,8 @@ impl FromStr for Dialect {
             "legacy" => Ok(Dialect::Legacy),
             "current" => Ok(Dialect::Current),
             other => Err(format!(
-                "unknown dialect `{other}`: expected `legacy` or `current`"
+                "unknown dialect `{}`: expected `legacy` or `current`",
+                Echo(other)
             )),
         }
     }
@@ -107,7 +109,7 @@ pub enum Arrival {
 pub enum WorldError {
     #[error("account id {0} is already taken")]
     DuplicateId(ObjectId),
-    #[error("exchange code `{0}` is already taken")]
+    #[error("exchange code `{}` is already taken", Echo(.0))]
     DuplicateCode(String),
     #[error("institution {institution} does not offer {auth_method}")]
     UnsupportedAuthMethod {
@@ -122,6 +124,11 @@ pub enum WorldError {
     Balance(i64),
     #[error("{0} transactions is more than the {MAX_TRANSACTIONS} an account may have")]
     Transactions(u32),
+    #[error(
+        "a {} cannot hold a negative balance ({balance} kobo); only a CURRENT_ACCOUNT can be overdrawn",
+        kind.as_str()
+    )]
+    NegativeBalance { kind: AccountKind, balance: i64 },
 }
 
 /// Refuses a data status the dialect's API did not have.
@@ -357,16 +364,24 @@ impl World {
         let reference = spec
             .reference
             .unwrap_or_else(|| generated_reference.clone());
-        let kind = spec.kind.unwrap_or(
-            [
-                AccountKind::SavingsAccount,
-                AccountKind::CurrentAccount,
-                AccountKind::DigitalSavingsAccount,
-            ][rng.random_range(0..3)],
-        );
+        let drawn_kind = [
+            AccountKind::SavingsAccount,
+            AccountKind::CurrentAccount,
+            AccountKind::DigitalSavingsAccount,
+        ][rng.random_range(0..3)];
         let balance = spec
             .balance
             .unwrap_or_else(|| rng.random_range(5_000..5_000_000i64) * 100);
+        // Only a current account can be overdrawn: an overdrawn account of no declared type
+        // is one.
+        let kind = match spec.kind {
+            Some(kind) => kind,
+            None if balance < 0 => AccountKind::CurrentAccount,
+            None => drawn_kind,
+        };
+        if balance < 0 && !kind.can_be_overdrawn() {
+            return Err(WorldError::NegativeBalance { kind, balance });
+        }
         let transaction_count = spec
             .transactions
             .unwrap_or_else(|| rng.random_range(40..=160));
@@ -527,8 +542,7 @@ impl World {
         let mut changed = false;
         if due > *count {
             let added = timeline.between(profile, *count, due);
-            let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
-            *balance = balance.saturating_add(moved);
+            *balance = transactions::balance_after(*balance, &added);
             *count = due;
             changed = !added.is_empty();
         }
@@ -547,8 +561,17 @@ impl World {
         if balance.unsigned_abs() > MAX_BALANCE {
             return Err(WorldError::Balance(balance));
         }
-        self.update(id, |a| a.bank_balance = Some(balance));
-        Ok(())
+        self.update(id, |a| {
+            if balance < 0 && !a.kind.can_be_overdrawn() {
+                return Err(WorldError::NegativeBalance {
+                    kind: a.kind,
+                    balance,
+                });
+            }
+            a.bank_balance = Some(balance);
+            Ok(())
+        })
+        .unwrap_or(Ok(()))
     }
 
     /// The first `limit` accounts, in creation order.

@@ -1,10 +1,26 @@
 //! Transaction histories, generated lazily.
 //!
 //! An account stores only how many transactions it has and its current balance. Transaction
-//! `j` (0 = oldest) is a pure function of (account profile, `j`, the world's "as of" instant),
-//! so histories cost nothing until someone asks for them and a 100k-account world stays small.
-//! Running balances are derived backwards from the current balance, so the newest
-//! transaction's `balance` is always the account's balance.
+//! `j` (0 = oldest) is drawn from (account profile, `j`, the world's "as of" instant), so
+//! histories cost nothing until someone asks for them and a 100k-account world stays small.
+//!
+//! A history must be one a bank could have produced: each transaction's `balance` is the one
+//! before it moved by its amount, the newest is the account's balance, and the balance never
+//! drops below [`floor`] — zero, since a savings account cannot be overdrawn and a current
+//! account without an overdraft cannot either. Running balances are derived backwards from
+//! the current balance; walking back, a credit takes money away, so a credit larger than the
+//! balance after it would mean a negative balance before it. Such a credit cannot have
+//! happened: that transaction is drawn as a debit instead (same id and date, from the debit
+//! table). Draws alone ignore balances, and Mono's documented figures (salaries of ₦180k to
+//! ₦900k, most days a small debit) drift upwards, so without this rule a savings account
+//! holding ₦250,000 showed −₦1.2m a year earlier (issue 12).
+//!
+//! Which draw a transaction takes depends on the balance after it, which appending newer
+//! transactions does not change ([`World::retrieve_data`](super::World::retrieve_data) moves
+//! the balance by exactly their amounts), so syncs add transactions without rewriting older
+//! ones — except when a new debit would overdraw the account on the way ([`balance_after`]).
+//! A balance changed at the bank re-derives the whole history. Reading a history stays one
+//! pass over it, as before.
 
 use rand::RngExt;
 
@@ -193,41 +209,80 @@ impl Timeline {
                     j as u64,
                     self.start.plus(j * self.spacing),
                     self.spacing,
+                    None,
                 )
             })
             .collect()
     }
 
     /// All `count` transactions of an account holding `balance` kobo now, newest first (the
-    /// order Mono lists them in).
+    /// order Mono lists them in), none taking the balance below [`floor`].
     pub fn transactions(self, profile: u64, count: u32, balance: i64) -> Vec<Transaction> {
         history(profile, count, balance, self)
     }
 }
 
+/// The lowest balance a history may show: zero, or the account's own balance when that is
+/// already below zero (an overdrawn current account declared in a world file; savings
+/// accounts cannot be declared so, see [`super::WorldError::NegativeSavings`]).
+pub fn floor(balance: i64) -> i64 {
+    balance.min(0)
+}
+
+/// The balance after appending `added` (oldest first) to a history ending at `balance`:
+/// moved by exactly their amounts, but never below [`floor`]. When the balance stays at or
+/// above the floor all the way through the new transactions, the walk back from the result
+/// meets every older transaction at the balance it had, so none is rewritten. When a new
+/// debit overdraws the account on the way (a savings account holding less than an incoming
+/// draw), the walk back draws that stretch differently and the older balances move with it:
+/// the history still adds up, it just is not the one the account showed before.
+pub fn balance_after(balance: i64, added: &[Transaction]) -> i64 {
+    let moved = added.iter().map(Transaction::signed_amount).sum::<i64>();
+    balance.saturating_add(moved).max(floor(balance))
+}
+
 fn history(profile: u64, count: u32, balance: i64, timeline: Timeline) -> Vec<Transaction> {
-    let mut newest_first: Vec<Transaction> = (0..i64::from(count))
-        .rev()
-        .map(|j| {
-            let slot = timeline.start.plus(j * timeline.spacing);
-            generate(profile, j as u64, slot, timeline.spacing)
-        })
-        .collect();
+    let floor = floor(balance);
     let mut running = balance;
-    for tx in &mut newest_first {
+    let mut newest_first = Vec::with_capacity(count as usize);
+    for j in (0..i64::from(count)).rev() {
+        let slot = timeline.start.plus(j * timeline.spacing);
+        let mut tx = generate(profile, j as u64, slot, timeline.spacing, None);
+        if tx.direction == Direction::Credit && running.saturating_sub(tx.amount) < floor {
+            tx = generate(
+                profile,
+                j as u64,
+                slot,
+                timeline.spacing,
+                Some(Direction::Debit),
+            );
+        }
         tx.balance = running;
         running = running.saturating_sub(tx.signed_amount());
+        newest_first.push(tx);
     }
     newest_first
 }
 
-fn generate(profile: u64, index: u64, slot_start: Timestamp, spacing: i64) -> Transaction {
+/// Transaction `index`, drawn from its own stream; `direction` forces a debit or a credit
+/// (from that direction's table) instead of the drawn one.
+fn generate(
+    profile: u64,
+    index: u64,
+    slot_start: Timestamp,
+    spacing: i64,
+    direction: Option<Direction>,
+) -> Transaction {
     let mut rng = stream(profile, salt::TRANSACTION, index);
     let date = slot_start.plus(rng.random_range(0..spacing));
-    let (direction, table) = if rng.random_bool(0.3) {
-        (Direction::Credit, CREDITS)
+    let drawn = if rng.random_bool(0.3) {
+        Direction::Credit
     } else {
-        (Direction::Debit, DEBITS)
+        Direction::Debit
+    };
+    let (direction, table) = match direction.unwrap_or(drawn) {
+        Direction::Credit => (Direction::Credit, CREDITS),
+        Direction::Debit => (Direction::Debit, DEBITS),
     };
     let (template, detail, category, low, high) = table[rng.random_range(0..table.len())];
     let mut pick = |list: &[&str]| list[rng.random_range(0..list.len())].to_string();
@@ -285,8 +340,8 @@ mod tests {
     fn a_transaction_does_not_depend_on_how_many_follow_it() {
         // Lazily generated items must be stable: transaction j is the same however the
         // history is sliced, which is what lets later syncs append without rewriting.
-        let a = generate(5, 3, as_of(), DAY);
-        let b = generate(5, 3, as_of(), DAY);
+        let a = generate(5, 3, as_of(), DAY, None);
+        let b = generate(5, 3, as_of(), DAY, None);
         assert_eq!(a.id, b.id);
         assert_eq!(a.narration, b.narration);
     }
