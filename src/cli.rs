@@ -80,6 +80,10 @@ pub struct RunArgs {
     /// Write a JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Let scenario files and their `include:`s be outside the project (the folder holding
+    /// monosim.yaml and its `scenarios:` folder).
+    #[arg(long)]
+    pub allow_outside_includes: bool,
     #[command(flatten)]
     pub terminal: Terminal,
 }

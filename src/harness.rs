@@ -6,7 +6,7 @@ use std::path::Path;
 use monosim_harness::config::Config;
 use monosim_harness::diagnostic::Diagnostics;
 use monosim_harness::report::{self, Style};
-use monosim_harness::runner::{self, Options, RunError, ScenarioResult, Status};
+use monosim_harness::runner::{self, Includes, Options, RunError, ScenarioResult, Status};
 use monosim_harness::{bundled, schema as schemas, snapshot};
 
 use crate::cli::{InitArgs, ReviewArgs, RunArgs};
@@ -38,7 +38,12 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let scenarios = match runner::load_scenarios(&config.scenarios, &config.known()) {
+    let includes = if args.allow_outside_includes {
+        Includes::Anywhere
+    } else {
+        Includes::project(&config)
+    };
+    let scenarios = match runner::load_scenarios(&config.scenarios, &config.known(), &includes) {
         Ok(scenarios) => scenarios,
         Err(diagnostics) => {
             eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));

@@ -11,6 +11,7 @@
 mod capture;
 mod evidence;
 mod expect;
+mod includes;
 mod play;
 pub mod probe;
 mod problem;
@@ -29,6 +30,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{Known, Profile, Scenario};
 use crate::snapshot::{Check, Store};
+pub use includes::{Includes, PROJECT_HELP};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -116,10 +118,12 @@ pub fn scenario_start() -> Timestamp {
 
 /// Finds and parses the scenarios: `*.yaml` / `*.yml` directly in the scenarios folder
 /// (subfolders hold shared steps for `include` and the snapshots), sorted by path. `known`
-/// says which fields they may name (the config's `fields`).
+/// says which fields they may name (the config's `fields`); `includes` where the files they
+/// read may be ([`Includes`]).
 pub fn load_scenarios(
     dir: &Path,
     known: &Known,
+    includes: &Includes,
 ) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -147,24 +151,24 @@ pub fn load_scenarios(
     let mut errors = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        // A scenario file is held to the same rule as an include: a symlink in the folder
+        // may not lead out of the project.
+        let text = match includes.read(&path) {
             Ok(text) => text,
-            Err(e) => {
-                errors.push(Diagnostic::new(
-                    &name,
-                    "",
-                    Default::default(),
-                    format!("cannot read: {e}"),
-                ));
+            Err(why) => {
+                errors.push(
+                    Diagnostic::new(&name, "", Default::default(), format!("cannot read: {why}"))
+                        .help(includes.help()),
+                );
                 continue;
             }
         };
         // Includes are relative to the file that includes them (which may be included).
         let load = |from: &str, include: &str| -> Result<(String, String), String> {
             let target = Path::new(from).parent().unwrap_or(dir).join(include);
-            std::fs::read_to_string(&target)
+            includes
+                .read(&target)
                 .map(|text| (target.display().to_string(), text))
-                .map_err(|e| e.to_string())
         };
         match Scenario::parse(&text, &name, &load, known) {
             Ok(scenario) => scenarios.push((path, scenario)),
