@@ -11,10 +11,12 @@
 mod capture;
 mod evidence;
 mod expect;
+pub mod guard;
 mod includes;
 mod play;
 pub mod probe;
 mod problem;
+pub mod process;
 pub mod receiver;
 mod redact;
 
