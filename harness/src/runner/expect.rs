@@ -164,6 +164,7 @@ impl Run<'_> {
             &self.context.config.state,
             &self.context.client,
             &id.to_string(),
+            self.context.guardian.as_deref(),
         )
         .await
         .map_err(|e| {
