@@ -36,7 +36,8 @@ pub enum Command {
     /// Print a running simulator's webhook delivery log.
     Logs(LogsArgs),
     /// Run the scenarios against your receiver and check its state (exit 0 pass, 1 a
-    /// scenario failed, 2 a file is wrong, 3 the receiver could not be reached).
+    /// scenario failed, 2 a file is wrong, 3 the receiver could not be reached, 130 / 143
+    /// stopped by Ctrl-C / SIGTERM).
     Run(RunArgs),
     /// Walk through pending snapshots: accept, reject or skip each.
     Review(ReviewArgs),
@@ -46,6 +47,10 @@ pub enum Command {
     Init(InitArgs),
     /// Print the simulator's OpenAPI document (what `GET /openapi.json` serves).
     Openapi,
+    /// Internal to `monosim run`: stops the receiver's process group (and probe commands')
+    /// if `monosim run` is killed. Reads `watch`/`forget` lines on stdin until end of file.
+    #[command(hide = true)]
+    Guard,
 }
 
 #[derive(clap::Args)]
@@ -81,6 +86,10 @@ pub struct RunArgs {
     /// Write a JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Let scenario files and their `include:`s be outside the project (the folder holding
+    /// monosim.yaml and its `scenarios:` folder).
+    #[arg(long)]
+    pub allow_outside_includes: bool,
     #[command(flatten)]
     pub terminal: Terminal,
 }

@@ -10,3 +10,6 @@ pub const USAGE: u8 = 2;
 pub const ENVIRONMENT: u8 = 3;
 /// Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
 pub const INTERRUPTED: u8 = 130;
+/// `monosim run` stopped by SIGTERM (128 + SIGTERM, as shells report it), so CI can tell a
+/// job cancelled or timed out from a Ctrl-C.
+pub const TERMINATED: u8 = 143;

@@ -6,7 +6,7 @@ use std::path::Path;
 use monosim_harness::config::Config;
 use monosim_harness::diagnostic::Diagnostics;
 use monosim_harness::report::{self, Style};
-use monosim_harness::runner::{self, Options, RunError, ScenarioResult, Status};
+use monosim_harness::runner::{self, Includes, Options, RunError, ScenarioResult, Status};
 use monosim_harness::{bundled, schema as schemas, snapshot};
 
 use crate::cli::{InitArgs, ReviewArgs, RunArgs};
@@ -38,7 +38,12 @@ pub fn run(args: RunArgs) -> u8 {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let scenarios = match runner::load_scenarios(&config.scenarios, &config.known()) {
+    let includes = if args.allow_outside_includes {
+        Includes::Anywhere
+    } else {
+        Includes::project(&config)
+    };
+    let scenarios = match runner::load_scenarios(&config.scenarios, &config.known(), &includes) {
         Ok(scenarios) => scenarios,
         Err(diagnostics) => {
             eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
@@ -58,6 +63,7 @@ pub fn run(args: RunArgs) -> u8 {
         ci: args.terminal.in_ci(),
         profile: args.profile,
         fail_fast: args.fail_fast,
+        guardian: guardian_command(),
     };
     let selected = runner::select(scenarios, &options);
     if selected.is_empty() && args.partition.is_some() && args.filter.is_none() {
@@ -106,18 +112,22 @@ pub fn run(args: RunArgs) -> u8 {
             return exit::ENVIRONMENT;
         }
     };
-    // Ctrl-C or SIGTERM drops the run, and with it the receiver it started (its whole
-    // process group), instead of leaving it running.
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            outcome = runner::run(&config, selected, &options, &print) => Some(outcome),
-            _ = crate::serve::shutdown_signal() => None,
-        }
-    });
-    let Some(outcome) = outcome else {
-        eprintln!("\ninterrupted: the receiver was stopped");
-        return exit::INTERRUPTED;
+    // Listening from now on: a signal that came before would end monosim before it started
+    // anything that needs stopping.
+    let signals = {
+        let _context = runtime.enter();
+        Signals::listen()
     };
+    // Ctrl-C or SIGTERM stops the run: what finished is reported, the rest is marked
+    // unfinished, and the receiver (its whole process group) is stopped before monosim
+    // exits.
+    let outcome = runtime.block_on(runner::run(
+        &config,
+        selected,
+        &options,
+        &print,
+        signals.first(),
+    ));
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(RunError::Unreachable(message)) => {
@@ -143,11 +153,121 @@ pub fn run(args: RunArgs) -> u8 {
             }
         }
     }
+    if let Some(interrupted) = &outcome.interrupted {
+        return exit_code_for(&interrupted.by);
+    }
     if outcome.results.iter().any(|r| r.status == Status::Failed) {
         exit::FAILED
     } else {
         exit::SUCCESS
     }
+}
+
+/// The exit code of a run stopped by `signal`: 128 + its number, as shells report it.
+fn exit_code_for(signal: &str) -> u8 {
+    if signal == "SIGTERM" {
+        exit::TERMINATED
+    } else {
+        exit::INTERRUPTED
+    }
+}
+
+/// SIGINT and SIGTERM, listened for.
+struct Signals {
+    interrupt: Option<tokio::signal::unix::Signal>,
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    /// Starts listening; must run inside the runtime.
+    fn listen() -> Signals {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind)
+                .map_err(|e| {
+                    tracing::warn!(
+                        "cannot listen for {name} ({e}): it will stop monosim without a report"
+                    )
+                })
+                .ok()
+        };
+        Signals {
+            interrupt: listen(SignalKind::interrupt(), "SIGINT"),
+            terminate: listen(SignalKind::terminate(), "SIGTERM"),
+        }
+    }
+
+    /// The next signal's name.
+    async fn next(&mut self) -> &'static str {
+        async fn on(signal: &mut Option<tokio::signal::unix::Signal>) {
+            match signal {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending().await,
+            }
+        }
+        tokio::select! {
+            _ = on(&mut self.interrupt) => "SIGINT",
+            _ = on(&mut self.terminate) => "SIGTERM",
+        }
+    }
+
+    /// Completes with the first signal's name. A second signal means "now": monosim exits at
+    /// once, without reports, and the guardian stops the receiver.
+    async fn first(mut self) -> String {
+        let first = self.next().await;
+        eprintln!(
+            "\n{first}: stopping; the scenarios still running are cut short, the receiver is stopped and the reports are written (send it again to exit at once)"
+        );
+        tokio::spawn(async move {
+            let again = self.next().await;
+            eprintln!("{again} again: exiting at once; the receiver is stopped in the background");
+            std::process::exit(i32::from(exit_code_for(first)));
+        });
+        first.to_string()
+    }
+}
+
+/// The command that starts this binary as the run's guardian (`monosim guard`).
+fn guardian_command() -> Option<Vec<std::ffi::OsString>> {
+    match std::env::current_exe() {
+        Ok(exe) => Some(vec![exe.into_os_string(), "guard".into()]),
+        Err(e) => {
+            tracing::warn!("cannot find monosim's own executable to start its guardian ({e}): a receiver monosim starts will outlive monosim if monosim is killed");
+            None
+        }
+    }
+}
+
+/// `monosim guard`, started by `monosim run`: see [`runner::guard`]. SIGINT, SIGTERM and
+/// SIGHUP are listened for and never acted on, so only the end of its stdin — `monosim run`
+/// gone, however it went — ends it.
+pub fn guard() -> u8 {
+    use tokio::signal::unix::{signal, SignalKind};
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: the guardian cannot start its runtime: {e}");
+            return exit::ENVIRONMENT;
+        }
+    };
+    let _ignored: Vec<_> = {
+        let _context = runtime.enter();
+        [
+            SignalKind::interrupt(),
+            SignalKind::terminate(),
+            SignalKind::hangup(),
+        ]
+        .into_iter()
+        .filter_map(|kind| signal(kind).ok())
+        .collect()
+    };
+    runner::guard::guard(std::io::stdin().lock());
+    exit::SUCCESS
 }
 
 /// Walks through pending snapshots; answers come from stdin (`a`, `r`, `s`, `q`).

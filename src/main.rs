@@ -30,6 +30,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Schema => harness::schema(),
         cli::Command::Init(args) => harness::init(args),
         cli::Command::Openapi => openapi(),
+        cli::Command::Guard => harness::guard(),
     };
     std::process::ExitCode::from(code)
 }

@@ -229,8 +229,12 @@ mod tests {
     #[test]
     fn the_bundled_scenarios_and_starter_config_parse() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-        let scenarios = crate::runner::load_scenarios(&root, &crate::scenario::Known::canonical())
-            .unwrap_or_else(|d| panic!("{}", crate::diagnostic::Diagnostics(d).render(false)));
+        let scenarios = crate::runner::load_scenarios(
+            &root,
+            &crate::scenario::Known::canonical(),
+            &crate::runner::Includes::within([root.clone()]),
+        )
+        .unwrap_or_else(|d| panic!("{}", crate::diagnostic::Diagnostics(d).render(false)));
         assert_eq!(
             scenarios.len(),
             SCENARIOS.iter().filter(|(p, _)| !p.contains('/')).count()
@@ -254,6 +258,7 @@ mod tests {
         let scenarios = crate::runner::load_scenarios(
             &root.join("scenarios"),
             &crate::scenario::Known::canonical(),
+            &crate::runner::Includes::within([root.join("scenarios")]),
         )
         .unwrap_or_else(|d| panic!("{}", crate::diagnostic::Diagnostics(d).render(false)));
         let table = assertion_table(&scenarios);

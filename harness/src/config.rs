@@ -76,7 +76,15 @@ pub struct Receiver {
     pub env: Vec<(String, String)>,
     pub ready: Option<String>,
     pub ready_timeout: Duration,
+    /// How long a receiver monosim started has, after SIGTERM, before its process group is
+    /// sent SIGKILL: what `docker stop -t` and systemd's `TimeoutStopSec` set.
+    pub stop_timeout: Duration,
 }
+
+/// `receiver.stop_timeout` when not given: long enough for a server to finish its requests
+/// and close its database, short enough that a receiver ignoring SIGTERM does not hold up
+/// the end of a run for long (`docker stop` waits 10 s).
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where a receiver's state keeps one canonical field.
 #[derive(Clone, Debug, PartialEq)]
@@ -179,6 +187,7 @@ impl Config {
             Some(node) => receiver(&r, node, base)?,
             None => Receiver {
                 ready_timeout: Duration::from_secs(30),
+                stop_timeout: DEFAULT_STOP_TIMEOUT,
                 ..Receiver::default()
             },
         };
@@ -372,7 +381,14 @@ fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic
     r.known_keys(
         entries,
         "receiver",
-        &["command", "cwd", "env", "ready", "ready_timeout"],
+        &[
+            "command",
+            "cwd",
+            "env",
+            "ready",
+            "ready_timeout",
+            "stop_timeout",
+        ],
     )?;
     let mut env = Vec::new();
     if let Some(vars) = node.get("env") {
@@ -404,6 +420,11 @@ fn receiver(r: &Reader, node: &Node, base: &Path) -> Result<Receiver, Diagnostic
             Some(n) => r.duration(n, "receiver.ready_timeout")?,
             None => 30_000,
         }),
+        // `0s` is allowed: SIGKILL at once.
+        stop_timeout: match node.get("stop_timeout") {
+            Some(n) => Duration::from_millis(r.duration(n, "receiver.stop_timeout")?.max(0) as u64),
+            None => DEFAULT_STOP_TIMEOUT,
+        },
     })
 }
 

@@ -18,6 +18,9 @@ impl<'a> Reader<'a> {
     /// Parses the text, reporting a syntax error with its place.
     pub fn parse(&self) -> Result<Node, Diagnostic> {
         crate::yaml::parse(self.source).map_err(|e| {
+            if let Some(help) = &e.help {
+                return self.error(e.at, &e.message).label("here").help(help);
+            }
             let help = if e.message.contains("flow mapping") || e.message.contains("flow sequence") {
                 "inside `{ … }` or `[ … ]`, quote values that contain braces, colons or commas, e.g. call: \"POST /accounts/{ada}/reauthorise\""
             } else {

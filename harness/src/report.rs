@@ -125,6 +125,25 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
         count(Status::Failed),
         count(Status::Pending),
     );
+    if let Some(interrupted) = &outcome.interrupted {
+        let _ = writeln!(
+            out,
+            "\n{} by {}: the results below are of the scenarios that finished",
+            style.paint("1;33", "interrupted"),
+            interrupted.by
+        );
+        for u in &interrupted.unfinished {
+            let _ = writeln!(
+                out,
+                "  unfinished  {} {}",
+                u.name,
+                style.paint("2", &u.file)
+            );
+        }
+        if interrupted.not_started > 0 {
+            let _ = writeln!(out, "  {} not started", interrupted.not_started);
+        }
+    }
     let _ = writeln!(
         out,
         "\n{} passed, {} failed{}{} in {:.2} s",
@@ -136,7 +155,14 @@ pub fn summary(outcome: &Outcome, style: &Style) -> String {
             String::new()
         },
         if outcome.not_run > 0 {
-            format!(", {} not run (--fail-fast)", outcome.not_run)
+            format!(
+                ", {} not run ({})",
+                outcome.not_run,
+                match &outcome.interrupted {
+                    Some(interrupted) => format!("interrupted by {}", interrupted.by),
+                    None => "--fail-fast".into(),
+                }
+            )
         } else {
             String::new()
         },
@@ -169,19 +195,33 @@ pub fn junit(outcome: &Outcome) -> String {
         .iter()
         .filter(|r| r.status == Status::Failed)
         .count();
+    // A run stopped by a signal lists the scenarios it cut short as skipped, and says so in
+    // a property: a test tab then shows what finished, what did not, and why.
+    let unfinished = outcome
+        .interrupted
+        .as_ref()
+        .map_or(&[][..], |i| &i.unfinished[..]);
+    let tests = outcome.results.len() + unfinished.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
-        "<testsuites name=\"monosim\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
-        outcome.results.len(),
+        "<testsuites name=\"monosim\" tests=\"{tests}\" failures=\"{failures}\" time=\"{:.3}\">",
         outcome.duration.as_secs_f64()
     );
     let _ = writeln!(
         out,
-        "  <testsuite name=\"monosim\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\" time=\"{:.3}\">",
-        outcome.results.len(),
+        "  <testsuite name=\"monosim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">",
+        unfinished.len(),
         outcome.duration.as_secs_f64()
     );
+    if let Some(interrupted) = &outcome.interrupted {
+        let _ = writeln!(
+            out,
+            "    <properties>\n      <property name=\"interrupted\" value=\"{}\" />\n      <property name=\"not_started\" value=\"{}\" />\n    </properties>",
+            xml(&interrupted.by),
+            interrupted.not_started
+        );
+    }
     for r in &outcome.results {
         let _ = write!(
             out,
@@ -216,6 +256,17 @@ pub fn junit(outcome: &Outcome) -> String {
             _ => out.push_str(" />\n"),
         }
     }
+    if let Some(interrupted) = &outcome.interrupted {
+        for u in &interrupted.unfinished {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <skipped message=\"interrupted by {} before it finished\" />\n    </testcase>",
+                xml(&u.file),
+                xml(&u.name),
+                xml(&interrupted.by)
+            );
+        }
+    }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
 }
@@ -225,6 +276,8 @@ pub fn json(outcome: &Outcome) -> String {
     serde_json::to_string_pretty(&serde_json::json!({
         "duration_ms": outcome.duration.as_millis() as u64,
         "scenarios": outcome.results,
+        "not_run": outcome.not_run,
+        "interrupted": outcome.interrupted,
     }))
     .unwrap_or_default()
 }

@@ -66,7 +66,8 @@ pub fn config() -> Value {
                     "cwd": { "type": "string" },
                     "env": { "type": "object", "additionalProperties": { "type": "string" }, "description": "May use {sim.url}, {sim.secret_key}, {sim.webhook_secret}, {receiver.port}" },
                     "ready": { "type": "string", "format": "uri", "description": "Polled until it answers 2xx" },
-                    "ready_timeout": duration()
+                    "ready_timeout": duration(),
+                    "stop_timeout": duration()
                 }
             },
             "webhook_url": { "type": "string", "format": "uri" },

@@ -9,6 +9,9 @@ use super::play::Run;
 /// At most this many log lines in a failure: the latest are the relevant ones.
 const MAX_LINES: usize = 12;
 
+/// The most of a request's path a failure shows, in characters.
+const MAX_PATH: usize = 200;
+
 impl Run<'_> {
     /// The alias of an account id, or `-`.
     pub(super) fn alias_of(&self, id: Option<ObjectId>) -> String {
@@ -64,6 +67,8 @@ impl Run<'_> {
                 let path = self.ids.iter().fold(r.path.clone(), |path, (alias, id)| {
                     path.replace(&id.to_string(), &format!("{{{alias}}}"))
                 });
+                // The receiver chose the path, and may have chosen a long one.
+                let path = crate::diagnostic::shorten(&path, MAX_PATH);
                 let intent = r
                     .intent
                     .map(|i| format!(" ({} for {})", i.as_str(), self.alias_of(r.account)))

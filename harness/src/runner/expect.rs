@@ -16,6 +16,10 @@ use serde_json::Value;
 use super::play::Run;
 use super::probe;
 use super::problem::Problem;
+use crate::diagnostic::shorten;
+
+/// The most of one stored value a failure shows, in characters.
+const MAX_SHOWN: usize = 200;
 use super::redact::Redactions;
 use crate::scenario::{
     CallPattern, DeliveryExpectation, Issued, Matcher, RequestExpectation, Since, StateExpectation,
@@ -160,6 +164,7 @@ impl Run<'_> {
             &self.context.config.state,
             &self.context.client,
             &id.to_string(),
+            self.context.guardian.as_deref(),
         )
         .await
         .map_err(|e| {
@@ -219,9 +224,10 @@ impl Run<'_> {
                 };
                 let (ok, description) =
                     self.matches(&expectation.matcher, actual.as_ref(), alias, &redactions);
+                // The receiver wrote it, up to the probe's 1 MiB: cut, as any echo of it is.
                 let shown = actual
                     .as_ref()
-                    .map(|v| redactions.value(v).to_string())
+                    .map(|v| shorten(&redactions.value(v).to_string(), MAX_SHOWN))
                     .unwrap_or_else(|| "(absent)".into());
                 // A field that matched shows the same on both sides, so the diff marks only
                 // what differs.

@@ -11,12 +11,18 @@
 mod capture;
 mod evidence;
 mod expect;
+pub mod guard;
+mod includes;
 mod play;
 pub mod probe;
 mod problem;
+pub mod process;
 pub mod receiver;
 mod redact;
 
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,6 +35,8 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::scenario::{Known, Profile, Scenario};
 use crate::snapshot::{Check, Store};
+use guard::Guardian;
+pub use includes::{Includes, PROJECT_HELP};
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -48,6 +56,10 @@ pub struct Options {
     pub profile: Profile,
     /// Stop at the first failed scenario: start no more, cancel those running.
     pub fail_fast: bool,
+    /// The program and arguments that start a guardian (`monosim guard`), which stops the
+    /// receiver and probe commands should monosim be killed ([`guard`]); `None` runs
+    /// without one.
+    pub guardian: Option<Vec<OsString>>,
 }
 
 /// Why a run could not happen at all.
@@ -104,9 +116,31 @@ pub struct Failure {
 
 pub struct Outcome {
     pub results: Vec<ScenarioResult>,
-    /// Scenarios not run, or cancelled, because one failed (`--fail-fast`).
+    /// Scenarios not run, or cancelled: because one failed (`--fail-fast`), or because the
+    /// run was interrupted.
     pub not_run: usize,
     pub duration: Duration,
+    /// Set when a signal stopped the run before every scenario had finished: `results`
+    /// then holds those that had, as pytest reports a run stopped by Ctrl-C.
+    pub interrupted: Option<Interrupted>,
+}
+
+/// How a run was cut short.
+#[derive(Clone, Debug, Serialize)]
+pub struct Interrupted {
+    /// What stopped it: `SIGINT`, `SIGTERM`.
+    pub by: String,
+    /// The scenarios that were running, stopped before they finished.
+    pub unfinished: Vec<Unfinished>,
+    /// How many were never started.
+    pub not_started: usize,
+}
+
+/// A scenario stopped before it finished.
+#[derive(Clone, Debug, Serialize)]
+pub struct Unfinished {
+    pub name: String,
+    pub file: String,
 }
 
 /// The instant every scenario's clock starts at: fixed, so snapshots are stable.
@@ -116,10 +150,12 @@ pub fn scenario_start() -> Timestamp {
 
 /// Finds and parses the scenarios: `*.yaml` / `*.yml` directly in the scenarios folder
 /// (subfolders hold shared steps for `include` and the snapshots), sorted by path. `known`
-/// says which fields they may name (the config's `fields`).
+/// says which fields they may name (the config's `fields`); `includes` where the files they
+/// read may be ([`Includes`]).
 pub fn load_scenarios(
     dir: &Path,
     known: &Known,
+    includes: &Includes,
 ) -> Result<Vec<(PathBuf, Scenario)>, Vec<Diagnostic>> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -147,24 +183,24 @@ pub fn load_scenarios(
     let mut errors = Vec::new();
     for path in files {
         let name = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        // A scenario file is held to the same rule as an include: a symlink in the folder
+        // may not lead out of the project.
+        let text = match includes.read(&path) {
             Ok(text) => text,
-            Err(e) => {
-                errors.push(Diagnostic::new(
-                    &name,
-                    "",
-                    Default::default(),
-                    format!("cannot read: {e}"),
-                ));
+            Err(why) => {
+                errors.push(
+                    Diagnostic::new(&name, "", Default::default(), format!("cannot read: {why}"))
+                        .help(includes.help()),
+                );
                 continue;
             }
         };
         // Includes are relative to the file that includes them (which may be included).
         let load = |from: &str, include: &str| -> Result<(String, String), String> {
             let target = Path::new(from).parent().unwrap_or(dir).join(include);
-            std::fs::read_to_string(&target)
+            includes
+                .read(&target)
                 .map(|text| (target.display().to_string(), text))
-                .map_err(|e| e.to_string())
         };
         match Scenario::parse(&text, &name, &load, known) {
             Ok(scenario) => scenarios.push((path, scenario)),
@@ -206,16 +242,24 @@ pub(crate) struct Context {
     /// Salts every identifier of this run (see `WorldConfig::id_salt`): a receiver whose
     /// database outlives a run must not meet the same account or event ids again.
     pub id_salt: u64,
+    /// Told of each state-probe command's process group while it runs.
+    pub guardian: Option<Arc<Guardian>>,
 }
 
 /// Runs `scenarios` (already selected); `done` is told of each result as it comes.
+///
+/// `stop` completes (with what stopped it, `SIGINT` say) when the run must end early: no
+/// more scenarios start, those running are cancelled and listed as unfinished, the receiver
+/// is stopped, and the outcome holds what finished, marked [`Interrupted`].
 pub async fn run(
     config: &Config,
     scenarios: Vec<(PathBuf, Scenario)>,
     options: &Options,
     done: &(dyn Fn(&ScenarioResult) + Sync),
+    stop: impl Future<Output = String>,
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
+    let mut stop = std::pin::pin!(stop);
     let config = &if config.wants_receiver_port() {
         let free = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -252,27 +296,63 @@ pub async fn run(
             .local_addr()
             .map_err(|e| RunError::Unreachable(e.to_string()))?
     );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop_server, server_stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = simulator.clone();
     let server = tokio::spawn(async move {
         let _ = serving
             .serve(listener, async {
-                let _ = stopped.await;
+                let _ = server_stopped.await;
             })
             .await;
     });
 
-    let mut process = receiver::start(config, &sim_url, DEFAULT_SECRET_KEY)
+    // Started before anything it watches, and only when there is something to watch: a
+    // receiver monosim starts, or probe commands.
+    let processes = config.receiver.command.is_some()
+        || matches!(config.state, crate::config::Probe::Command { .. });
+    let guardian = options.guardian.as_ref().filter(|_| processes).and_then(|command| {
+        Guardian::start(command)
+            .map(Arc::new)
+            .map_err(|e| {
+                tracing::warn!(
+                    "cannot start the guardian that stops the receiver should monosim be killed ({e}); running without it"
+                )
+            })
+            .ok()
+    });
+    let mut process = receiver::start(config, &sim_url, DEFAULT_SECRET_KEY, guardian.clone())
         .map_err(|e| RunError::Unreachable(e.0))?;
-    if let Err(e) = receiver::wait_ready(config, &mut process).await {
-        let _ = stop.send(());
-        return Err(RunError::Unreachable(e.0));
+    let ready = tokio::select! {
+        ready = receiver::wait_ready(config, &mut process) => Ok(ready),
+        by = &mut stop => Err(by),
+    };
+    match ready {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            finish(process, guardian, stop_server, server).await;
+            return Err(RunError::Unreachable(e.0));
+        }
+        Err(by) => {
+            finish(process, guardian, stop_server, server).await;
+            return Ok(Outcome {
+                results: Vec::new(),
+                not_run: scenarios.len(),
+                duration: started.elapsed(),
+                interrupted: Some(Interrupted {
+                    by,
+                    unfinished: Vec::new(),
+                    not_started: scenarios.len(),
+                }),
+            });
+        }
     }
 
+    let client = receiver::direct_client()
+        .map_err(|e| RunError::Unreachable(format!("cannot build the HTTP client: {e}")))?;
     let context = Arc::new(Context {
         config: config.clone(),
         simulator: simulator.clone(),
-        client: reqwest::Client::new(),
+        client,
         store: Store {
             dir: config.snapshots.clone(),
             accept: options.accept,
@@ -284,43 +364,69 @@ pub async fn run(
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
+        guardian: guardian.clone(),
     });
     // At most `jobs` scenarios at once, started in file order: a new one starts as one
     // ends, so `--jobs 1` runs the files one after another, in order.
     let mut queue = scenarios.into_iter().enumerate();
     let mut running = tokio::task::JoinSet::new();
-    let mut start_next = |running: &mut tokio::task::JoinSet<_>| {
-        if let Some((index, (path, scenario))) = queue.next() {
-            let context = context.clone();
-            let seed = scenario_seed(options.seed, &path, &scenario.name);
-            running.spawn(async move {
-                let result = play::run_scenario(&context, &path, &scenario, seed).await;
-                (index, result)
-            });
-        }
-    };
+    // The scenarios running now, by task: to name those an interruption cuts short.
+    let mut in_flight: HashMap<tokio::task::Id, Unfinished> = HashMap::new();
+    let mut start_next =
+        |running: &mut tokio::task::JoinSet<_>,
+         in_flight: &mut HashMap<tokio::task::Id, Unfinished>| {
+            if let Some((index, (path, scenario))) = queue.next() {
+                let context = context.clone();
+                let seed = scenario_seed(options.seed, &path, &scenario.name);
+                let what = Unfinished {
+                    name: scenario.name.clone(),
+                    file: scenario.file.clone(),
+                };
+                let task = running.spawn(async move {
+                    let result = play::run_scenario(&context, &path, &scenario, seed).await;
+                    (index, result)
+                });
+                in_flight.insert(task.id(), what);
+            }
+        };
     for _ in 0..options.jobs.max(1) {
-        start_next(&mut running);
+        start_next(&mut running, &mut in_flight);
     }
     let mut results = Vec::new();
     let mut crashed = 0;
     let mut failed = false;
     let mut cancelled = 0;
-    while let Some(joined) = running.join_next().await {
+    let mut interrupted = None;
+    loop {
+        let joined = tokio::select! {
+            joined = running.join_next_with_id() => match joined {
+                Some(joined) => joined,
+                None => break,
+            },
+            by = &mut stop, if interrupted.is_none() => {
+                interrupted = Some(by);
+                break;
+            }
+        };
+        match &joined {
+            Ok((id, _)) => in_flight.remove(id),
+            Err(e) => in_flight.remove(&e.id()),
+        };
         if matches!(&joined, Err(e) if e.is_cancelled()) {
             continue;
         }
-        failed |= matches!(&joined, Ok((_, r)) if r.status == Status::Failed) || joined.is_err();
+        failed |=
+            matches!(&joined, Ok((_, (_, r))) if r.status == Status::Failed) || joined.is_err();
         if failed && options.fail_fast {
             // Stop now: scenarios still running are cancelled (their tenants go with the
             // run) and counted as not run, like those never started.
             cancelled += running.len();
             running.abort_all();
         } else {
-            start_next(&mut running);
+            start_next(&mut running, &mut in_flight);
         }
         match joined {
-            Ok((index, result)) => {
+            Ok((_, (index, result))) => {
                 done(&result);
                 results.push((index, result));
             }
@@ -341,16 +447,53 @@ pub async fn run(
             }
         }
     }
+    let interrupted = interrupted.map(|by| {
+        let mut unfinished: Vec<Unfinished> = in_flight.into_values().collect();
+        unfinished.sort_by(|a, b| a.file.cmp(&b.file));
+        Interrupted {
+            by,
+            unfinished,
+            not_started: queue.len(),
+        }
+    });
+    // Cancelled scenarios let go of what they hold (a probe command's process group, their
+    // tenant) when their tasks are dropped: wait for that, briefly, before the receiver goes.
+    running.abort_all();
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while running.join_next().await.is_some() {}
+    })
+    .await;
     results.sort_by_key(|(i, _)| *i);
-    let not_run = queue.len() + cancelled;
-    drop(process);
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+    let not_run = queue.len() + cancelled + interrupted.as_ref().map_or(0, |i| i.unfinished.len());
+    drop(context);
+    finish(process, guardian, stop_server, server).await;
     Ok(Outcome {
         results: results.into_iter().map(|(_, r)| r).collect(),
         not_run,
         duration: started.elapsed(),
+        interrupted,
     })
+}
+
+/// The end of every run, however it ends: the receiver's process group stopped (SIGTERM,
+/// its grace, SIGKILL — waited for off the async threads), the guardian told there is
+/// nothing left to watch, the simulator stopped.
+async fn finish(
+    process: Option<receiver::Started>,
+    guardian: Option<Arc<Guardian>>,
+    stop_server: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+) {
+    if let Some(mut process) = process {
+        // Should the blocking pool refuse the task, dropping it stops the receiver all the
+        // same (`Started`'s `Drop`).
+        let _ = tokio::task::spawn_blocking(move || process.stop()).await;
+    }
+    if let Some(guardian) = guardian {
+        let _ = tokio::task::spawn_blocking(move || guardian.finish()).await;
+    }
+    let _ = stop_server.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
 }
 
 /// A scenario's seed: the run's, mixed with which scenario it is (its file name and name —

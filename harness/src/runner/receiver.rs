@@ -2,11 +2,13 @@
 //! and in both cases waited for until it answers — with a deadline, never a hang.
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::guard::Guardian;
+use super::process::{stop_group, Stopped};
 use crate::config::Config;
 
 /// Why the receiver could not be brought up; the run ends with exit code 3.
@@ -14,9 +16,24 @@ use crate::config::Config;
 #[error("{0}")]
 pub struct Unreachable(pub String);
 
-/// A receiver process monosim started; stopped (with its children) on drop.
+/// How many of the receiver's last output lines are kept for error messages.
+const TAIL_LINES: usize = 40;
+
+/// The longest output line kept, in bytes: the rest of a longer line is dropped as it is
+/// read, so a receiver that prints a 200 MB line costs no memory and no screenful.
+pub const MAX_LINE: usize = 1000;
+
+/// A receiver process monosim started, in its own process group; the whole group is
+/// stopped by [`Started::stop`], or on drop.
 pub struct Started {
     child: Child,
+    /// The group's id: the `sh` leader's pid.
+    pgid: u32,
+    /// How long the group has between SIGTERM and SIGKILL (`receiver.stop_timeout`).
+    stop_timeout: Duration,
+    /// Told of the group, so it is stopped even if monosim is killed.
+    guardian: Option<Arc<Guardian>>,
+    stopped: bool,
     /// The last lines it printed, for error messages.
     output: Arc<Mutex<VecDeque<String>>>,
     /// The threads copying its stdout and stderr into `output`.
@@ -55,29 +72,96 @@ impl Started {
             None => status.to_string(),
         })
     }
+
+    /// Stops the receiver's whole process group — `npm start` and the node process it
+    /// forks alike — as `docker stop` does: SIGTERM, up to `receiver.stop_timeout` for every
+    /// member to exit, then SIGKILL. Returns once no member is alive (or, for a process stuck
+    /// in the kernel, after a bound). Waiting only for the `sh` leader is not enough: a
+    /// member that ignores SIGTERM outlives it, still listening on its port.
+    ///
+    /// Blocking; a second call does nothing.
+    pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
+        let child = &mut self.child;
+        // The leader is reaped as soon as it exits, so that its zombie is not mistaken for
+        // a member still running.
+        let how = stop_group(self.pgid, self.stop_timeout, || {
+            let _ = child.try_wait();
+        });
+        match how {
+            Stopped::Gracefully => tracing::debug!(pgid = self.pgid, "receiver stopped"),
+            Stopped::Killed => tracing::warn!(
+                "the receiver (process group {}) was still running {:?} after SIGTERM: stopped it with SIGKILL (raise `receiver.stop_timeout` if it needs longer to shut down)",
+                self.pgid,
+                self.stop_timeout
+            ),
+            Stopped::Lingering => tracing::warn!(
+                "the receiver (process group {}) did not exit even after SIGKILL (a process stuck in the kernel?)",
+                self.pgid
+            ),
+        }
+        if how != Stopped::Lingering {
+            // Gone: the guardian has nothing left to do for it.
+            if let Some(guardian) = &self.guardian {
+                guardian.forget(self.pgid);
+            }
+        }
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.try_wait();
+    }
 }
 
 impl Drop for Started {
     fn drop(&mut self) {
-        // The command runs in its own process group, so `npm start` and the node process
-        // it spawns both go: TERM first, KILL if it lingers.
-        let group = rustix::process::Pid::from_raw(self.child.id() as i32);
-        if let Some(group) = group {
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::TERM);
+        self.stop();
+    }
+}
+
+/// Copies `stream` line by line into `each`, keeping at most [`MAX_LINE`] bytes of a line
+/// (the rest is read and dropped, and the line says how much was cut).
+fn read_lines_bounded(stream: impl Read, mut each: impl FnMut(String)) {
+    let mut reader = BufReader::new(stream);
+    let mut line: Vec<u8> = Vec::new();
+    let mut cut = 0usize;
+    let finish = |line: &mut Vec<u8>, cut: &mut usize| {
+        let mut text = String::from_utf8_lossy(line)
+            .trim_end_matches('\r')
+            .to_string();
+        if *cut > 0 {
+            text.push_str(&format!("… ({} more bytes not shown)", *cut));
         }
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            if !self.running() {
-                return;
+        line.clear();
+        *cut = 0;
+        text
+    };
+    loop {
+        let buffer = match reader.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        if buffer.is_empty() {
+            if !line.is_empty() || cut > 0 {
+                each(finish(&mut line, &mut cut));
             }
-            // Waiting for a process to exit has nothing to block on in std.
-            std::thread::sleep(Duration::from_millis(20));
+            break;
         }
-        if let Some(group) = group {
-            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let end = buffer.iter().position(|&b| b == b'\n');
+        let part = &buffer[..end.unwrap_or(buffer.len())];
+        let room = MAX_LINE.saturating_sub(line.len());
+        let kept = part.len().min(room);
+        line.extend_from_slice(&part[..kept]);
+        cut += part.len() - kept;
+        let used = part.len() + usize::from(end.is_some());
+        reader.consume(used);
+        if end.is_some() {
+            each(finish(&mut line, &mut cut));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -93,6 +177,7 @@ pub fn start(
     config: &Config,
     sim_url: &str,
     secret_key: &str,
+    guardian: Option<Arc<Guardian>>,
 ) -> Result<Option<Started>, Unreachable> {
     let Some(command) = &config.receiver.command else {
         return Ok(None);
@@ -121,6 +206,11 @@ pub fn start(
     let mut child = process
         .spawn()
         .map_err(|e| Unreachable(format!("cannot start the receiver (`{written}`): {e}")))?;
+    // The group's id is its leader's pid.
+    let pgid = child.id();
+    if let Some(guardian) = &guardian {
+        guardian.watch(pgid, config.receiver.stop_timeout, "the receiver");
+    }
     let output: Arc<Mutex<VecDeque<String>>> = Arc::default();
     let mut readers = Vec::new();
     for stream in [
@@ -138,18 +228,22 @@ pub fn start(
     {
         let output = output.clone();
         readers.push(std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            read_lines_bounded(stream, |line| {
                 let mut lines = output.lock().unwrap_or_else(|p| p.into_inner());
-                if lines.len() == 40 {
+                if lines.len() == TAIL_LINES {
                     lines.pop_front();
                 }
                 lines.push_back(line);
-            }
+            })
         }));
     }
     tracing::info!(command = %written, "receiver started");
     Ok(Some(Started {
         child,
+        pgid,
+        stop_timeout: config.receiver.stop_timeout,
+        guardian,
+        stopped: false,
         output,
         readers,
     }))
@@ -159,7 +253,8 @@ pub fn start(
 /// connection to the webhook URL's host and port.
 pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Result<(), Unreachable> {
     let deadline = Instant::now() + config.receiver.ready_timeout;
-    let client = reqwest::Client::new();
+    let client =
+        direct_client().map_err(|e| Unreachable(format!("cannot build the HTTP client: {e}")))?;
     let target = config.receiver.ready.clone();
     let address = webhook_address(&config.webhook_url);
     let mut last_problem = String::from("no answer yet");
@@ -175,6 +270,14 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
         let answered = match &target {
             Some(url) => match client.get(url).timeout(Duration::from_secs(2)).send().await {
                 Ok(response) if response.status().is_success() => true,
+                Ok(response) if response.status().is_redirection() => {
+                    last_problem = format!(
+                        "{url} answered {}{}; monosim does not follow redirects: set `receiver.ready` to the URL that answers 2xx",
+                        response.status(),
+                        location(&response)
+                    );
+                    false
+                }
                 Ok(response) => {
                     last_problem = format!("{url} answered {}", response.status());
                     false
@@ -231,6 +334,30 @@ pub async fn wait_ready(config: &Config, started: &mut Option<Started>) -> Resul
     }
 }
 
+/// The client for the receiver's own URLs (readiness, state): no redirects — a `302` to
+/// another host, a link-local address say, is reported, never followed — and no proxy from
+/// the environment, since the receiver is reached directly.
+pub fn direct_client() -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .build()
+}
+
+/// ` pointing to <Location>` for a redirect (cut short: the receiver wrote it), or nothing.
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .map(|l| {
+            format!(
+                " pointing to {}",
+                crate::diagnostic::shorten(&String::from_utf8_lossy(l.as_bytes()), 200)
+            )
+        })
+        .unwrap_or_default()
+}
+
 fn webhook_address(url: &str) -> Option<String> {
     let url = reqwest::Url::parse(url).ok()?;
     Some(format!(
@@ -248,4 +375,74 @@ fn indent(text: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers every request with `answer`; its base URL.
+    async fn server(answer: String) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let answer = answer.clone();
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 4096];
+                    let _ = socket.read(&mut buffer).await;
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        url
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse(text, "monosim.yaml", std::path::Path::new(".")).unwrap()
+    }
+
+    /// The readiness check followed redirects: a `ready` URL answering 302 to a healthy one
+    /// counted as ready.
+    #[tokio::test]
+    async fn a_ready_url_that_redirects_is_not_ready() {
+        let healthy = server("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into()).await;
+        let redirect = server(format!(
+            "HTTP/1.1 302 Found\r\nLocation: {healthy}/health\r\nContent-Length: 0\r\n\r\n"
+        ))
+        .await;
+        let config = config(&format!(
+            "receiver: {{ ready: \"{redirect}/health\", ready_timeout: 300ms }}\nwebhook_url: {redirect}/webhook\nstate: {{ command: \"echo null\" }}\n"
+        ));
+        let error = wait_ready(&config, &mut None).await.unwrap_err().0;
+        assert!(
+            error.contains(&format!("answered 302 Found pointing to {healthy}/health; monosim does not follow redirects")),
+            "{error}"
+        );
+    }
+
+    /// A receiver printing a 5 MB line had it kept whole, and printed whole in the error.
+    #[tokio::test]
+    async fn a_huge_output_line_is_kept_short() {
+        let config = config(
+            "receiver: { command: \"head -c 5000000 /dev/zero | tr '\\\\0' a; echo; echo done; exit 3\" }\nwebhook_url: http://127.0.0.1:9/webhook\nstate: { command: \"echo null\" }\n",
+        );
+        let mut started = start(&config, "http://127.0.0.1:1", "key", None)
+            .unwrap()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while started.running() {
+            assert!(Instant::now() < deadline, "the command did not end");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let tail = started.output_tail();
+        assert!(tail.len() < 2 * MAX_LINE, "{} bytes", tail.len());
+        assert!(tail.ends_with("\ndone"), "{tail}");
+        assert!(
+            tail.contains("… (4999000 more bytes not shown)"),
+            "{}",
+            &tail[tail.len() - 100..]
+        );
+    }
 }

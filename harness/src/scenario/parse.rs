@@ -312,7 +312,10 @@ impl StepParser<'_> {
         let (name, text) = (self.load)(r.file, &path).map_err(|why| {
             r.error(path_node.at, format!("cannot include `{path}`: {why}"))
                 .label("cannot read this file")
-                .help("include paths are relative to the scenario file")
+                .help(format!(
+                    "include paths are relative to the scenario file; {}",
+                    crate::runner::PROJECT_HELP
+                ))
         })?;
         let inner = Reader {
             file: &name,
