@@ -11,11 +11,12 @@ use monosim_harness::{bundled, schema as schemas, snapshot};
 
 use crate::cli::{InitArgs, ReviewArgs, RunArgs};
 use crate::exit;
+use crate::output::{err, errln, out, outln};
 
 /// Reads and parses the config, or explains (exit 2) what is wrong with it.
 fn load_config(path: &Path, colour: bool) -> Result<Config, u8> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!(
+        errln!(
             "error: cannot read {}: {e}\n  hint: run `monosim init` to write a starter monosim.yaml, or pass --config",
             path.display()
         );
@@ -26,7 +27,7 @@ fn load_config(path: &Path, colour: bool) -> Result<Config, u8> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     Config::parse(&text, &path.display().to_string(), base).map_err(|d| {
-        eprint!("{}", d.render(colour));
+        err!("{}", d.render(colour));
         exit::USAGE
     })
 }
@@ -46,7 +47,7 @@ pub fn run(args: RunArgs) -> u8 {
     let scenarios = match runner::load_scenarios(&config.scenarios, &config.known(), &includes) {
         Ok(scenarios) => scenarios,
         Err(diagnostics) => {
-            eprint!("{}", Diagnostics(diagnostics).render(stderr_colour));
+            err!("{}", Diagnostics(diagnostics).render(stderr_colour));
             return exit::USAGE;
         }
     };
@@ -68,11 +69,11 @@ pub fn run(args: RunArgs) -> u8 {
     let selected = runner::select(scenarios, &options);
     if selected.is_empty() && args.partition.is_some() && args.filter.is_none() {
         // More shards than scenarios: this shard has nothing to do, which is not an error.
-        println!("no scenario in shard {:?} of this suite", args.partition);
+        outln!("no scenario in shard {:?} of this suite", args.partition);
         return exit::SUCCESS;
     }
     if selected.is_empty() {
-        eprintln!(
+        errln!(
             "error: no scenario to run in {}{}",
             config.scenarios.display(),
             args.filter
@@ -91,13 +92,13 @@ pub fn run(args: RunArgs) -> u8 {
     let print = |result: &ScenarioResult| {
         let n = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         if progress {
-            eprint!("\r\x1b[K");
+            err!("\r\x1b[K");
         }
-        println!("{}", report::line(result, &style));
+        outln!("{}", report::line(result, &style));
         if progress && n < total {
             let width = 30;
             let done = width * n / total;
-            eprint!(
+            err!(
                 "[{}{}] {n}/{total}",
                 "=".repeat(done),
                 " ".repeat(width - done)
@@ -108,7 +109,7 @@ pub fn run(args: RunArgs) -> u8 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return exit::ENVIRONMENT;
         }
     };
@@ -131,11 +132,11 @@ pub fn run(args: RunArgs) -> u8 {
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(RunError::Unreachable(message)) => {
-            eprintln!("error: {message}");
+            errln!("error: {message}");
             return exit::ENVIRONMENT;
         }
     };
-    print!("{}", report::summary(&outcome, &style));
+    out!("{}", report::summary(&outcome, &style));
     for (path, text) in [
         (
             &args.junit,
@@ -148,7 +149,7 @@ pub fn run(args: RunArgs) -> u8 {
     ] {
         if let (Some(path), Some(text)) = (path, text) {
             if let Err(e) = std::fs::write(path, text) {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                errln!("error: cannot write {}: {e}", path.display());
                 return exit::ENVIRONMENT;
             }
         }
@@ -217,12 +218,12 @@ impl Signals {
     /// once, without reports, and the guardian stops the receiver.
     async fn first(mut self) -> String {
         let first = self.next().await;
-        eprintln!(
+        errln!(
             "\n{first}: stopping; the scenarios still running are cut short, the receiver is stopped and the reports are written (send it again to exit at once)"
         );
         tokio::spawn(async move {
             let again = self.next().await;
-            eprintln!("{again} again: exiting at once; the receiver is stopped in the background");
+            errln!("{again} again: exiting at once; the receiver is stopped in the background");
             std::process::exit(i32::from(exit_code_for(first)));
         });
         first.to_string()
@@ -251,7 +252,7 @@ pub fn guard() -> u8 {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: the guardian cannot start its runtime: {e}");
+            errln!("error: the guardian cannot start its runtime: {e}");
             return exit::ENVIRONMENT;
         }
     };
@@ -280,7 +281,7 @@ pub fn review(args: ReviewArgs) -> u8 {
     let dir = config.snapshots.clone();
     let pending = snapshot::pending(&dir);
     if pending.is_empty() {
-        println!("no pending snapshots in {}", dir.display());
+        outln!("no pending snapshots in {}", dir.display());
         return exit::SUCCESS;
     }
     let paint = |code: &str, text: &str| {
@@ -297,13 +298,13 @@ pub fn review(args: ReviewArgs) -> u8 {
         let new = match snapshot::read_contents(&path) {
             Ok(text) => text,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit::USAGE;
             }
         };
         let old = snapshot::read_contents(&accepted_path).unwrap_or_default();
-        println!("\n{}", paint("1", &accepted_path.display().to_string()));
-        println!(
+        outln!("\n{}", paint("1", &accepted_path.display().to_string()));
+        outln!(
             "{}",
             if old.is_empty() {
                 "new snapshot:"
@@ -313,7 +314,7 @@ pub fn review(args: ReviewArgs) -> u8 {
         );
         for (sign, line) in snapshot::diff(&old, &new) {
             let text = format!("{sign} {line}");
-            println!(
+            outln!(
                 "{}",
                 match sign {
                     '-' => paint("31", &text),
@@ -322,8 +323,7 @@ pub fn review(args: ReviewArgs) -> u8 {
                 }
             );
         }
-        print!("[a]ccept, [r]eject, [s]kip, [q]uit? ");
-        let _ = std::io::stdout().flush();
+        out!("[a]ccept, [r]eject, [s]kip, [q]uit? ");
         let answer = answers
             .next()
             .and_then(Result::ok)
@@ -332,7 +332,7 @@ pub fn review(args: ReviewArgs) -> u8 {
             "a" | "accept" => match std::fs::rename(&path, &accepted_path) {
                 Ok(()) => accepted += 1,
                 Err(e) => {
-                    eprintln!("error: cannot accept {}: {e}", path.display());
+                    errln!("error: cannot accept {}: {e}", path.display());
                     return exit::ENVIRONMENT;
                 }
             },
@@ -344,13 +344,13 @@ pub fn review(args: ReviewArgs) -> u8 {
             _ => skipped += 1,
         }
     }
-    println!("\n{accepted} accepted, {rejected} rejected, {skipped} skipped");
+    outln!("\n{accepted} accepted, {rejected} rejected, {skipped} skipped");
     exit::SUCCESS
 }
 
 pub fn schema() -> u8 {
     let both = serde_json::json!({ "config": schemas::config(), "scenario": schemas::scenario() });
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(&both).unwrap_or_default()
     );
@@ -361,7 +361,7 @@ pub fn init(args: InitArgs) -> u8 {
     let config = args.dir.join("monosim.yaml");
     let scenarios = args.dir.join("scenarios");
     if !args.force && (config.exists() || scenarios.join(bundled::SCENARIOS[0].0).exists()) {
-        eprintln!(
+        errln!(
             "error: {} already has a monosim.yaml or the bundled scenarios\n  hint: pass --force to overwrite them",
             args.dir.display()
         );
@@ -384,12 +384,12 @@ pub fn init(args: InitArgs) -> u8 {
         }
     }
     if let Err(e) = result {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         return exit::ENVIRONMENT;
     }
     for path in written {
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
-    println!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`");
+    outln!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`");
     exit::SUCCESS
 }

@@ -18,6 +18,12 @@ pub fn line(stream: &mut impl Write, args: fmt::Arguments<'_>) {
         .and_then(|()| stream.write_all(b"\n"));
 }
 
+/// Writes to `stream` without a newline (a prompt, a progress line), flushed so it shows
+/// at once; a closed or failing stream is ignored.
+pub fn text(stream: &mut impl Write, args: fmt::Arguments<'_>) {
+    let _ = stream.write_fmt(args).and_then(|()| stream.flush());
+}
+
 /// `println!` that ignores a closed stdout.
 macro_rules! outln {
     ($($arg:tt)*) => {
@@ -32,4 +38,18 @@ macro_rules! errln {
     };
 }
 
-pub(crate) use {errln, outln};
+/// `print!` that ignores a closed stdout (and flushes).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::text(&mut ::std::io::stdout().lock(), format_args!($($arg)*))
+    };
+}
+
+/// `eprint!` that ignores a closed stderr.
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::output::text(&mut ::std::io::stderr().lock(), format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {err, errln, out, outln};

@@ -469,3 +469,30 @@ fn includes_outside_the_project_need_the_flag() {
     let (code, output) = Running::start(&dir, &["--allow-outside-includes"]).finish();
     assert_eq!(code, 0, "{output}");
 }
+
+/// `monosim run | head -1` closes the report's pipe early: the report lines after it used
+/// `println!`, which panics on a closed stdout (exit 101). Both pipes here are closed before
+/// monosim writes anything, so every line it prints meets a closed pipe.
+#[test]
+fn closed_output_pipes_do_not_crash_the_run() {
+    let (_listener, url) = idle_receiver();
+    let scenario = "name: quiet\nsteps:\n  - advance: 1s\n";
+    let dir = project(
+        "closed-pipes",
+        &format!("webhook_url: {url}/webhook\nstate: {{ command: \"echo null\" }}\n"),
+        &[("a.yaml", scenario), ("b.yaml", scenario)],
+    );
+    let mut child = monosim()
+        .arg("run")
+        .arg("--config")
+        .arg(dir.join("monosim.yaml"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = wait_with_deadline(&mut child);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}

@@ -572,7 +572,12 @@ impl StepParser<'_> {
                 if let Some(fields) = node.get("set") {
                     for (path, value) in r.map(fields, "set")? {
                         self.placeholders_within(r, value)?;
-                        set.push((path.scalar_text(), value.to_json()));
+                        // Checked here, on an empty body, so a path too deep (or not a
+                        // path) is a file error at its line, not a step failing later.
+                        let (text, json) = (path.scalar_text(), value.to_json());
+                        event::apply_override(&mut serde_json::json!({}), &text, &json.to_string())
+                            .map_err(|e| r.error(path.at, e.to_string()).label("cannot be set"))?;
+                        set.push((text, json));
                     }
                 }
                 StepKind::Fire {

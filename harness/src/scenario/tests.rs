@@ -322,3 +322,24 @@ fn value_lists_spell_what_the_simulator_reads() {
         assert!(!refused.contains("unknown variant"), "{kind}: {refused}");
     }
 }
+
+/// Issue 12, item 1: a `set` path of 20,000 keys overflowed the simulator's stack when the
+/// step ran (`monosim run` exited 134 and left the receiver running). It is a file error
+/// now, at the path, before anything starts; a path as deep as a body may be still parses.
+/// (200 keys: YAML keys written without `?` stop at 1,024 characters.)
+#[test]
+fn a_set_path_deeper_than_a_body_may_nest_is_a_file_error() {
+    let deep = vec!["a"; 200].join(".");
+    let e = error(&format!(
+        "name: x\naccounts: {{ ada: {{}} }}\nsteps:\n  - fire: {{ event: mono.events.account_updated, account: ada, set: {{ {deep}: 1 }} }}\n"
+    ));
+    assert!(e.message.contains("may nest at most 127 levels"), "{e:?}");
+    assert_eq!(e.at.line, 4, "{e:?}");
+    let fits = vec!["a"; 127].join(".");
+    parse(&format!(
+        "name: x\naccounts: {{ ada: {{}} }}\nsteps:\n  - fire: {{ event: mono.events.account_updated, account: ada, set: {{ {fits}: 1 }} }}\n"
+    ))
+    .unwrap();
+    let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - fire: { event: mono.events.account_updated, account: ada, set: { \"data..x\": 1 } }\n");
+    assert!(e.message.contains("is not a dotted path"), "{e:?}");
+}
