@@ -63,17 +63,17 @@ fn the_strict_profile_names_each_place_that_design_differs_from_the_reference() 
             "An account_updated still saying PROCESSING is not data available",
             "expect_state:",
         ),
-        // Whether that read sees the balance depends on whether it lands before the data
-        // delay has passed (PROCESSING) or after (FAILED shows none): either way the strict
-        // block names it, through the balance or through the read itself.
+        // When the data never comes, whether that read sees a balance depends on whether it
+        // lands before the link's data delay has passed (PROCESSING shows the balance) or
+        // after (FAILED and UNAVAILABLE show none): either way the strict block names it,
+        // through the balance or through the read itself.
         (
             "Data retrieval FAILED is not data available",
             "data-failed.yaml:27: expect_state:|data-failed.yaml:30: expect_no_request: { kind: data",
         ),
-        // The same read, before UNAVAILABLE says there is nothing to read.
         (
             "Data UNAVAILABLE is not data available",
-            "expect_no_request: { kind: data",
+            "data-unavailable.yaml:28: expect_state:|data-unavailable.yaml:31: expect_no_request: { kind: data",
         ),
         // It acknowledges the webhook and retries the token request itself.
         (
