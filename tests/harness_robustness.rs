@@ -496,3 +496,26 @@ fn closed_output_pipes_do_not_crash_the_run() {
     let status = wait_with_deadline(&mut child);
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
+
+/// A receiver told a port that another program took before it could bind it (CI, under
+/// load: the port became the local end of an outgoing connection) died with "Address
+/// already in use" and the run ended with exit 3. monosim now starts it again on another
+/// port. This receiver reports a taken port on its first start, then serves.
+#[test]
+fn a_receiver_whose_port_was_taken_is_started_again_on_another() {
+    python_is_there();
+    let dir = project(
+        "port-taken",
+        "receiver:\n  command: \"if [ ! -e tried ]; then echo {receiver.port} > tried; echo 'OSError: [Errno 98] Address already in use' >&2; exit 1; fi; echo {receiver.port} > served; exec python3 -m http.server {receiver.port} --bind 127.0.0.1\"\n  ready: \"http://127.0.0.1:{receiver.port}/\"\nwebhook_url: \"http://127.0.0.1:{receiver.port}/webhook\"\nstate: { command: \"echo null\" }\n",
+        &[("quiet.yaml", "name: quiet\nsteps:\n  - advance: 1s\n")],
+    );
+    let (code, output) = Running::start(&dir, &[]).finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("the receiver's port was taken before it could listen on it"),
+        "{output}"
+    );
+    let tried = std::fs::read_to_string(dir.join("tried")).unwrap();
+    let served = std::fs::read_to_string(dir.join("served")).unwrap();
+    assert_ne!(tried, served, "started again on the same port");
+}

@@ -14,6 +14,7 @@ mod expect;
 pub mod guard;
 mod includes;
 mod play;
+mod ports;
 pub mod probe;
 mod problem;
 pub mod process;
@@ -230,6 +231,10 @@ pub fn select(scenarios: Vec<(PathBuf, Scenario)>, options: &Options) -> Vec<(Pa
         .collect()
 }
 
+/// How many ports a receiver that reports its port taken is started on before the run
+/// gives up (see `ports`).
+const PORT_ATTEMPTS: u32 = 3;
+
 /// Everything a scenario run needs from the run around it.
 pub(crate) struct Context {
     pub config: Config,
@@ -260,15 +265,19 @@ pub async fn run(
 ) -> Result<Outcome, RunError> {
     let started = Instant::now();
     let mut stop = std::pin::pin!(stop);
-    let config = &if config.wants_receiver_port() {
-        let free = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
+    let template = config;
+    let choose_port = template.wants_receiver_port();
+    let with_free_port = || {
+        ports::free_port()
+            .map(|port| template.clone().with_receiver_port(port))
             .map_err(|e| {
                 RunError::Unreachable(format!("cannot find a free port for the receiver: {e}"))
-            })?;
-        config.clone().with_receiver_port(free.port())
+            })
+    };
+    let mut config = if choose_port {
+        with_free_port()?
     } else {
-        config.clone()
+        template.clone()
     };
     let simulator = Arc::new(
         Simulator::new(SimulatorConfig {
@@ -320,32 +329,53 @@ pub async fn run(
             })
             .ok()
     });
-    let mut process = receiver::start(config, &sim_url, DEFAULT_SECRET_KEY, guardian.clone())
-        .map_err(|e| RunError::Unreachable(e.0))?;
-    let ready = tokio::select! {
-        ready = receiver::wait_ready(config, &mut process) => Ok(ready),
-        by = &mut stop => Err(by),
+    let mut attempt = 1;
+    let process = loop {
+        let mut process = receiver::start(&config, &sim_url, DEFAULT_SECRET_KEY, guardian.clone())
+            .map_err(|e| RunError::Unreachable(e.0))?;
+        let ready = tokio::select! {
+            ready = receiver::wait_ready(&config, &mut process) => Ok(ready),
+            by = &mut stop => Err(by),
+        };
+        match ready {
+            Ok(Ok(())) => break process,
+            Ok(Err(e)) => {
+                // Another program took the port between monosim choosing it and the
+                // receiver binding it (see `ports`): choose another and start again.
+                let lost_port = process
+                    .as_mut()
+                    .is_some_and(|p| ports::lost_its_port(&p.output_tail()));
+                if choose_port && lost_port && attempt < PORT_ATTEMPTS {
+                    attempt += 1;
+                    tracing::warn!("the receiver's port was taken before it could listen on it; starting it again on another port");
+                    if let Some(mut dead) = process {
+                        let _ = tokio::task::spawn_blocking(move || dead.stop()).await;
+                    }
+                    config = with_free_port()?;
+                    let mut targets = simulator.sim().webhooks.targets();
+                    targets.urls = vec![config.webhook_url.clone()];
+                    simulator.sim().webhooks.set_targets(targets);
+                    continue;
+                }
+                finish(process, guardian, stop_server, server).await;
+                return Err(RunError::Unreachable(e.0));
+            }
+            Err(by) => {
+                finish(process, guardian, stop_server, server).await;
+                return Ok(Outcome {
+                    results: Vec::new(),
+                    not_run: scenarios.len(),
+                    duration: started.elapsed(),
+                    interrupted: Some(Interrupted {
+                        by,
+                        unfinished: Vec::new(),
+                        not_started: scenarios.len(),
+                    }),
+                });
+            }
+        }
     };
-    match ready {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            finish(process, guardian, stop_server, server).await;
-            return Err(RunError::Unreachable(e.0));
-        }
-        Err(by) => {
-            finish(process, guardian, stop_server, server).await;
-            return Ok(Outcome {
-                results: Vec::new(),
-                not_run: scenarios.len(),
-                duration: started.elapsed(),
-                interrupted: Some(Interrupted {
-                    by,
-                    unfinished: Vec::new(),
-                    not_started: scenarios.len(),
-                }),
-            });
-        }
-    }
+    let config = &config;
 
     let client = receiver::direct_client()
         .map_err(|e| RunError::Unreachable(format!("cannot build the HTTP client: {e}")))?;
