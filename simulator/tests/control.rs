@@ -371,6 +371,36 @@ async fn a_bank_balance_and_a_reauthorisations_data_status_can_be_set_over_http(
         )
         .await;
     assert_eq!(status, 400, "{refused}");
+    // A valid number an account of this type cannot hold is a conflict with the account,
+    // not a malformed request (schemathesis holds schema-valid requests to that).
+    let (status, refused) = live
+        .control_raw(
+            "POST",
+            "/accounts",
+            json!({"type": "SAVINGS_ACCOUNT", "balance": -5}),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    let savings = live
+        .control("POST", "/accounts", json!({"type": "SAVINGS_ACCOUNT"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, refused) = live
+        .control_raw(
+            "POST",
+            &format!("/accounts/{savings}/bank-balance"),
+            json!({"balance": -5}),
+        )
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("only a CURRENT_ACCOUNT can be overdrawn"),
+        "{refused}"
+    );
     let (status, _) = live
         .control_raw(
             "POST",

@@ -20,6 +20,7 @@ use crate::http::{AccountPath, ApiError, ApiState, V1Error};
 use crate::lifecycle::{LinkOptions, MfaAnswer, ReauthOutcome, SyncResult};
 use crate::world::{
     institutions, AccountKind, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa, ObjectId, Stage,
+    WorldError,
 };
 
 /// `POST /_sim/accounts`: every field optional; the world's seed fills in the rest.
@@ -349,7 +350,7 @@ pub struct BankBalance {
     summary = "The balance changes at the bank; Mono shows it from its next retrieval (a successful sync, or the data after a re-authorisation)",
     params(AccountPath),
     request_body(content = BankBalance, content_type = "application/json"),
-    responses((status = 200, description = "OK", body = SimAccount), (status = 400, description = "A balance beyond what the simulator models", body = V1Error))
+    responses((status = 200, description = "OK", body = SimAccount), (status = 400, description = "A balance beyond what the simulator models", body = V1Error), (status = 409, description = "A negative balance on an account that cannot be overdrawn (only a CURRENT_ACCOUNT can)", body = V1Error))
 )]
 pub async fn bank_balance(
     State(state): State<Arc<ApiState>>,
@@ -362,7 +363,14 @@ pub async fn bank_balance(
     state
         .world
         .set_bank_balance(&id, request.balance)
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        .map_err(|e| match e {
+            // A valid number the account's type cannot hold: the account is in the way,
+            // not the request.
+            WorldError::NegativeBalance { .. } => {
+                ApiError::new(StatusCode::CONFLICT, e.to_string())
+            }
+            _ => ApiError::bad_request(e.to_string()),
+        })?;
     Ok(Json(describe(&state, &id)?))
 }
 

@@ -61,11 +61,13 @@ pub fn refused(error: LifecycleError) -> ApiError {
             StatusCode::CONFLICT,
             format!("Account {id} is not linked; link it with POST /_sim/accounts/{id}/link"),
         ),
-        // An id or code another account has: the request is fine, the world disagrees.
-        error
-        @ LifecycleError::World(WorldError::DuplicateId(_) | WorldError::DuplicateCode(_)) => {
-            ApiError::new(StatusCode::CONFLICT, error.to_string())
-        }
+        // An id or code another account has, or a negative balance on an account type that
+        // cannot be overdrawn: each value is fine, the world disagrees.
+        error @ LifecycleError::World(
+            WorldError::DuplicateId(_)
+            | WorldError::DuplicateCode(_)
+            | WorldError::NegativeBalance { .. },
+        ) => ApiError::new(StatusCode::CONFLICT, error.to_string()),
         other => other.into(),
     }
 }
