@@ -1,6 +1,8 @@
 //! Real, unmodified third-party Mono clients against the simulator, changing nothing but
 //! their base URL: `mono-node` 1.0.3 (npm) and `mono-sdk` 0.1.4 (PyPI). Each runs a check
 //! script under tests/clients/ as a child process; `scripts/setup-clients` installs them.
+//! Every method of theirs that targets account data, re-auth or sync is called once; the
+//! others, and why each is outside monosim's scope, are listed in docs/fidelity.md.
 
 mod support;
 

@@ -445,6 +445,7 @@ fn check_body(body: &Value, name: &str, id: &ObjectId, dialect: Dialect, ctx: &C
             has(&account["institution"], &["name", "bankCode", "type"]);
             if current {
                 has(meta, &["ref", "retrieved_data"]);
+                assert_eq!(account["authMethod"], meta["auth_method"]);
                 assert!(meta["retrieved_data"].is_array());
                 assert_eq!(
                     meta.get("sync_status").and_then(Value::as_str),

@@ -158,3 +158,45 @@ async fn unlink() {
         404
     );
 }
+
+/// The endpoints docs/fidelity.md lists as not simulated: each is a 404 in v2's error
+/// shape that names the call, never a made-up body. When one of them is served, this test
+/// fails, and its row in docs/fidelity.md has to change with it.
+#[tokio::test]
+async fn endpoints_listed_as_not_simulated_answer_404_in_the_v2_shape() {
+    let router = router();
+    let not_simulated = [
+        ("GET", format!("/v2/accounts/{ADA}/income")),
+        ("GET", format!("/v2/accounts/{ADA}/income-records")),
+        ("POST", format!("/v2/accounts/{ADA}/creditworthiness")),
+        ("GET", format!("/v2/accounts/{ADA}/earnings")),
+        ("GET", format!("/v2/accounts/{ADA}/assets")),
+        ("GET", format!("/v2/enrichments/{ADA}/statement-insights")),
+        (
+            "GET",
+            format!("/v1/enrichments/{ADA}/statement-insights/records"),
+        ),
+        (
+            "POST",
+            format!("/v1/enrichments/{ADA}/transaction-categorisation"),
+        ),
+        (
+            "POST",
+            format!("/v1/enrichments/{ADA}/transaction-metadata"),
+        ),
+    ];
+    for (method, path) in &not_simulated {
+        let reply = send(&router, method, path, None).await;
+        assert_eq!(reply.status, 404, "{method} {path}");
+        let body = reply.json();
+        assert_eq!(
+            body["message"],
+            format!("Cannot {method} {path}"),
+            "{method} {path}"
+        );
+        if path.starts_with("/v2/") {
+            assert_eq!(body["status"], "failed", "{method} {path}: {body}");
+            assert!(body["data"].is_null(), "{method} {path}: {body}");
+        }
+    }
+}

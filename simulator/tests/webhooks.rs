@@ -82,6 +82,29 @@ async fn the_legacy_dialect_sends_the_2021_shapes() {
     assert!(updated.body["data"]["meta"].get("retrieved_data").is_none());
 }
 
+/// Issue 13: the current `account_updated` page
+/// (<https://docs.mono.co/docs/financial-data/account-update>, March 2026) shows
+/// `data.account.authMethod` beside `data.meta.auth_method`; the 2021 page the legacy
+/// dialect follows (<https://docs.mono.co/docs/balancetransaction>) has no such field.
+#[tokio::test]
+async fn account_updated_names_the_auth_method_inside_the_account_in_the_current_dialect() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start(vec![receiver.url.clone()]).await;
+    quiet_account(&live, json!({"institution": "gtbank"})).await;
+    quiet_account(&live, json!({"institution": "gtbank", "dialect": "legacy"})).await;
+    let updated: Vec<_> = receiver
+        .all()
+        .into_iter()
+        .filter(|w| w.event() == UPDATED)
+        .collect();
+    assert_eq!(updated.len(), 2);
+    let (current, legacy) = (&updated[0].body["data"], &updated[1].body["data"]);
+    let method = current["meta"]["auth_method"].as_str().unwrap();
+    assert!(["internet_banking", "mobile_banking"].contains(&method));
+    assert_eq!(current["account"]["authMethod"], method);
+    assert!(legacy["account"].get("authMethod").is_none());
+}
+
 #[tokio::test]
 async fn a_receiver_failing_three_times_gets_four_attempts_on_the_documented_gaps() {
     let receiver = Receiver::start(|r, _| if r.event() == UPDATED { 500 } else { 200 }).await;

@@ -122,7 +122,7 @@ fn account_updated(account: &Account, current: bool, ctx: &Context) -> Value {
             json!(ctx.data_status.retrieved_data()),
         );
     }
-    json!({
+    let mut body = json!({
         "meta": meta,
         "account": {
             "_id": account.id,
@@ -143,7 +143,15 @@ fn account_updated(account: &Account, current: bool, ctx: &Context) -> Value {
             "created_at": account.linked_at,
             "updated_at": ctx.now,
         },
-    })
+    });
+    // The current account-update page shows the auth method inside the account too
+    // (`authMethod`, beside `meta.auth_method`) [documented:
+    // https://docs.mono.co/docs/financial-data/account-update]; the 2021 page the legacy
+    // dialect follows (https://docs.mono.co/docs/balancetransaction) has no such field.
+    if current {
+        body["account"]["authMethod"] = json!(account.auth_method.as_str());
+    }
+    body
 }
 
 /// How deep a webhook body may nest once overrides are applied: the most serde_json reads

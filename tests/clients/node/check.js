@@ -246,12 +246,37 @@ check('misc.institutions', async () => {
   return `${res.length} institutions`;
 });
 
+check('account.syncDataManually', async () => {
+  const res = await call(mono.account.syncDataManually.bind(mono.account), { accountId });
+  assert.equal(res.status, 'successful', `sync status, got ${JSON.stringify(res)}`);
+  assert.equal(res.code, 'SYNC_SUCCESSFUL');
+  assert.equal(typeof res.hasNewData, 'boolean', 'hasNewData is a boolean');
+  return `${res.code}, hasNewData ${res.hasNewData}`;
+});
+
+check('account.reauthCode gives a 20-character token (an MFA account)', async () => {
+  const res = await call(mono.account.reauthCode.bind(mono.account), { accountId });
+  assert.match(res.token, /^[A-Za-z0-9]{20}$/, `token, got ${JSON.stringify(res)}`);
+  return `token of ${res.token.length} characters`;
+});
+
 check('errors reach the callback: an unknown account is a 404 with a message', async () => {
   const missing = '000000000000000000000000';
   await assert.rejects(
     call(mono.account.getAccountInformation.bind(mono.account), { accountId: missing }),
     (err) => /"message"/.test(err.message),
   );
+});
+
+// Last: the account is gone afterwards.
+check('account.unlinkAccount, after which the account is gone (404)', async () => {
+  const res = await call(mono.account.unlinkAccount.bind(mono.account), { accountId });
+  isString(res.message, 'unlink message');
+  await assert.rejects(
+    call(mono.account.getAccountInformation.bind(mono.account), { accountId }),
+    (err) => /"message"/.test(err.message),
+  );
+  return res.message;
 });
 
 (async () => {

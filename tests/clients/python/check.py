@@ -213,6 +213,47 @@ def _():
     return f"job {job['id']}, {len(pdf.content)} bytes"
 
 
+@check("initiate_account_reauth (scope reauth) gives a mono_url for the account")
+def _():
+    data = envelope(
+        mono.initiate_account_reauth(
+            {
+                "meta": {"ref": "check-reauth"},
+                "scope": "reauth",
+                "account": ACCOUNT_ID,
+                "redirect_url": "https://example.com/back",
+            }
+        ),
+        "initiate reauth",
+    )
+    assert data["scope"] == "reauth", data
+    assert data["account"] == ACCOUNT_ID, data
+    assert data["meta"]["ref"] == "check-reauth", data
+    is_str(data["mono_url"], "mono_url")
+    assert data["mono_url"].startswith(URL), f"mono_url is on the simulator: {data['mono_url']}"
+    return data["mono_url"][len(URL):][:40]
+
+
+@check("initiate_account_linking (scope auth) gives a mono_url for a new link")
+def _():
+    data = envelope(
+        mono.initiate_account_linking(
+            {
+                "customer": {"name": "Ada Obi", "email": "ada@example.com"},
+                "meta": {"ref": "check-link"},
+                "scope": "auth",
+                "redirect_url": "https://example.com/back",
+            }
+        ),
+        "initiate link",
+    )
+    assert data["scope"] == "auth", data
+    assert "account" not in data, "a new link has no account yet"
+    assert HEX24.match(data["customer"]), f"customer id, got {data['customer']!r}"
+    is_str(data["mono_url"], "mono_url")
+    return data["mono_url"][len(URL):][:40]
+
+
 @check("errors raise MonoConnectError: unknown account is a 404")
 def _():
     try:
