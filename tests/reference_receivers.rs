@@ -97,9 +97,13 @@ fn run_library(run: &Run) -> Output {
         }
     )
     .replace(',', "+");
+    // Numbered too: the strict-profile test runs the same receiver, style and bugs as the
+    // receiver's own test, at the same time, and must not share (and delete) its database.
+    static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let run_number = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("library-{}", std::process::id()))
-        .join(&label);
+        .join(format!("{label}-{run_number}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let snapshots: PathBuf = if run.committed_snapshots {
