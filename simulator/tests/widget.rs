@@ -584,7 +584,13 @@ async fn api_calls(live: &Live) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
         .collect()
 }
 
@@ -615,8 +621,10 @@ async fn reauth_by_account_id_takes_a_wrong_then_the_right_otp() {
     b.screenshot("by-account-credentials").await;
     b.leave_widget().await;
     let query = b
-        .js("const q = new URL(document.querySelector('iframe').src).searchParams; \
-             return { data: q.get('data'), token: q.get('reauth_token') };")
+        .js(
+            "const q = new URL(document.querySelector('iframe').src).searchParams; \
+             return { data: q.get('data'), token: q.get('reauth_token') };",
+        )
         .await;
     let data: Value = serde_json::from_str(query["data"].as_str().unwrap_or("null")).unwrap();
     assert_eq!(
@@ -624,7 +632,11 @@ async fn reauth_by_account_id_takes_a_wrong_then_the_right_otp() {
         account.as_str(),
         "as connect.js 2.1 sends it: {query}"
     );
-    assert_eq!(query["token"], Value::Null, "no token in the iframe's query");
+    assert_eq!(
+        query["token"],
+        Value::Null,
+        "no token in the iframe's query"
+    );
     w.browser.enter_widget("login").await;
     w.login().await;
     w.answer("000000").await;
@@ -671,12 +683,17 @@ async fn reauth_by_account_id_takes_a_wrong_then_the_right_otp() {
             "onClose",
         ])
     );
-    assert_eq!(w.page_event("ERROR", before).await["errorType"], "INVALID_MFA");
+    assert_eq!(
+        w.page_event("ERROR", before).await["errorType"],
+        "INVALID_MFA"
+    );
     w.settle().await;
     assert_eq!(w.webhooks(), names(&LINKED_THEN_REAUTHORISED));
     let calls = api_calls(&w.live).await;
     assert!(
-        !calls.iter().any(|c| c.contains("reauthorise") || c.contains("initiate")),
+        !calls
+            .iter()
+            .any(|c| c.contains("reauthorise") || c.contains("initiate")),
         "re-auth by account id needs no token from Mono: {calls:?}"
     );
     w.browser.quit().await;
@@ -695,7 +712,11 @@ async fn reauth_by_an_account_that_cannot_be_reauthorised_shows_the_failure_page
     b.wait_for("#link").await;
     let unknown = "0123456789abcdef01234567";
     for (account, shot, message) in [
-        (unknown, "by-account-unknown", format!("no account {unknown}")),
+        (
+            unknown,
+            "by-account-unknown",
+            format!("no account {unknown}"),
+        ),
         (
             no_mfa.as_str(),
             "by-account-no-mfa",
@@ -720,7 +741,9 @@ async fn reauth_by_an_account_that_cannot_be_reauthorised_shows_the_failure_page
         let error = w.page_event("ERROR", before).await;
         assert_eq!(error["errorType"], "ACCOUNT_NOT_REAUTHORISABLE", "{error}");
         assert_eq!(error["errorMessage"], message.as_str());
-        w.browser.js("window.demoConnect.close(); return true;").await;
+        w.browser
+            .js("window.demoConnect.close(); return true;")
+            .await;
     }
     w.live.idle().await;
     assert!(
