@@ -379,11 +379,10 @@ async fn bad_keys_tokens_and_sessions_get_clear_pages() {
         response.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("Re-auth token is required for reauthorisation"));
+    let script = response.text().await.unwrap();
+    // connect.js 2.1's check, and both ways into the iframe's query.
+    assert!(script.contains("Account ID is required for re-authorisation"));
+    assert!(script.contains("reauth_token") && script.contains("account:"));
 }
 
 #[tokio::test]
