@@ -441,7 +441,9 @@ async fn reauth_by_account_id_needs_and_uses_no_token() {
     let live = Live::start(vec![receiver.url.clone()]).await;
     let (account, token) = needs_reauth(&live, "gtbank").await;
     let mut user = User::new(&live.url);
-    let data = encode(&format!("{{\"account\":\"{account}\",\"customer\":{{\"id\":\"c1\"}}}}"));
+    let data = encode(&format!(
+        "{{\"account\":\"{account}\",\"customer\":{{\"id\":\"c1\"}}}}"
+    ));
     user.open(&format!("/widget?key=test_pk_monosim&data={data}"))
         .await;
     assert_eq!(user.step(), "login");
@@ -499,7 +501,11 @@ async fn reauth_by_account_id_refuses_what_reauthorise_would_and_can_time_out() 
     user.post(&[("action", "login"), ("username", "a"), ("password", "b")])
         .await;
     assert_eq!(user.step(), "error");
-    assert!(user.page.contains("Your session has expired"), "{}", user.page);
+    assert!(
+        user.page.contains("Your session has expired"),
+        "{}",
+        user.page
+    );
     let state = live
         .control("GET", &format!("/accounts/{account}"), json!({}))
         .await;
