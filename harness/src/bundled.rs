@@ -48,6 +48,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/mixed-dialect-payloads.yaml"),
     ),
     (
+        "reauth-by-account-id.yaml",
+        include_str!("../../scenarios/reauth-by-account-id.yaml"),
+    ),
+    (
         "reauth-flow.yaml",
         include_str!("../../scenarios/reauth-flow.yaml"),
     ),

@@ -8,7 +8,7 @@ use monosim_simulator::webhooks::{event, Outcome};
 use monosim_simulator::world::{AuthMethod, DataStatus, Dialect, Mfa};
 use serde_json::{json, Value};
 
-use crate::scenario::{Since, WidgetOutcome, CANONICAL_FIELDS, MATCHERS};
+use crate::scenario::{ReauthBy, Since, WidgetOutcome, CANONICAL_FIELDS, MATCHERS};
 
 /// The names of `all`, for an `enum`.
 fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
@@ -156,7 +156,7 @@ pub fn scenario() -> Value {
         step(
             "widget_reauth",
             account_or(
-                json!({ "type": "object", "additionalProperties": false, "required": ["account"], "properties": { "account": account_ref(), "mfa": { "enum": names(&WidgetOutcome::ALL, WidgetOutcome::as_str) }, "data_status": data_status } }),
+                json!({ "type": "object", "additionalProperties": false, "required": ["account"], "properties": { "account": account_ref(), "mfa": { "enum": names(&WidgetOutcome::ALL, WidgetOutcome::as_str) }, "by": { "enum": names(&ReauthBy::ALL, ReauthBy::as_str) }, "data_status": data_status } }),
             ),
         ),
         step(

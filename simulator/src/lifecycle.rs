@@ -6,7 +6,7 @@
 //!                      account_connected                  account_updated
 //!  linked ──session expires (MFA only)──▶ reauth required          reauthorisation_required
 //!         ──POST /reauthorise──▶ token issued (10 min, single use, newest only)
-//!         ──user answers MFA right──▶ reauthorised ──data_delay──▶ synced
+//!         ──user answers MFA right (with the token, or by account id)──▶ reauthorised ──data_delay──▶ synced
 //!                                     account_reauthorized         account_updated
 //!         (wrong answer: nothing fires, the token stays usable; expired / reused /
 //!          superseded token: refused, nothing fires; user gives up: nothing fires)
@@ -33,6 +33,9 @@ pub const MANUAL_SYNC_INTERVAL: i64 = 2 * MINUTE;
 pub enum LifecycleError {
     #[error("no account {0}")]
     NoSuchAccount(ObjectId),
+    /// The widget was opened with an `account` that is not an ObjectId at all.
+    #[error("`{}` is not an account id (Mono's ids are 24 hex digits)", Echo(.0))]
+    NotAnAccountId(String),
     #[error("account {0} is not linked")]
     NotLinked(ObjectId),
     #[error("account {0} is already linked")]
@@ -58,6 +61,10 @@ pub enum LifecycleError {
     ExpiredToken(String),
     #[error("no re-auth token has been issued for account {0}: the integrator must call POST /accounts/:id/reauthorise first")]
     NoToken(ObjectId),
+    /// A widget opened by account id (connect.js 2.1+) holds no token; its session can
+    /// still time out before the user answers.
+    #[error("the re-authorisation session for account {0} timed out before the answer; open the widget again")]
+    ReauthSessionExpired(ObjectId),
     #[error("manual sync of this account is allowed once every 2 minutes; try again in {0} s")]
     SyncTooSoon(i64),
     #[error("{0}")]
@@ -279,12 +286,71 @@ impl Sim {
         if let Some(outcome) = refused {
             return Ok(outcome);
         }
-        let account = self.linked(&id)?;
+        self.reauthorised(&id, data_status)
+    }
+
+    /// The account connect.js 2.1+ may open the widget for with `reauthorise(accountId)`:
+    /// the same accounts `POST /accounts/:id/reauthorise` issues a token for (linked, with
+    /// MFA), refused with the same words otherwise. [inferred]: Mono documents neither an
+    /// unknown id nor an account that needs no re-authorisation; as with a token, an MFA
+    /// account whose session has not expired may still sign in again.
+    pub fn check_account(&self, id: &ObjectId) -> Result<Account, LifecycleError> {
+        let account = self
+            .world
+            .account(id)
+            .ok_or(LifecycleError::NoSuchAccount(*id))?;
+        if !account.is_linked() || !account.has_mfa() {
+            return Err(LifecycleError::CannotReauthorise);
+        }
+        Ok(account)
+    }
+
+    /// The user re-authenticates in a widget opened with the account id (connect.js 2.1+,
+    /// Mono's `reauthorise(accountId)`): no token is involved, so none is issued, checked or
+    /// used up; what follows a right answer is the token flow's, event for event.
+    pub fn reauthorise_account(
+        &self,
+        id: &ObjectId,
+        answer: MfaAnswer,
+        data_status: Option<DataStatus>,
+    ) -> Result<ReauthOutcome, LifecycleError> {
+        let account = self.check_account(id)?;
+        if let Some(status) = data_status {
+            check_status(status, account.dialect)?;
+        }
+        match answer {
+            MfaAnswer::Expired => return Err(LifecycleError::ReauthSessionExpired(*id)),
+            MfaAnswer::Wrong => return Ok(ReauthOutcome::WrongAnswer),
+            MfaAnswer::Abandon => return Ok(ReauthOutcome::Abandoned),
+            MfaAnswer::Correct => {}
+        }
+        // Checked again under the lock: an unlink racing the answer wins.
+        self.world
+            .update(id, |a| {
+                if a.is_linked() {
+                    a.session_expired = false;
+                    Ok(())
+                } else {
+                    Err(LifecycleError::CannotReauthorise)
+                }
+            })
+            .ok_or(LifecycleError::NoSuchAccount(*id))??;
+        self.reauthorised(id, data_status)
+    }
+
+    /// What follows a right answer, by token or by account id: `account_reauthorized` now,
+    /// the data fetched again and `account_updated` once it is in.
+    fn reauthorised(
+        &self,
+        id: &ObjectId,
+        data_status: Option<DataStatus>,
+    ) -> Result<ReauthOutcome, LifecycleError> {
+        let account = self.linked(id)?;
         let reauthorized = self.emit(event::ACCOUNT_REAUTHORIZED, &account, Emit::default())?;
         if let Some(status) = data_status {
-            self.world.update(&id, |a| a.data_status = status);
+            self.world.update(id, |a| a.data_status = status);
         }
-        let (updated, _) = self.synced(&id, self.data_delay)?;
+        let (updated, _) = self.synced(id, self.data_delay)?;
         Ok(ReauthOutcome::Reauthorised {
             events: vec![reauthorized, updated],
         })

@@ -481,7 +481,11 @@ async fn the_widget_works_from_the_keyboard_and_connect_js_checks_its_arguments(
     let refused = b
         .js("try { window.demoConnect.reauthorise(); return null; } catch (e) { return e.message; }")
         .await;
-    assert_eq!(refused, "Re-auth token is required for reauthorisation");
+    assert_eq!(refused, "Account ID is required for re-authorisation");
+    let not_a_string = b
+        .js("try { window.demoConnect.reauthorise(42); return null; } catch (e) { return e.message; }")
+        .await;
+    assert_eq!(not_a_string, "Invalid accountId: must be a string");
     let no_key = b
         .js("try { new Connect({ onSuccess() {} }); return null; } catch (e) { return e.message; }")
         .await;
@@ -570,5 +574,183 @@ async fn a_v2_mono_url_reauthorises_in_a_page_of_its_own() {
     );
     w.settle().await;
     assert_eq!(w.webhooks(), names(&LINKED_THEN_REAUTHORISED));
+    w.browser.quit().await;
+}
+
+/// The calls the simulated Mono API received, as `METHOD path`.
+async fn api_calls(live: &Live) -> Vec<String> {
+    let log = live.control("GET", "/requests", json!(null)).await;
+    log["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reauth_by_account_id_takes_a_wrong_then_the_right_otp() {
+    let mut w = start("reauth-by-account").await;
+    let account = w.link_with_otp().await;
+    w.settle().await;
+    let b = &w.browser;
+    b.click("#expire").await;
+    b.until(
+        "the session to expire",
+        "return document.getElementById('expired').textContent.length > 0;",
+    )
+    .await;
+    w.live.idle().await;
+    let before = w.page_events().await.len();
+
+    // connect.js 2.1+: `reauthorise(accountId)`, no call to Mono first.
+    w.browser.click("#reauth-account").await;
+    w.browser.enter_widget("login").await;
+    let b = &mut w.browser;
+    assert_eq!(
+        b.text("h1").await,
+        "Re-authorise your GTBank account",
+        "the account id alone opens the widget on the account's bank"
+    );
+    b.screenshot("by-account-credentials").await;
+    b.leave_widget().await;
+    let query = b
+        .js(
+            "const q = new URL(document.querySelector('iframe').src).searchParams; \
+             return { data: q.get('data'), token: q.get('reauth_token') };",
+        )
+        .await;
+    let data: Value = serde_json::from_str(query["data"].as_str().unwrap_or("null")).unwrap();
+    assert_eq!(
+        data["account"],
+        account.as_str(),
+        "as connect.js 2.1 sends it: {query}"
+    );
+    assert_eq!(
+        query["token"],
+        Value::Null,
+        "no token in the iframe's query"
+    );
+    w.browser.enter_widget("login").await;
+    w.login().await;
+    w.answer("000000").await;
+    let b = &mut w.browser;
+    b.on_page("mfa").await;
+    assert!(b
+        .text("[role=alert]")
+        .await
+        .contains("That answer is not right"));
+    b.screenshot("by-account-wrong-otp").await;
+    w.live.idle().await;
+    assert!(
+        !w.webhooks()
+            .contains(&"mono.events.account_reauthorized".to_string()),
+        "a wrong answer must not re-authorise: {:?}",
+        w.webhooks()
+    );
+    w.answer("123456").await;
+    w.browser.on_page("success").await;
+    w.browser.screenshot("by-account-success").await;
+    w.browser.click("button.primary").await;
+    w.browser.leave_widget().await;
+    w.browser
+        .until(
+            "onClose after the re-auth",
+            "return window.demoEvents.filter(e => e.kind === 'onClose').length === 2;",
+        )
+        .await;
+
+    let events: Vec<String> = w.page_event_names().await.split_off(before);
+    assert_eq!(
+        events,
+        names(&[
+            "OPENED",
+            "onLoad",
+            "LOADED",
+            "SUBMIT_CREDENTIALS",
+            "SUBMIT_MFA",
+            "ERROR",
+            "SUBMIT_MFA",
+            "ACCOUNT_LINKED",
+            "SUCCESS",
+            "onSuccess",
+            "onClose",
+        ])
+    );
+    assert_eq!(
+        w.page_event("ERROR", before).await["errorType"],
+        "INVALID_MFA"
+    );
+    w.settle().await;
+    assert_eq!(w.webhooks(), names(&LINKED_THEN_REAUTHORISED));
+    let calls = api_calls(&w.live).await;
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.contains("reauthorise") || c.contains("initiate")),
+        "re-auth by account id needs no token from Mono: {calls:?}"
+    );
+    w.browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reauth_by_an_account_that_cannot_be_reauthorised_shows_the_failure_page() {
+    let mut w = start("reauth-by-unknown-account").await;
+    // An MFA-less account never needs re-authorising; an unknown id names nothing.
+    let no_mfa = w
+        .live
+        .link(json!({ "institution": "gtbank", "mfa": "none" }))
+        .await;
+    let b = &mut w.browser;
+    b.goto(&format!("{}/demo", w.live.url)).await;
+    b.wait_for("#link").await;
+    let unknown = "0123456789abcdef01234567";
+    for (account, shot, message) in [
+        (
+            unknown,
+            "by-account-unknown",
+            format!("no account {unknown}"),
+        ),
+        (
+            no_mfa.as_str(),
+            "by-account-no-mfa",
+            "This account can not be re-authorised.".to_string(),
+        ),
+    ] {
+        let before = w.page_events().await.len();
+        let b = &mut w.browser;
+        b.js(&format!(
+            "window.demoConnect.reauthorise('{account}'); window.demoConnect.open(); return true;"
+        ))
+        .await;
+        b.enter_widget("error").await;
+        assert_eq!(b.text("h1").await, "This account can not be re-authorised");
+        b.screenshot(shot).await;
+        b.leave_widget().await;
+        b.until(
+            "the ERROR event",
+            &format!("return window.demoEvents.slice({before}).some(e => e.kind === 'ERROR');"),
+        )
+        .await;
+        let error = w.page_event("ERROR", before).await;
+        assert_eq!(error["errorType"], "ACCOUNT_NOT_REAUTHORISABLE", "{error}");
+        assert_eq!(error["errorMessage"], message.as_str());
+        w.browser
+            .js("window.demoConnect.close(); return true;")
+            .await;
+    }
+    w.live.idle().await;
+    assert!(
+        !w.webhooks()
+            .contains(&"mono.events.account_reauthorized".to_string()),
+        "{:?}",
+        w.webhooks()
+    );
     w.browser.quit().await;
 }

@@ -379,11 +379,10 @@ async fn bad_keys_tokens_and_sessions_get_clear_pages() {
         response.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("Re-auth token is required for reauthorisation"));
+    let script = response.text().await.unwrap();
+    // connect.js 2.1's check, and both ways into the iframe's query.
+    assert!(script.contains("Account ID is required for re-authorisation"));
+    assert!(script.contains("reauth_token") && script.contains("account:"));
 }
 
 #[tokio::test]
@@ -431,4 +430,84 @@ async fn initiate_with_scope_auth_opens_a_new_link() {
     user.open(mono_url).await;
     assert_eq!(user.step(), "institution_list");
     assert_eq!(user.events()[0]["data"]["reference"], "order 7/a");
+}
+
+/// connect.js 2.1+ opens the widget with `data={"account":…}`: no token is issued, checked
+/// or used, so one the backend fetched anyway is still unused afterwards; the lifecycle
+/// fires what a token re-auth fires.
+#[tokio::test]
+async fn reauth_by_account_id_needs_and_uses_no_token() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start(vec![receiver.url.clone()]).await;
+    let (account, token) = needs_reauth(&live, "gtbank").await;
+    let mut user = User::new(&live.url);
+    let data = encode(&format!(
+        "{{\"account\":\"{account}\",\"customer\":{{\"id\":\"c1\"}}}}"
+    ));
+    user.open(&format!("/widget?key=test_pk_monosim&data={data}"))
+        .await;
+    assert_eq!(user.step(), "login");
+    assert!(user.page.contains("Re-authorise your GTBank account"));
+    user.post(&[("action", "login"), ("username", "a"), ("password", "b")])
+        .await;
+    user.post(&[("action", "mfa"), ("answer", "000000")]).await;
+    assert_eq!(user.step(), "mfa", "a wrong answer: try again");
+    user.post(&[("action", "mfa"), ("answer", "123456")]).await;
+    assert_eq!(user.step(), "success");
+    live.advance("2s").await;
+    live.idle().await;
+    assert_eq!(
+        receiver.events()[2..],
+        [
+            "mono.events.reauthorisation_required",
+            "mono.events.account_reauthorized",
+            "mono.events.account_updated"
+        ]
+    );
+    let state = live
+        .control("GET", &format!("/accounts/{account}"), json!({}))
+        .await;
+    assert_eq!(state["session_expired"], false);
+    // The token fetched before was never used: it still opens the widget.
+    user.open(&format!("/widget?key=test_pk_monosim&reauth_token={token}"))
+        .await;
+    assert_eq!(user.step(), "login", "{}", user.page);
+}
+
+#[tokio::test]
+async fn reauth_by_account_id_refuses_what_reauthorise_would_and_can_time_out() {
+    let live = Live::start(vec![]).await;
+    let no_mfa = live
+        .link(json!({ "institution": "gtbank", "mfa": "none" }))
+        .await;
+    let mut user = User::new(&live.url);
+    for account in [no_mfa.as_str(), "0123456789abcdef01234567", "not-an-id"] {
+        let data = encode(&format!("{{\"account\":\"{account}\"}}"));
+        user.open(&format!("/widget?key=test_pk_monosim&data={data}"))
+            .await;
+        assert_eq!(user.step(), "error", "{account}");
+        assert!(user.page.contains("This account can not be re-authorised"));
+        assert_eq!(
+            user.events().last().unwrap()["data"]["errorType"],
+            "ACCOUNT_NOT_REAUTHORISABLE"
+        );
+    }
+    let (account, _) = needs_reauth(&live, "access").await;
+    let data = encode(&format!("{{\"account\":\"{account}\"}}"));
+    user.open(&format!("/widget?key=test_pk_monosim&data={data}"))
+        .await;
+    user.post(&[("action", "panel"), ("outcome", "expired")])
+        .await;
+    user.post(&[("action", "login"), ("username", "a"), ("password", "b")])
+        .await;
+    assert_eq!(user.step(), "error");
+    assert!(
+        user.page.contains("Your session has expired"),
+        "{}",
+        user.page
+    );
+    let state = live
+        .control("GET", &format!("/accounts/{account}"), json!({}))
+        .await;
+    assert_eq!(state["session_expired"], true, "nothing was re-authorised");
 }

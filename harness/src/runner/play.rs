@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::problem::Problem;
 use super::{Context, Failure, ScenarioResult, SnapshotResult, Status};
-use crate::scenario::{Scenario, Step, StepKind, WidgetOutcome};
+use crate::scenario::{ReauthBy, Scenario, Step, StepKind, WidgetOutcome};
 use crate::snapshot::Check;
 
 pub(super) async fn run_scenario(
@@ -338,8 +338,18 @@ impl Run<'_> {
             StepKind::WidgetReauth {
                 account,
                 outcome,
+                by: ReauthBy::Token,
                 data_status,
             } => self.widget(account, *outcome, *data_status).await,
+            StepKind::WidgetReauth {
+                account,
+                outcome,
+                by: ReauthBy::Account,
+                data_status,
+            } => {
+                self.widget_by_account(account, *outcome, *data_status)
+                    .await
+            }
             StepKind::Sync { account, failure } => {
                 let id = self.id(account)?;
                 if let Some(code) = failure {
@@ -419,6 +429,51 @@ impl Run<'_> {
             )));
         }
         let result = self.sim.reauthorise_with(&token.value, answer, data_status);
+        self.widget_done(account, outcome, result).await
+    }
+
+    /// The user opens the widget by account id (connect.js 2.1+) and does `outcome`:
+    /// nothing is asked of the receiver first, and no token is used.
+    async fn widget_by_account(
+        &mut self,
+        account: &str,
+        outcome: WidgetOutcome,
+        data_status: Option<monosim_simulator::world::DataStatus>,
+    ) -> Result<(), Problem> {
+        let id = self.id(account)?;
+        let answer = match outcome {
+            WidgetOutcome::Correct => MfaAnswer::Correct,
+            WidgetOutcome::Wrong => MfaAnswer::Wrong,
+            WidgetOutcome::Abandon => MfaAnswer::Abandon,
+            // The parser lets only token outcomes name these.
+            WidgetOutcome::Expired | WidgetOutcome::Reused => {
+                return Err(Problem::new(format!(
+                    "`mfa: {}` needs a token; `{account}` was opened by account id",
+                    outcome.as_str()
+                )))
+            }
+        };
+        tracing::debug!(%account, answer = outcome.as_str(), "widget re-auth by account id");
+        match self.sim.reauthorise_account(&id, answer, data_status) {
+            Err(e) => {
+                let mut problem = Problem::new(format!(
+                    "the widget refused to re-authorise `{account}` by account id: {e}"
+                ));
+                problem.context = self.delivery_lines(Some(id));
+                Err(problem)
+            }
+            result => self.widget_done(account, outcome, result).await,
+        }
+    }
+
+    /// Waits for what the widget's `result` set going, or says why it was not what the
+    /// step expected.
+    async fn widget_done(
+        &mut self,
+        account: &str,
+        outcome: WidgetOutcome,
+        result: Result<ReauthOutcome, monosim_simulator::lifecycle::LifecycleError>,
+    ) -> Result<(), Problem> {
         match (outcome, result) {
             (WidgetOutcome::Correct, Ok(ReauthOutcome::Reauthorised { .. })) => {
                 self.advance(self.sim.data_delay).await

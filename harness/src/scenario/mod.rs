@@ -13,7 +13,7 @@
 //!   - session_expires: ada
 //!   - expect_request: { kind: token, account: ada }
 //!   - expect_state: { ada: { reauth_required: true, reauth_token: { issued: latest } } }
-//!   - widget_reauth: { account: ada, mfa: correct }
+//!   - widget_reauth: { account: ada, mfa: correct }   # by: account — connect.js 2.1+
 //!   - expect_state: { ada: { reauth_required: false } }
 //!   - strict:
 //!       - expect_state: { ada: { reauth_token: { present: false } } }
@@ -164,10 +164,13 @@ pub enum StepKind {
         set: Vec<(String, Json)>,
         delay: Option<i64>,
     },
-    /// The user opens the widget with the latest token and does `outcome`.
+    /// The user opens the widget — with the latest token, or by account id — and does
+    /// `outcome`.
     WidgetReauth {
         account: String,
         outcome: WidgetOutcome,
+        /// How the frontend opened the widget (`by:`); the token when not said.
+        by: ReauthBy,
         /// What the data fetched afterwards ends in (its `account_updated` says so).
         data_status: Option<DataStatus>,
     },
@@ -218,6 +221,28 @@ impl StepKind {
                 | StepKind::ExpectState(_)
                 | StepKind::Snapshot { .. }
         )
+    }
+}
+
+/// How the frontend opened the widget for re-authorisation: Mono's connect.js took the
+/// re-auth token the receiver fetched up to 2.0.x, and takes the account id from 2.1.0
+/// (withmono/connect.js#58), when the receiver need fetch nothing first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReauthBy {
+    /// `reauthorise(token)` with the account's latest token.
+    Token,
+    /// `reauthorise(accountId)`: no token involved.
+    Account,
+}
+
+impl ReauthBy {
+    pub const ALL: [ReauthBy; 2] = [ReauthBy::Token, ReauthBy::Account];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReauthBy::Token => "token",
+            ReauthBy::Account => "account",
+        }
     }
 }
 

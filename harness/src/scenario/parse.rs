@@ -8,7 +8,9 @@ use monosim_simulator::faults::{FaultRule, SyncCode};
 use monosim_simulator::webhooks::event;
 use monosim_simulator::world::{institutions, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa};
 
-use super::{AccountDecl, Known, Profile, Scenario, Step, StepKind, WidgetOutcome, STEPS};
+use super::{
+    AccountDecl, Known, Profile, ReauthBy, Scenario, Step, StepKind, WidgetOutcome, STEPS,
+};
 use crate::diagnostic::{did_you_mean, Diagnostic};
 use crate::read::Reader;
 use crate::yaml::{Node, Value};
@@ -491,7 +493,7 @@ impl StepParser<'_> {
             },
             "widget_reauth" => {
                 let (account, map) =
-                    self.account_arg(r, key, args, kind, &["account", "mfa", "data_status"])?;
+                    self.account_arg(r, key, args, kind, &["account", "mfa", "data_status", "by"])?;
                 let outcome = match map.as_ref().and_then(|m| m.get("mfa")) {
                     Some(n) => pick(
                         r,
@@ -502,6 +504,22 @@ impl StepParser<'_> {
                     )?,
                     None => WidgetOutcome::Correct,
                 };
+                let by = match map.as_ref().and_then(|m| m.get("by")) {
+                    Some(n) => pick(r, n, "re-auth by", &ReauthBy::ALL, ReauthBy::as_str)?,
+                    None => ReauthBy::Token,
+                };
+                if by == ReauthBy::Account
+                    && matches!(outcome, WidgetOutcome::Expired | WidgetOutcome::Reused)
+                {
+                    let at = map
+                        .as_ref()
+                        .and_then(|m| m.get("mfa"))
+                        .map_or(key.at, |n| n.at);
+                    return Err(r
+                        .error(at, format!("`mfa: {}` needs `by: token`", outcome.as_str()))
+                        .label("a widget opened by account id holds no token")
+                        .help("`expired` and `reused` are about the re-auth token; by account id the user may answer `correct`, `wrong` or `abandon`"));
+                }
                 let data_status = status(&map, "data_status")?;
                 if data_status.is_some() && outcome != WidgetOutcome::Correct {
                     return Err(r
@@ -512,6 +530,7 @@ impl StepParser<'_> {
                 StepKind::WidgetReauth {
                     account,
                     outcome,
+                    by,
                     data_status,
                 }
             }

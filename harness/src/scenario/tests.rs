@@ -273,6 +273,58 @@ fn bad_values_are_refused_where_they_are_written() {
 }
 
 #[test]
+fn widget_reauth_opens_by_token_unless_told_by_account() {
+    let s = parse(
+        "name: x
+accounts: { ada: {} }
+steps:
+  - widget_reauth: ada
+  - widget_reauth: { account: ada, by: token, mfa: reused }
+  - widget_reauth: { account: ada, by: account, mfa: wrong }
+  - widget_reauth: { account: ada, by: account, data_status: PARTIAL }
+",
+    )
+    .unwrap();
+    let by: Vec<(ReauthBy, WidgetOutcome)> = s
+        .steps
+        .iter()
+        .map(|step| match step.kind {
+            StepKind::WidgetReauth { by, outcome, .. } => (by, outcome),
+            _ => panic!("{step:?}"),
+        })
+        .collect();
+    assert_eq!(
+        by,
+        [
+            (ReauthBy::Token, WidgetOutcome::Correct),
+            (ReauthBy::Token, WidgetOutcome::Reused),
+            (ReauthBy::Account, WidgetOutcome::Wrong),
+            (ReauthBy::Account, WidgetOutcome::Correct),
+        ]
+    );
+}
+
+#[test]
+fn widget_reauth_by_account_refuses_what_only_a_token_can_do() {
+    for outcome in ["expired", "reused"] {
+        let e = error(&format!(
+            "name: x\naccounts: {{ ada: {{}} }}\nsteps:\n  - widget_reauth: {{ account: ada, by: account, mfa: {outcome} }}\n"
+        ));
+        assert_eq!(
+            e.message,
+            format!("`mfa: {outcome}` needs `by: token`"),
+            "{e:?}"
+        );
+        assert_eq!(e.at.line, 4, "{e:?}");
+    }
+    let e = error(
+        "name: x\naccounts: { ada: {} }\nsteps:\n  - widget_reauth: { account: ada, by: acount }\n",
+    );
+    assert!(e.message.contains("re-auth by"), "{e:?}");
+    assert!(format!("{e:?}").contains("account"), "did you mean: {e:?}");
+}
+
+#[test]
 fn includes_bring_in_steps_from_another_file() {
     let load = |from: &str, path: &str| -> Result<(String, String), String> {
         assert_eq!((from, path), ("s.yaml", "shared/expire.yaml"));

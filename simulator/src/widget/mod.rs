@@ -5,7 +5,7 @@
 //! | route | serves |
 //! | --- | --- |
 //! | `GET /connect.js` | the script: `new Connect({key, onSuccess, …})`, `setup`, `reauthorise`, `open`, `close` |
-//! | `GET /widget?key=…[&reauth_token=…][&reference=…]` | starts a session (the iframe's URL) |
+//! | `GET /widget?key=…[&reauth_token=…][&data={"account":…}][&reference=…]` | starts a session (the iframe's URL): link, re-auth by token (connect.js ≤ 2.0) or by account id (2.1+) |
 //! | `GET /link/{token}` | the `mono_url` of `POST /v2/accounts/initiate`: a standalone re-auth session |
 //! | `GET`/`POST /widget/{session}` | the session's current page / what the user did |
 //! | `GET /demo` | an integrator-style page: link, then re-auth, events listed as they arrive |
@@ -14,8 +14,8 @@
 //! without JavaScript and every page is one URL a browser test can screenshot. The flow
 //! itself lives in [`session`]; what the user sees in [`pages`]. Outcomes drive the real
 //! lifecycle: a link creates and links an account (`account_connected`, then
-//! `account_updated`) and hands `onSuccess` its `code`; a re-auth uses the token
-//! (`account_reauthorized`, then `account_updated`).
+//! `account_updated`) and hands `onSuccess` its `code`; a re-auth, by token or by account
+//! id, ends the same way (`account_reauthorized`, then `account_updated`).
 
 mod pages;
 pub mod session;
@@ -112,21 +112,42 @@ pub fn router(widget: Arc<Widget>) -> Router {
 #[derive(Deserialize)]
 struct Open {
     key: Option<String>,
+    /// connect.js up to 2.0.x: `reauthorise(token)` sends the token fetched by the backend.
     reauth_token: Option<String>,
+    /// JSON: connect.js's `data` option (`customer`, …); 2.1+ `reauthorise(accountId)`
+    /// adds `account` to it.
+    data: Option<String>,
     reference: Option<String>,
     redirect_url: Option<String>,
+}
+
+impl Open {
+    /// The account id connect.js 2.1+ asks to re-authorise: `data.account`. `data` that
+    /// is not JSON, or has no string `account`, is a link's business, not a re-auth.
+    fn account(&self) -> Option<String> {
+        let data: serde_json::Value = serde_json::from_str(self.data.as_deref()?).ok()?;
+        data.get("account")?.as_str().map(str::to_string)
+    }
 }
 
 async fn open(State(widget): State<Arc<Widget>>, Query(query): Query<Open>) -> Response {
     let id = widget.new_id();
     let main = widget.tenants.main().clone();
     let session = match query.key.as_deref() {
-        Some(key) if key == widget.public_key => match query.reauth_token.as_deref() {
-            Some(token) => {
+        // [inferred] Mono's scripts send one or the other; given both, the token (which
+        // names its account) wins, as it did before connect.js 2.1.
+        Some(key) if key == widget.public_key => match (&query.reauth_token, query.account()) {
+            (Some(token), _) => {
                 let sim = widget.tenants.for_token(token).unwrap_or(main);
-                Session::reauth(id, sim, token, query.reference)
+                Session::reauth(id, sim, token, query.reference.clone())
             }
-            None => Session::link(id, main, query.reference),
+            (None, Some(account)) => {
+                let sim = account
+                    .parse()
+                    .map_or(main, |oid| widget.tenants.for_account(&oid));
+                Session::reauth_account(id, sim, &account, query.reference.clone())
+            }
+            (None, None) => Session::link(id, main, query.reference.clone()),
         },
         given => Session::refused(
             id,
@@ -147,7 +168,12 @@ async fn open(State(widget): State<Arc<Widget>>, Query(query): Query<Open>) -> R
     };
     let mut session = session;
     session.redirect_url = web_url(query.redirect_url);
-    tracing::debug!(session = %session.id, reauth = session.is_reauth(), "widget opened");
+    tracing::debug!(
+        session = %session.id,
+        reauth = session.is_reauth(),
+        by_account = query.reauth_token.is_none() && session.is_reauth(),
+        "widget opened"
+    );
     widget.start(session)
 }
 

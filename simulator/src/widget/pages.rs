@@ -365,8 +365,14 @@ fn panel(session: &Session, action: &str) -> String {
             Outcome::Correct => "Correct MFA answer, whatever is typed".into(),
             Outcome::Wrong => "Wrong MFA answer, whatever is typed".into(),
             Outcome::Expired => {
-                if session.is_reauth() {
+                if let super::session::Flow::Reauth {
+                    by: super::session::ReauthBy::Token(_),
+                    ..
+                } = session.flow
+                {
                     "Re-auth token expired".into()
+                } else if session.is_reauth() {
+                    "Re-auth session timed out".into()
                 } else {
                     "Bank session expired".into()
                 }

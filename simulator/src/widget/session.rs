@@ -5,7 +5,7 @@
 //! ```text
 //!  link:   institution ─▶ auth method ─▶ credentials ─▶ MFA ─▶ accounts ─▶ success
 //!  reauth:            (the account's bank) credentials ─▶ MFA ─────────────▶ success
-//!  any step ─close──▶ closed          token refused / expired ──▶ failed
+//!  any step ─close──▶ closed   token or account refused / expired ──▶ failed
 //! ```
 //!
 //! Every change happens in [`Session::act`], a plain function of the session, the action
@@ -27,9 +27,20 @@ use crate::world::{institutions, AccountKind, AccountSpec, AuthMethod, Mfa, Obje
 pub enum Flow {
     /// `connect.setup()`: link a new account.
     Link,
-    /// `connect.reauthorise(token)` or a v2 `mono_url`: sign in again to an account whose
+    /// `connect.reauthorise(…)` or a v2 `mono_url`: sign in again to an account whose
     /// bank session expired.
-    Reauth { token: String, account: ObjectId },
+    Reauth { by: ReauthBy, account: ObjectId },
+}
+
+/// What the widget was given to re-authorise with: Mono's script changed this in
+/// connect.js 2.1.0 (withmono/connect.js#58), and integrators run both versions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReauthBy {
+    /// A re-auth token the integrator fetched first (`reauth_token`, connect.js up to
+    /// 2.0.x, and the token inside a v2 `mono_url`).
+    Token(String),
+    /// The account id alone (`data.account`, connect.js 2.1+): no prior call to Mono.
+    Account,
 }
 
 /// The page the user is on.
@@ -243,24 +254,62 @@ impl Session {
     pub fn reauth(id: String, sim: Arc<Sim>, token: &str, reference: Option<String>) -> Session {
         let checked = sim.check_token(token);
         let account = checked.as_ref().map_or(ObjectId([0; 12]), |a| a.id);
-        let mut session = Session::new(
-            id,
-            sim,
-            Flow::Reauth {
-                token: token.to_string(),
-                account,
-            },
-            reference,
-        );
+        let by = ReauthBy::Token(token.to_string());
+        Session::reauth_checked(id, sim, by, account, checked, reference)
+    }
+
+    /// A re-auth session opened with the account id (connect.js 2.1+ puts it in the
+    /// iframe's `data` as `account`). An id the lifecycle would not re-authorise (unknown,
+    /// unlinked, no MFA) opens on the failure page with an `ERROR` event.
+    pub fn reauth_account(
+        id: String,
+        sim: Arc<Sim>,
+        account: &str,
+        reference: Option<String>,
+    ) -> Session {
+        let (account, checked) = match account.parse::<ObjectId>() {
+            Ok(oid) => (oid, sim.check_account(&oid)),
+            Err(_) => (
+                ObjectId([0; 12]),
+                Err(LifecycleError::NotAnAccountId(account.to_string())),
+            ),
+        };
+        Session::reauth_checked(id, sim, ReauthBy::Account, account, checked, reference)
+    }
+
+    fn reauth_checked(
+        id: String,
+        sim: Arc<Sim>,
+        by: ReauthBy,
+        account: ObjectId,
+        checked: Result<crate::world::Account, LifecycleError>,
+        reference: Option<String>,
+    ) -> Session {
+        let mut session = Session::new(id, sim, Flow::Reauth { by, account }, reference);
         match checked {
             Ok(account) => {
                 session.institution = Some(usize::from(account.institution));
                 session.auth_method = Some(account.auth_method);
                 session.step = Step::Credentials;
             }
-            Err(error) => session.fail_token(&error),
+            Err(error) => session.fail_reauth(&error),
         }
         session
+    }
+
+    /// The lifecycle's answer to the user's MFA `answer`, by token or by account id.
+    fn reauthorise(&self, answer: MfaAnswer) -> Option<Result<ReauthOutcome, LifecycleError>> {
+        match &self.flow {
+            Flow::Link => None,
+            Flow::Reauth {
+                by: ReauthBy::Token(token),
+                ..
+            } => Some(self.sim.reauthorise(token, answer)),
+            Flow::Reauth {
+                by: ReauthBy::Account,
+                account,
+            } => Some(self.sim.reauthorise_account(account, answer, None)),
+        }
     }
 
     /// A session that cannot start (a wrong public key, say): the failure page.
@@ -288,6 +337,14 @@ impl Session {
         };
         session.post("mono.connect.widget_loaded", Map::new());
         session
+    }
+
+    /// The account a re-auth session is for.
+    pub fn reauth_target(&self) -> Option<ObjectId> {
+        match &self.flow {
+            Flow::Reauth { account, .. } => Some(*account),
+            Flow::Link => None,
+        }
     }
 
     pub fn is_reauth(&self) -> bool {
@@ -469,10 +526,8 @@ impl Session {
         }
         // A wrong answer leaves the token usable, as at Mono; the lifecycle still checks
         // that it is, so a token that expired meanwhile fails here rather than later.
-        if let Flow::Reauth { token, .. } = &self.flow {
-            if let Err(error) = self.sim.reauthorise(&token.clone(), MfaAnswer::Wrong) {
-                return self.fail_token(&error);
-            }
+        if let Some(Err(error)) = self.reauthorise(MfaAnswer::Wrong) {
+            return self.fail_reauth(&error);
         }
         self.notice = Some(Notice {
             title: "That answer is not right".into(),
@@ -493,15 +548,16 @@ impl Session {
 
     /// The bank accepted the second factor (or asked for none).
     fn passed_mfa(&mut self) {
-        match self.flow.clone() {
-            Flow::Link => self.step = Step::Accounts,
-            Flow::Reauth { token, account } => {
-                match self.sim.reauthorise(&token, MfaAnswer::Correct) {
-                    Ok(ReauthOutcome::Reauthorised { .. }) => self.succeed(&account),
-                    Ok(_) => {}
-                    Err(error) => self.fail_token(&error),
+        match self.reauthorise(MfaAnswer::Correct) {
+            None => self.step = Step::Accounts,
+            Some(Ok(ReauthOutcome::Reauthorised { .. })) => {
+                if let Flow::Reauth { account, .. } = self.flow.clone() {
+                    tracing::info!(session = %self.id, %account, "re-authorised in the widget");
+                    self.succeed(&account);
                 }
             }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => self.fail_reauth(&error),
         }
     }
 
@@ -575,16 +631,15 @@ impl Session {
     }
 
     fn expire(&mut self) {
-        match self.flow.clone() {
-            Flow::Reauth { token, .. } => {
-                let error = self
-                    .sim
-                    .reauthorise(&token, MfaAnswer::Expired)
-                    .err()
-                    .unwrap_or(LifecycleError::ExpiredToken(token));
-                self.fail_token(&error);
+        match self.reauthorise(MfaAnswer::Expired) {
+            // The lifecycle refuses an expired answer whichever way the widget was opened.
+            Some(result) => {
+                let error = result.err().unwrap_or(LifecycleError::ReauthSessionExpired(
+                    self.reauth_target().unwrap_or(ObjectId([0; 12])),
+                ));
+                self.fail_reauth(&error);
             }
-            Flow::Link => self.fail(
+            None => self.fail(
                 "SESSION_EXPIRED",
                 Notice {
                     title: "Your session has expired".into(),
@@ -595,9 +650,19 @@ impl Session {
         }
     }
 
-    /// The re-auth token was refused: Mono's own reason, and nothing fires.
-    fn fail_token(&mut self, error: &LifecycleError) {
+    /// The re-auth token or account was refused: the lifecycle's reason, and nothing fires.
+    /// The `errorType` values are [inferred]: Mono documents the field, not its values.
+    fn fail_reauth(&mut self, error: &LifecycleError) {
         let (error_type, title) = match error {
+            LifecycleError::NoSuchAccount(_)
+            | LifecycleError::NotAnAccountId(_)
+            | LifecycleError::CannotReauthorise => (
+                "ACCOUNT_NOT_REAUTHORISABLE",
+                "This account can not be re-authorised",
+            ),
+            LifecycleError::ReauthSessionExpired(_) => {
+                ("SESSION_EXPIRED", "Your session has expired")
+            }
             LifecycleError::ExpiredToken(_) => (
                 "REAUTH_TOKEN_EXPIRED",
                 "This re-authorisation link has expired",

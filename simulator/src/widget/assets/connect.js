@@ -3,7 +3,10 @@
  *
  * Swap Mono's script URL for this one (e.g. http://127.0.0.1:7410/connect.js) and a
  * frontend written for Mono runs unchanged: `new Connect({ key, onSuccess, onClose,
- * onLoad, onEvent, reference })`, `setup()`, `reauthorise(token)`, `open()`, `close()`.
+ * onLoad, onEvent, reference })`, `setup()`, `reauthorise(accountIdOrToken)`, `open()`,
+ * `close()`. Mono's own script re-authorised with a token from the backend up to 2.0.x and
+ * with the account id from 2.1.0 (withmono/connect.js#58); this one takes either, so both
+ * kinds of frontend run against it.
  * The widget opens in an iframe on the simulator; its messages arrive with Mono's
  * postMessage types and reach `onEvent` under Mono's event names.
  */
@@ -90,12 +93,27 @@
     this.frame = frame;
   };
 
-  /** Prepares a re-auth session; Mono throws without a token. */
-  Connect.prototype.reauthorise = function (token) {
-    if (!token) {
-      throw new Error("Re-auth token is required for reauthorisation");
+  // Mono's account ids are 24-hex ObjectIds; its re-auth tokens never are (20 characters).
+  var ACCOUNT_ID = /^[0-9a-f]{24}$/i;
+
+  /**
+   * Prepares a re-auth session. An account id goes in `data.account`, as connect.js 2.1+
+   * sends it; anything else is a token from `/reauthorise`, sent as `reauth_token` as by
+   * connect.js up to 2.0.x. The checks and their messages are 2.1's.
+   */
+  Connect.prototype.reauthorise = function (accountIdOrToken) {
+    if (!accountIdOrToken) {
+      throw new Error("Account ID is required for re-authorisation");
     }
-    this.setup({ reauth_token: token });
+    if (typeof accountIdOrToken !== "string") {
+      throw new Error("Invalid accountId: must be a string");
+    }
+    if (ACCOUNT_ID.test(accountIdOrToken)) {
+      var data = Object.assign({}, this.config.data || {}, { account: accountIdOrToken });
+      this.setup({ data: data });
+    } else {
+      this.setup({ reauth_token: accountIdOrToken });
+    }
   };
 
   Connect.prototype.open = function () {
