@@ -1,22 +1,24 @@
 //! Realtime jobs: what Mono does when an app asks for fresh data with `x-realtime: true`.
 //!
-//! A realtime request (`GET /v2/accounts/:id/balance` or `…/transactions` with
-//! `x-realtime: true`; Mono's docs also spell it `x-real-time`) does not wait for the bank:
-//! Mono answers with the data it holds and starts a *job* that fetches from the bank. The
-//! answer carries `x-job-id` and `x-job-status` (`processing`, `finished`, `failed`), and
-//! `x-has-new-data` once the job has finished; when the job ends Mono sends
-//! `mono.accounts.jobs.update` with the job's `id`, `name`
-//! (`jobs.accounts.sync_balance` / `jobs.accounts.sync_statement`) and `status`
-//! (`mono-api.md`, from Mono's realtime-data and webhook pages). When the bank asks the user
-//! to log in again, the job fails and the account needs re-authorisation, as a manual sync
-//! answering `REAUTHORISATION_REQUIRED` does.
+//! What Mono documents (<https://docs.mono.co/docs/financial-data/realtime-data>, Sept 2024):
+//! the app adds `x-realtime: true` to the balance and transactions endpoints; the answer
+//! carries `x-has-new-data: true|false`, `x-job-id` and `x-job-status:
+//! finished|processing|failed`; when the job completes Mono sends
+//! `mono.accounts.jobs.update` with the job's status, and an `account_updated` with the sync
+//! status; an account that needs re-authorisation is reported as `failed`, in the headers
+//! and in `jobs.update`, and the business then starts re-authentication through the
+//! re-authorisation endpoint. The April 2024 version of the page showed
+//! `x-reauth-required: true|false` instead. Mono's docs also spell the request header
+//! `x-real-time`; both are honoured. The `jobs.update` payload is `mono-api.md`'s:
+//! `{account, business, app, id, name, status}`, `name` being `jobs.accounts.sync_balance`
+//! or `jobs.accounts.sync_statement`.
 //!
 //! ```text
 //!  request ──▶ processing ──(data_delay [+ realtime_slow], virtual time)──▶ finished
-//!                 │                        mono.accounts.jobs.update {status: finished}
+//!                 │               jobs.update {finished}, account_updated {SUCCESSFUL}
 //!                 └──(session expired, or realtime_fails)──▶ failed
-//!                        mono.accounts.jobs.update {status: failed},
-//!                        then mono.events.reauthorisation_required (MFA accounts)
+//!                     jobs.update {failed}, account_updated {REAUTHORISATION_REQUIRED},
+//!                     reauthorisation_required (MFA accounts)
 //! ```
 //!
 //! Choices where Mono's pages are silent, each `[inferred]`:
@@ -24,20 +26,24 @@
 //! - Every realtime request starts its own job with a new id: the app that asks twice is
 //!   told about two jobs, and the receiver gets two `jobs.update`s it can tell apart.
 //! - A job takes the simulator's `data_delay` (Mono: 0.5 s to 5 min to fetch from the bank),
-//!   so on a frozen clock the answer says `processing` and the job ends when time moves. With
-//!   a `data_delay` of zero it ends within the request and the answer says how it ended.
+//!   so on a frozen clock the answer says `processing` and the job ends when time moves.
+//!   With a `data_delay` of zero it ends within the request and the answer says how.
+//! - While `processing` the answer has no `x-has-new-data` (nothing is known yet); once the
+//!   job has ended it has, `false` for a failed job.
 //! - When Mono already knows the bank session has expired, the job fails at once: the answer
-//!   says `failed` with `x-reauth-required: true` (the header older realtime pages show), and
-//!   the webhooks fire straight away.
+//!   says `failed` with `x-reauth-required: true`, and the webhooks fire straight away.
+//!   `x-reauth-required` is sent only when `true`.
 //! - A job that ends `finished` is a retrieval: it brings the account's transactions up to
 //!   now and takes over a balance changed at the bank, exactly as a successful sync does;
-//!   `x-has-new-data` and the job say whether anything changed. It fires no
-//!   `account_updated`: Mono documents `jobs.update` as the realtime job's notification.
+//!   `x-has-new-data`, and `has_new_data` in the `account_updated`, say whether anything
+//!   changed.
 //! - A job that fails on an MFA account marks the session expired and fires
-//!   `reauthorisation_required` after `jobs.update`, so the guide's re-auth flow follows.
-//!   A failure on an account without MFA (only by fault) needs no re-authorisation.
+//!   `reauthorisation_required` last, as a manual sync answering `REAUTHORISATION_REQUIRED`
+//!   does (documented for sync): the docs say the business must re-authorise, and that
+//!   webhook is how every guide-following receiver hears it. A failure on an account without
+//!   MFA (only by fault) reports `sync_status: FAILED` and needs no re-authorisation.
 //! - The answer is HTTP 200 with the data Mono holds in every state: the job's outcome is
-//!   in the headers and the webhook, not in the status code (as with sync codes).
+//!   in the headers and the webhooks, not in the status code (as with sync codes).
 
 use crate::lifecycle::{Emit, LifecycleError};
 use crate::scheduler::Task;
@@ -99,8 +105,8 @@ impl Sim {
 
     /// Ends realtime job `job_id` (due at its `ends_at`): `finished` with the data
     /// retrieved, or `failed` when the bank wants the user to log in again; fires
-    /// `mono.accounts.jobs.update`, and `reauthorisation_required` after a failure that
-    /// needs it. A job that already ended, or whose account was unlinked meanwhile, fires
+    /// `mono.accounts.jobs.update`, then `account_updated` with the sync status and the job
+    /// id, then `reauthorisation_required` after a failure that needs it. A job that already ended, or whose account was unlinked meanwhile, fires
     /// nothing (Mono sends nothing about unlinked accounts).
     pub fn end_job(&self, job_id: &str) {
         if let Err(error) = self.try_end_job(job_id) {
@@ -156,6 +162,25 @@ impl Sim {
             &account,
             Emit {
                 sync: report,
+                ..Emit::default()
+            },
+        )?;
+        let sync_status = match (status, reauth) {
+            (JobStatus::Finished, _) => "SUCCESSFUL",
+            (_, true) => "REAUTHORISATION_REQUIRED",
+            _ => "FAILED",
+        };
+        let has_new_data = self.world.job(job_id).is_some_and(|j| j.has_new_data);
+        self.emit(
+            event::ACCOUNT_UPDATED,
+            &account,
+            Emit {
+                sync: SyncReport {
+                    sync_status: Some(sync_status),
+                    job_id: Some(job_id.to_string()),
+                    has_new_data,
+                    job: None,
+                },
                 ..Emit::default()
             },
         )?;

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 const JOBS_UPDATE: &str = "mono.accounts.jobs.update";
 const REAUTH_REQUIRED: &str = "mono.events.reauthorisation_required";
+const UPDATED: &str = "mono.events.account_updated";
 
 /// A realtime (or plain) v2 read: status, headers we care about, body.
 struct Answer {
@@ -121,6 +122,14 @@ async fn a_realtime_job_is_processing_until_the_clock_passes_then_finished_with_
     assert_eq!(data["app"].as_str().unwrap().len(), 24);
     assert_eq!(data["business"].as_str().unwrap().len(), 24);
     assert!(!receiver.events().contains(&REAUTH_REQUIRED.to_string()));
+    let last = receiver.all().last().unwrap().clone();
+    assert_eq!(
+        last.event(),
+        UPDATED,
+        "the sync status follows the job's end"
+    );
+    assert_eq!(last.body["data"]["meta"]["sync_status"], "SUCCESSFUL");
+    assert_eq!(last.body["data"]["meta"]["job_id"], job_id.as_str());
 
     let (_, poll) = live
         .api("GET", &format!("/v2/accounts/{id}/jobs/{job_id}"))
@@ -205,6 +214,14 @@ async fn a_job_that_takes_no_time_answers_finished_with_the_banks_new_data() {
     assert_eq!(again.header("x-has-new-data"), Some("false"));
     live.idle().await;
     assert_eq!(jobs_updates(&receiver).len(), 2);
+    let updated: Vec<_> = receiver
+        .all()
+        .into_iter()
+        .filter(|r| r.event() == UPDATED && r.body["data"]["meta"]["job_id"].is_string())
+        .collect();
+    assert_eq!(updated[0].body["data"]["meta"]["has_new_data"], true);
+    assert_eq!(updated[0].body["data"]["account"]["balance"], 4_200_00);
+    assert_eq!(updated[1].body["data"]["meta"].get("has_new_data"), None);
 }
 
 #[tokio::test]
@@ -228,12 +245,15 @@ async fn on_an_expired_session_the_job_fails_at_once_and_asks_for_reauthorisatio
     let events: Vec<&str> = after.iter().map(|r| r.event()).collect();
     assert_eq!(
         events,
-        vec![JOBS_UPDATE, REAUTH_REQUIRED],
-        "job first, then re-auth"
+        vec![JOBS_UPDATE, UPDATED, REAUTH_REQUIRED],
+        "the job, its sync status, then re-auth"
     );
     assert_eq!(after[0].body["data"]["status"], "failed");
     assert_eq!(after[0].body["data"]["id"], job_id.as_str());
-    assert_eq!(after[1].body["data"]["account"]["_id"], id.as_str());
+    let meta = &after[1].body["data"]["meta"];
+    assert_eq!(meta["sync_status"], "REAUTHORISATION_REQUIRED");
+    assert_eq!(meta["job_id"], job_id.as_str());
+    assert_eq!(after[2].body["data"]["account"]["_id"], id.as_str());
 
     let poll = get(&live, &format!("/v2/accounts/{id}/jobs/{job_id}"), None).await;
     assert_eq!(poll.body["data"]["status"], "failed");
@@ -354,6 +374,7 @@ async fn jobs_update_is_retried_with_its_event_id_and_keeps_the_accounts_order()
         .collect();
     let events: Vec<&str> = after.iter().map(|r| r.event()).collect();
     assert_eq!(events, vec![JOBS_UPDATE, JOBS_UPDATE, REAUTH_REQUIRED]);
+    // (account_updated, filtered out above, was held behind the failed attempt too.)
     assert_eq!(
         after[0].event_id(),
         after[1].event_id(),
