@@ -48,6 +48,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/mixed-dialect-payloads.yaml"),
     ),
     (
+        "realtime-job-reauth.yaml",
+        include_str!("../../scenarios/realtime-job-reauth.yaml"),
+    ),
+    (
         "reauth-flow.yaml",
         include_str!("../../scenarios/reauth-flow.yaml"),
     ),
