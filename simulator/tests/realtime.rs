@@ -199,14 +199,14 @@ async fn a_job_that_takes_no_time_answers_finished_with_the_banks_new_data() {
     live.control(
         "POST",
         &format!("/accounts/{id}/bank-balance"),
-        json!({"balance": 4_200_00}),
+        json!({"balance": 420_000}),
     )
     .await;
     let answer = realtime_balance(&live, &id).await;
     assert_eq!(answer.header("x-job-status"), Some("finished"));
     assert_eq!(answer.header("x-has-new-data"), Some("true"));
     assert_eq!(
-        answer.body["data"]["balance"], 4_200_00,
+        answer.body["data"]["balance"], 420_000,
         "fetched from the bank"
     );
     let again = realtime_balance(&live, &id).await;
@@ -220,7 +220,7 @@ async fn a_job_that_takes_no_time_answers_finished_with_the_banks_new_data() {
         .filter(|r| r.event() == UPDATED && r.body["data"]["meta"]["job_id"].is_string())
         .collect();
     assert_eq!(updated[0].body["data"]["meta"]["has_new_data"], true);
-    assert_eq!(updated[0].body["data"]["account"]["balance"], 4_200_00);
+    assert_eq!(updated[0].body["data"]["account"]["balance"], 420_000);
     assert_eq!(updated[1].body["data"]["meta"].get("has_new_data"), None);
 }
 
