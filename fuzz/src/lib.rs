@@ -347,6 +347,7 @@ pub fn webhook_payload_from(input: &PayloadInput) {
                 .map(|n| pick(&["SUCCESSFUL", "FAILED", "REAUTHORISATION_REQUIRED"], n)),
             job_id: input.job_id.clone(),
             has_new_data: input.has_new_data,
+            job: None,
         },
     };
     let mut body = event::body(&name, &account, dialect, &ctx);

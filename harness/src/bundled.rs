@@ -48,6 +48,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         include_str!("../../scenarios/mixed-dialect-payloads.yaml"),
     ),
     (
+        "realtime-job-reauth.yaml",
+        include_str!("../../scenarios/realtime-job-reauth.yaml"),
+    ),
+    (
         "reauth-by-account-id.yaml",
         include_str!("../../scenarios/reauth-by-account-id.yaml"),
     ),

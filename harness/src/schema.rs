@@ -5,6 +5,7 @@
 use monosim_simulator::faults::{Endpoint, SyncCode, KINDS};
 use monosim_simulator::request_log::Intent;
 use monosim_simulator::webhooks::{event, Outcome};
+use monosim_simulator::world::RealtimeData;
 use monosim_simulator::world::{AuthMethod, DataStatus, Dialect, Mfa};
 use serde_json::{json, Value};
 
@@ -169,6 +170,12 @@ pub fn scenario() -> Value {
             "unlink",
             account_or(
                 json!({ "type": "object", "additionalProperties": false, "required": ["account"], "properties": { "account": account_ref() } }),
+            ),
+        ),
+        step(
+            "realtime",
+            account_or(
+                json!({ "type": "object", "additionalProperties": false, "required": ["account"], "properties": { "account": account_ref(), "data": { "enum": names(&RealtimeData::ALL, RealtimeData::as_str) } } }),
             ),
         ),
         step(

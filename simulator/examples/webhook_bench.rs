@@ -182,6 +182,7 @@ fn fanout(url: &str, events: usize, accounts: usize) -> Result<(), Error> {
                 sync_status: Some("SUCCESSFUL"),
                 job_id: None,
                 has_new_data: false,
+                job: None,
             },
             ..Emit::default()
         };

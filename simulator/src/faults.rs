@@ -48,6 +48,15 @@ pub enum FaultKind {
     },
     /// Make the next syncs end with this code (`SYNC_ERROR`, `INCOMPLETE_STATEMENT_ERROR`).
     SyncCode { code: SyncCode },
+    /// Make the next realtime jobs fail because the bank asks the user to log in again:
+    /// what a bank session that expired unseen looks like (see [`crate::jobs`]).
+    RealtimeFails,
+    /// Keep the next realtime jobs `processing` for `by` longer.
+    RealtimeSlow {
+        #[serde(with = "millis")]
+        #[schema(value_type = crate::clock::Duration)]
+        by: i64,
+    },
 }
 
 /// The longest a `delay` or `reorder` fault may hold an event (simulated time).
@@ -138,6 +147,8 @@ pub const KINDS: &[&str] = &[
     "status",
     "hang",
     "sync_code",
+    "realtime_fails",
+    "realtime_slow",
 ];
 
 /// Keys a rule may have. serde cannot refuse unknown keys through `flatten`, so
@@ -241,7 +252,11 @@ impl FaultRule {
     pub fn is_api_fault(&self) -> bool {
         matches!(
             self.kind,
-            FaultKind::Status { .. } | FaultKind::Hang { .. } | FaultKind::SyncCode { .. }
+            FaultKind::Status { .. }
+                | FaultKind::Hang { .. }
+                | FaultKind::SyncCode { .. }
+                | FaultKind::RealtimeFails
+                | FaultKind::RealtimeSlow { .. }
         )
     }
 
@@ -254,13 +269,16 @@ impl FaultRule {
             (FaultKind::Status { status }, _) if !(400..=599).contains(status) => Err(format!(
                 "`status` {status} is not an error status (400–599)"
             )),
-            (FaultKind::Delay { by } | FaultKind::Reorder { by }, _) if *by > MAX_HOLD => {
-                Err(format!(
-                    "`by` {} is longer than the {} an event may be held",
-                    crate::clock::format_duration(*by),
-                    crate::clock::format_duration(MAX_HOLD)
-                ))
-            }
+            (
+                FaultKind::Delay { by }
+                | FaultKind::Reorder { by }
+                | FaultKind::RealtimeSlow { by },
+                _,
+            ) if *by > MAX_HOLD => Err(format!(
+                "`by` {} is longer than the {} an event may be held",
+                crate::clock::format_duration(*by),
+                crate::clock::format_duration(MAX_HOLD)
+            )),
             (FaultKind::Hang { hang }, _) if *hang > MAX_HANG => Err(format!(
                 "`for` {} is longer than the {} a hang may last",
                 crate::clock::format_duration(*hang),
@@ -272,6 +290,10 @@ impl FaultRule {
             (FaultKind::SyncCode { .. }, Some(Endpoint::Reauthorise)) => {
                 Err("`sync_code` faults apply to the `sync` endpoint".into())
             }
+            (FaultKind::RealtimeFails | FaultKind::RealtimeSlow { .. }, Some(_)) => Err(
+                "`endpoint` does not apply to realtime faults, which change the next realtime jobs"
+                    .into(),
+            ),
             (kind, Some(_)) if !self.is_api_fault() => Err(format!(
                 "`endpoint` does not apply to {} faults, which change webhook deliveries",
                 serde_json::to_value(kind)
@@ -360,6 +382,26 @@ impl Faults {
             Some(FaultKind::SyncCode { code }) => Some(code),
             _ => None,
         }
+    }
+
+    /// The realtime faults for the next realtime job of `account`: whether it fails, and
+    /// how much longer it stays `processing` (using up one firing of each kind).
+    pub fn take_for_realtime(&self, account: ObjectId) -> (bool, i64) {
+        let mine = |r: &FaultRule| r.account.is_none_or(|a| a == account);
+        let fails = !self
+            .take(|r| mine(r) && r.kind == FaultKind::RealtimeFails, 1)
+            .is_empty();
+        let slow = match self
+            .take(
+                |r| mine(r) && matches!(r.kind, FaultKind::RealtimeSlow { .. }),
+                1,
+            )
+            .pop()
+        {
+            Some(FaultKind::RealtimeSlow { by }) => by,
+            _ => 0,
+        };
+        (fails, slow)
     }
 
     fn take(&self, wanted: impl Fn(&FaultRule) -> bool, limit: usize) -> Vec<FaultKind> {
@@ -480,5 +522,37 @@ mod tests {
             Some(FaultKind::Status { status: 429 })
         );
         assert_eq!(faults.take_for_call(Endpoint::Reauthorise, account), None);
+    }
+
+    #[test]
+    fn realtime_faults_hit_only_realtime_jobs_of_their_account() {
+        let faults = Faults::default();
+        let ada = ObjectId([1; 12]);
+        let bola = ObjectId([2; 12]);
+        let mut fails = rule(r#"{"kind":"realtime_fails"}"#);
+        fails.account = Some(ada);
+        faults.add(fails);
+        faults.add(rule(r#"{"kind":"realtime_slow","by":"10m","count":2}"#));
+        assert!(faults
+            .take_for_event(Some(ada), "mono.accounts.jobs.update")
+            .is_empty());
+        assert_eq!(faults.take_for_call(Endpoint::Sync, ada), None);
+        assert_eq!(faults.take_for_realtime(bola), (false, 600_000));
+        assert_eq!(faults.take_for_realtime(ada), (true, 600_000));
+        assert_eq!(faults.take_for_realtime(ada), (false, 0));
+        assert!(FaultRule::from_json(
+            serde_json::json!({"kind": "realtime_fails", "endpoint": "sync"})
+        )
+        .unwrap_err()
+        .contains("realtime"));
+        assert!(
+            FaultRule::from_json(serde_json::json!({"kind": "realtime_slow"}))
+                .unwrap_err()
+                .contains("`by`")
+        );
+        assert!(
+            FaultRule::from_json(serde_json::json!({"kind": "realtime_slow", "by": "31d"}))
+                .is_err()
+        );
     }
 }

@@ -28,7 +28,8 @@
 //!   and each handler returns the type that documents its answer.
 //! * `http`: what the HTTP surfaces share: which simulated Mono a request is for, errors in
 //!   each API version's shape, the body and URI limits ([`MAX_BODY`], [`MAX_URI`]).
-//! * `lifecycle`: the account state machine and the webhooks each step fires; `tenants`:
+//! * `lifecycle`: the account state machine and the webhooks each step fires; `jobs`: the
+//!   realtime jobs `x-realtime: true` starts, on the virtual clock; `tenants`:
 //!   several simulated Monos behind one port.
 //! * `sim`: the moving parts wired together, and the driver that runs what is due.
 //! * `webhooks` (the dispatcher and its delivery log), `faults` (injected faults),
@@ -57,6 +58,8 @@ mod widget;
 pub mod echo;
 #[doc(hidden)]
 pub mod faults;
+#[doc(hidden)]
+pub mod jobs;
 #[doc(hidden)]
 pub mod lifecycle;
 #[doc(hidden)]

@@ -462,6 +462,7 @@ impl Sim {
             sync_status: Some("SUCCESSFUL"),
             job_id: None,
             has_new_data,
+            job: None,
         };
         let event_id = self.emit(
             event::ACCOUNT_UPDATED,
@@ -542,7 +543,9 @@ impl Sim {
                 FaultKind::DropAttempt
                 | FaultKind::Status { .. }
                 | FaultKind::Hang { .. }
-                | FaultKind::SyncCode { .. } => {}
+                | FaultKind::SyncCode { .. }
+                | FaultKind::RealtimeFails
+                | FaultKind::RealtimeSlow { .. } => {}
             }
         }
         let queued = self.webhooks.enqueue(outgoing);

@@ -1,5 +1,6 @@
 //! Tasks due at simulated times — webhook attempts (first tries, retries, events held back
-//! by a fault) and automatic syncs. ("Task", not "job": jobs are Mono's, `world::Job`.)
+//! by a fault), automatic syncs and the ends of realtime jobs. ("Task", not "job": jobs are
+//! Mono's, `world::Job`.)
 //!
 //! Design: one time-ordered queue, drained by one driver task (see [`crate::sim`]). On a
 //! running clock the driver sleeps until the next task is due — in wall time, scaled — and
@@ -41,6 +42,8 @@ pub enum Task {
         count: u32,
         before: Timestamp,
     },
+    /// The end of realtime job `id` (see [`crate::jobs`]).
+    JobEnds(String),
 }
 
 #[derive(Default)]

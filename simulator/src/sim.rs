@@ -192,6 +192,7 @@ impl Sim {
                     }
                 }
             }
+            Task::JobEnds(id) => self.end_job(&id),
         }
     }
 

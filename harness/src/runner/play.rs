@@ -367,6 +367,20 @@ impl Run<'_> {
                 self.sim.unlink(&self.id(account)?).map_err(refused)?;
                 self.settle().await
             }
+            StepKind::Realtime { account, data } => {
+                // Straight to the simulated Mono, not over HTTP: the app's request is not one
+                // of the receiver's, so it must stay out of the request log.
+                let job = self
+                    .sim
+                    .start_realtime_job(&self.id(account)?, *data)
+                    .map_err(|e| Problem::new(e.to_string()))?;
+                let left = job.ends_at.millis() - self.sim.clock.now().millis();
+                if left > 0 {
+                    self.advance(left).await
+                } else {
+                    self.settle().await
+                }
+            }
             StepKind::BankBalance { account, balance } => {
                 self.sim
                     .world

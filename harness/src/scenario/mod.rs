@@ -32,6 +32,7 @@ mod parse;
 use monosim_simulator::faults::{FaultRule, SyncCode};
 use monosim_simulator::request_log::Intent;
 use monosim_simulator::webhooks::Outcome;
+use monosim_simulator::world::RealtimeData;
 use monosim_simulator::world::{AccountSpec, DataStatus};
 use serde_json::Value as Json;
 
@@ -181,6 +182,13 @@ pub enum StepKind {
     },
     Unlink {
         account: String,
+    },
+    /// The integrator's app asks for `data` with `x-realtime: true` (the harness makes the
+    /// request for it, outside the receiver's calls); the job runs its course on the clock
+    /// and its webhooks are sent before the next step.
+    Realtime {
+        account: String,
+        data: RealtimeData,
     },
     /// The money at the bank changes; Mono sees it at its next retrieval.
     BankBalance {
@@ -496,6 +504,7 @@ pub const STEPS: &[&str] = &[
     "sync",
     "unlink",
     "bank_balance",
+    "realtime",
     "advance",
     "fault",
     "wait_idle",

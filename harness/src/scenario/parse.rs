@@ -6,6 +6,7 @@ mod checks;
 
 use monosim_simulator::faults::{FaultRule, SyncCode};
 use monosim_simulator::webhooks::event;
+use monosim_simulator::world::RealtimeData;
 use monosim_simulator::world::{institutions, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa};
 
 use super::{
@@ -546,6 +547,22 @@ impl StepParser<'_> {
                     None => None,
                 };
                 StepKind::Sync { account, failure }
+            }
+            "realtime" => {
+                let (account, map) = self.account_arg(r, key, args, kind, &["account", "data"])?;
+                let data = match map.as_ref().and_then(|m| m.get("data")) {
+                    Some(n) => {
+                        let names: Vec<&str> =
+                            RealtimeData::ALL.iter().map(|d| d.as_str()).collect();
+                        let name = r.choice(n, "realtime data", &names)?;
+                        RealtimeData::ALL
+                            .into_iter()
+                            .find(|d| d.as_str() == name)
+                            .unwrap_or(RealtimeData::Balance)
+                    }
+                    None => RealtimeData::Balance,
+                };
+                StepKind::Realtime { account, data }
             }
             "bank_balance" => {
                 let node =

@@ -395,3 +395,62 @@ fn a_set_path_deeper_than_a_body_may_nest_is_a_file_error() {
     let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - fire: { event: mono.events.account_updated, account: ada, set: { \"data..x\": 1 } }\n");
     assert!(e.message.contains("is not a dotted path"), "{e:?}");
 }
+
+/// Issue 13, item 1: the app's realtime request, and the faults that shape its job.
+#[test]
+fn the_realtime_step_names_an_account_and_what_to_fetch() {
+    use monosim_simulator::faults::FaultKind;
+    use monosim_simulator::world::RealtimeData;
+    let s = parse(
+        "name: x
+accounts: { ada: { mfa: otp } }
+steps:
+  - fault: { kind: realtime_fails, account: ada }
+  - fault: { kind: realtime_slow, by: 10m, count: 2 }
+  - realtime: ada
+  - realtime: { account: ada, data: transactions }
+  - realtime: { account: ada, data: balance }
+  - expect_delivery: { event: mono.accounts.jobs.update, account: ada, status: 2xx }
+",
+    )
+    .unwrap();
+    let StepKind::Fault { rule, .. } = &s.steps[0].kind else {
+        panic!()
+    };
+    assert_eq!(rule.kind, FaultKind::RealtimeFails);
+    let StepKind::Fault { rule, .. } = &s.steps[1].kind else {
+        panic!()
+    };
+    assert_eq!(rule.kind, FaultKind::RealtimeSlow { by: 600_000 });
+    let data: Vec<RealtimeData> = s.steps[2..5]
+        .iter()
+        .map(|step| match &step.kind {
+            StepKind::Realtime { account, data } if account == "ada" => *data,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        data,
+        [
+            RealtimeData::Balance,
+            RealtimeData::Transactions,
+            RealtimeData::Balance
+        ]
+    );
+
+    let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - realtime: { account: ada, data: transaction }\n");
+    assert!(e.message.contains("transaction"), "{e:?}");
+    assert_eq!(e.at.line, 4, "{e:?}");
+    assert!(
+        format!("{e:?}").contains("did you mean `transactions`"),
+        "{e:?}"
+    );
+    let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - realtime: { account: bola }\n");
+    assert!(e.message.contains("bola"), "{e:?}");
+    let e = error(
+        "name: x\naccounts: { ada: {} }\nsteps:\n  - realtime: { account: ada, when: now }\n",
+    );
+    assert!(e.message.contains("when"), "{e:?}");
+    let e = error("name: x\naccounts: { ada: {} }\nsteps:\n  - fault: { kind: realtime_fails, endpoint: sync }\n");
+    assert!(e.message.contains("realtime"), "{e:?}");
+}

@@ -26,7 +26,8 @@ use crate::echo::Echo;
 use crate::http::{AccountPath, ApiError, ApiState, Null, Tenant};
 use crate::request_log::Intent;
 use crate::world::{
-    Account, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, JobKind, ObjectId,
+    Account, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, JobKind, JobStatus,
+    ObjectId, RealtimeData,
 };
 
 type Reply<T> = Result<Json<V2Envelope<T>>, ApiError>;
@@ -197,29 +198,48 @@ fn wants_realtime(headers: &HeaderMap) -> bool {
     })
 }
 
-/// `x-has-new-data`, `x-job-id`, `x-job-status` for a realtime request (none otherwise).
-/// The seeded world's data is as fresh as the bank's, so the job finishes at once with no
-/// new data.
-fn realtime_headers(
+/// Starts the realtime job a request asks for (none without `x-realtime: true`) and returns
+/// its headers, before the body is built: a job that takes no time has already retrieved
+/// the bank's data, which the body then shows. See [`crate::jobs`] for the states.
+fn realtime_job(
     state: &ApiState,
     account: &Account,
-    data: &'static str,
+    data: RealtimeData,
     request: &HeaderMap,
-) -> HeaderMap {
+) -> Result<(HeaderMap, Account), ApiError> {
     let mut headers = HeaderMap::new();
     if !wants_realtime(request) {
-        return headers;
+        return Ok((headers, account.clone()));
     }
-    let job = state.world.realtime_job(account.id, data);
+    let job = state
+        .sim
+        .start_realtime_job(&account.id, data)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
     let mut set = |name: &'static str, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     };
-    set("x-has-new-data", "false");
     set("x-job-id", &job.id);
-    set("x-job-status", "finished");
-    headers
+    set("x-job-status", job.status.as_str());
+    // [inferred] Whether there is new data is known once the job has fetched: not while
+    // it is processing.
+    match job.status {
+        JobStatus::Processing => {}
+        JobStatus::Finished => set(
+            "x-has-new-data",
+            if job.has_new_data { "true" } else { "false" },
+        ),
+        JobStatus::Failed => set("x-has-new-data", "false"),
+    }
+    if job.reauth_required {
+        set("x-reauth-required", "true");
+    }
+    let account = state
+        .world
+        .account(&account.id)
+        .unwrap_or_else(|| account.clone());
+    Ok((headers, account))
 }
 
 // A page of transactions: the envelope, with the paging beside `data` as `meta`.
@@ -253,7 +273,7 @@ pub struct V2Transaction {
     operation_id = "v2_transactions",
     summary = "Transactions, filtered and paged",
     params(AccountPath, TransactionFilter, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
-    responses((status = 200, description = "OK", body = V2Transactions, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    responses((status = 200, description = "OK", body = V2Transactions, headers(("x-job-id" = String, description = "On realtime requests: the job this request started (a new one each time)"), ("x-job-status" = String, description = "On realtime requests: `processing` while the job fetches from the bank, then `finished` or `failed`; `mono.accounts.jobs.update` says when it ends"), ("x-has-new-data" = String, description = "On realtime requests whose job has ended: `true` when the bank had data Mono had not retrieved"), ("x-reauth-required" = String, description = "`true` on a realtime request whose job failed because the account needs re-authorisation")))),
     security(("mono-sec-key" = []))
 )]
 pub(super) async fn transactions(
@@ -264,6 +284,7 @@ pub(super) async fn transactions(
 ) -> Result<(HeaderMap, Json<V2Transactions>), ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
+    let (realtime, account) = realtime_job(&state, &account, RealtimeData::Transactions, &headers)?;
     let path = format!("{}/v2/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
     let data = page
@@ -286,8 +307,7 @@ pub(super) async fn transactions(
         data,
         meta: page.paging,
     };
-    let headers = realtime_headers(&state, &account, "transactions", &headers);
-    Ok((headers, Json(body)))
+    Ok((realtime, Json(body)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -362,7 +382,7 @@ pub struct V2Balance {
     operation_id = "v2_balance",
     summary = "The balance",
     params(AccountPath, ("x-realtime" = Option<String>, Header, description = "`true` (any case) asks for a realtime fetch; any other value does not. Also spelt x-real-time.", example = "true"), ("x-real-time" = Option<String>, Header, description = "Another spelling of x-realtime", example = "true")),
-    responses((status = 200, description = "OK", body = V2Envelope<V2Balance>, headers(("x-has-new-data" = String, description = "On realtime requests"), ("x-job-id" = String, description = "On realtime requests"), ("x-job-status" = String, description = "On realtime requests")))),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Balance>, headers(("x-job-id" = String, description = "On realtime requests: the job this request started (a new one each time)"), ("x-job-status" = String, description = "On realtime requests: `processing` while the job fetches from the bank, then `finished` or `failed`; `mono.accounts.jobs.update` says when it ends"), ("x-has-new-data" = String, description = "On realtime requests whose job has ended: `true` when the bank had data Mono had not retrieved"), ("x-reauth-required" = String, description = "`true` on a realtime request whose job failed because the account needs re-authorisation")))),
     security(("mono-sec-key" = []))
 )]
 pub(super) async fn balance(
@@ -374,6 +394,7 @@ pub(super) async fn balance(
     if !account.data_status.shows_balance() {
         require_data(&account, "balance")?;
     }
+    let (realtime, account) = realtime_job(&state, &account, RealtimeData::Balance, &headers)?;
     let holder = account.summary();
     let balance = V2Balance {
         id: account.id,
@@ -383,8 +404,7 @@ pub(super) async fn balance(
         currency: "NGN",
     };
     let body = V2Envelope::new(&state, COMPLETED, balance);
-    let headers = realtime_headers(&state, &account, "balance", &headers);
-    Ok((headers, Json(body)))
+    Ok((realtime, Json(body)))
 }
 
 // `output=json` gives the lines, `output=pdf` a job to poll.
@@ -439,10 +459,11 @@ pub(super) async fn statement_job(
     reply(&state, COMPLETED, job)
 }
 
-/// A realtime job; the seeded world's data is as fresh as the bank's, so it is finished.
+/// A realtime job: `processing` until it ends, then `finished` or `failed`.
 #[derive(Serialize, ToSchema)]
 pub struct V2Job {
     id: String,
+    /// `processing`, `finished` or `failed`.
     #[schema(value_type = String)]
     status: &'static str,
     /// `jobs.accounts.sync_balance` or `jobs.accounts.sync_statement`.
@@ -461,30 +482,44 @@ pub struct V2Job {
     operation_id = "v2_job",
     summary = "The status of a realtime job",
     params(JobPath),
-    responses((status = 200, description = "OK", body = V2Envelope<V2Job>)),
+    responses((status = 200, description = "OK", body = V2Envelope<V2Job>, headers(("x-reauth-required" = String, description = "`true` when the job failed because the account needs re-authorisation")))),
     security(("mono-sec-key" = []))
 )]
 pub(super) async fn job(
     Tenant(state): Tenant,
     Path(JobPath { id, job_id }): Path<JobPath>,
-) -> Reply<V2Job> {
+) -> Result<(HeaderMap, Json<V2Envelope<V2Job>>), ApiError> {
     let account = state.linked_account(&id)?;
     let job = state.world.poll_job(&account.id, &job_id).ok_or_else(|| {
         ApiError::not_found(format!("No job `{}` for this account", Echo(&job_id)))
     })?;
-    let name = match job.kind {
-        JobKind::Realtime { data: "balance" } => "jobs.accounts.sync_balance",
-        JobKind::Realtime { .. } | JobKind::Statement { .. } => "jobs.accounts.sync_statement",
+    let (name, status) = match job.kind {
+        JobKind::Realtime { data } => (data.job_name(), job.status.as_str()),
+        // [inferred] a PDF statement polled here: Mono names no other job.
+        JobKind::Statement { .. } => ("jobs.accounts.sync_statement", "finished"),
     };
+    let reauth = job.reauth_required;
     let job = V2Job {
         id: job.id,
-        status: "finished",
+        status,
         name,
         account: account.id,
         business: state.world.business(),
         app: state.world.app(),
     };
-    reply(&state, "Job execution completed", job)
+    let mut headers = HeaderMap::new();
+    if reauth {
+        headers.insert(
+            HeaderName::from_static("x-reauth-required"),
+            HeaderValue::from_static("true"),
+        );
+    }
+    // [inferred] wording for a job still running.
+    let message = match status {
+        "processing" => "Job is still processing",
+        _ => "Job execution completed",
+    };
+    Ok((headers, Json(V2Envelope::new(&state, message, job))))
 }
 
 #[utoipa::path(

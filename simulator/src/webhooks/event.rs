@@ -37,6 +37,8 @@ pub struct SyncReport {
     pub sync_status: Option<&'static str>,
     pub job_id: Option<String>,
     pub has_new_data: bool,
+    /// A `mono.accounts.jobs.update`'s job `name` and `status` (the realtime job that ended).
+    pub job: Option<(&'static str, &'static str)>,
 }
 
 /// Everything a payload may need besides the account.
@@ -92,8 +94,12 @@ fn data(event: &str, account: &Account, dialect: Dialect, ctx: &Context) -> Valu
             "business": ctx.business,
             "app": ctx.app,
             "id": ctx.sync.job_id,
-            "name": "jobs.accounts.sync_statement",
-            "status": if ctx.sync.sync_status == Some("FAILED") { "failed" } else { "finished" },
+            "name": ctx.sync.job.map_or("jobs.accounts.sync_statement", |(name, _)| name),
+            "status": match ctx.sync.job {
+                Some((_, status)) => status,
+                None if ctx.sync.sync_status == Some("FAILED") => "failed",
+                None => "finished",
+            },
         }),
         _ => json!({ "account": { "_id": account.id } }),
     }

@@ -149,14 +149,73 @@ pub struct Job {
     pub created_at: Timestamp,
     /// How many times the job was polled; PDF statements report `BUILDING` until polled once.
     pub polls: u32,
+    /// Where a realtime job is: `processing` until `ends_at`, then `finished` or `failed`
+    /// (see [`crate::jobs`]). PDF statements keep `Processing` and use `polls` instead.
+    pub status: JobStatus,
+    /// When a realtime job ends (simulated time).
+    pub ends_at: Timestamp,
+    /// Set when a realtime job finished: whether the bank had data Mono had not retrieved.
+    pub has_new_data: bool,
+    /// Set when a realtime job failed because the bank asked the user to log in again.
+    pub reauth_required: bool,
+}
+
+/// The states of a realtime job, as Mono spells them in `x-job-status` and in
+/// `mono.accounts.jobs.update`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Processing,
+    Finished,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Processing => "processing",
+            JobStatus::Finished => "finished",
+            JobStatus::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum JobKind {
     /// A PDF statement of the last `months` months.
     Statement { months: u32 },
-    /// A realtime fetch (`x-realtime: true`) of `data` ("transactions" or "balance").
-    Realtime { data: &'static str },
+    /// A realtime fetch (`x-realtime: true`) of `data`.
+    Realtime { data: RealtimeData },
+}
+
+/// What a realtime request asks the bank for: the two v2 routes that take `x-realtime`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RealtimeData {
+    Balance,
+    Transactions,
+}
+
+impl RealtimeData {
+    pub const ALL: [RealtimeData; 2] = [RealtimeData::Balance, RealtimeData::Transactions];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RealtimeData::Balance => "balance",
+            RealtimeData::Transactions => "transactions",
+        }
+    }
+
+    /// The job's `name` in `mono.accounts.jobs.update` and the job endpoint: Mono's two
+    /// job names, `sync_balance` for the balance and `sync_statement` for transactions.
+    pub fn job_name(self) -> &'static str {
+        match self {
+            RealtimeData::Balance => "jobs.accounts.sync_balance",
+            RealtimeData::Transactions => "jobs.accounts.sync_statement",
+        }
+    }
 }
 
 pub struct WorldConfig {
@@ -194,9 +253,6 @@ pub const MAX_TRANSACTIONS: u32 = 20_000;
 /// Balances stay far from `i64` limits, so running balances never overflow.
 const MAX_BALANCE: u64 = 1_000_000_000_000_000;
 
-/// Mono's realtime rate window: one session per account per 5 minutes.
-const REALTIME_WINDOW: i64 = 5 * crate::clock::MINUTE;
-
 struct Inner {
     accounts: Registry,
     /// Every re-auth token ever issued, so a superseded one is recognised as such.
@@ -206,8 +262,6 @@ struct Inner {
     tokens_issued: u64,
     events_created: u64,
     jobs: HashMap<String, Job>,
-    /// The latest realtime job per (account, data).
-    last_realtime: HashMap<(ObjectId, &'static str), String>,
     /// Accounts ever created: keys the next account's stream.
     created: u64,
     /// Jobs ever created: keys the next job id.
@@ -223,7 +277,6 @@ impl Inner {
             tokens_issued: 0,
             events_created: 0,
             jobs: HashMap::new(),
-            last_realtime: HashMap::new(),
             created: 0,
             jobs_created: 0,
         }
@@ -621,6 +674,10 @@ impl World {
             kind,
             created_at: self.clock.now(),
             polls: 0,
+            status: JobStatus::Processing,
+            ends_at: self.clock.now(),
+            has_new_data: false,
+            reauth_required: false,
         };
         inner.jobs.insert(job.id.clone(), job.clone());
         job
@@ -641,26 +698,9 @@ impl World {
         self.read().jobs.get(job_id).cloned()
     }
 
-    /// The realtime job for `data` of `account`. Mono runs at most one realtime session per
-    /// account every 5 minutes; inside that window it answers with the last job unchanged.
-    pub fn realtime_job(&self, account: ObjectId, data: &'static str) -> Job {
-        let now = self.clock.now();
-        {
-            let inner = self.read();
-            let recent = inner
-                .last_realtime
-                .get(&(account, data))
-                .and_then(|id| inner.jobs.get(id))
-                .filter(|job| now.millis() - job.created_at.millis() < REALTIME_WINDOW);
-            if let Some(job) = recent {
-                return job.clone();
-            }
-        }
-        let job = self.start_job(account, JobKind::Realtime { data });
-        self.write()
-            .last_realtime
-            .insert((account, data), job.id.clone());
-        job
+    /// Changes a job in place; `None` when there is no such job.
+    pub fn update_job<T>(&self, job_id: &str, change: impl FnOnce(&mut Job) -> T) -> Option<T> {
+        self.write().jobs.get_mut(job_id).map(change)
     }
 
     /// A fresh, seeded webhook `event_id`.
