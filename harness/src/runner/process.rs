@@ -149,7 +149,12 @@ mod tests {
     fn a_member_that_ignores_sigterm_is_killed_after_the_grace_period() {
         let mut leader = Command::new("sh");
         leader
-            .args(["-c", "(trap '' TERM; exec sleep 100000) & echo $!; wait"])
+            // The member says its pid only once it ignores SIGTERM (the disposition
+            // survives `exec`): printing `$!` from the leader raced the trap under load.
+            .args([
+                "-c",
+                "sh -c \"trap '' TERM; echo \\$\\$; exec sleep 100000\" & wait",
+            ])
             .stdout(Stdio::piped())
             .stdin(Stdio::null());
         std::os::unix::process::CommandExt::process_group(&mut leader, 0);
