@@ -200,13 +200,7 @@ impl Sim {
 
     /// `POST /accounts/:id/reauthorise`: a fresh token, replacing any earlier one.
     pub fn issue_token(&self, id: &ObjectId) -> Result<ReauthToken, LifecycleError> {
-        let account = self
-            .world
-            .account(id)
-            .ok_or(LifecycleError::NoSuchAccount(*id))?;
-        if !account.is_linked() || !account.has_mfa() {
-            return Err(LifecycleError::CannotReauthorise);
-        }
+        self.check_account(id)?;
         self.world
             .issue_token(id)
             .ok_or(LifecycleError::CannotReauthorise)
