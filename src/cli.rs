@@ -100,7 +100,7 @@ pub struct Terminal {
     /// Set by CI systems: snapshots are not written, only checked.
     #[arg(long, env = "CI", hide = true, default_value = "")]
     pub ci: String,
-    /// https://no-color.org
+    /// Turns colours off, as <https://no-color.org> asks.
     #[arg(long, env = "NO_COLOR", hide = true, default_value = "")]
     pub no_color: String,
 }

@@ -32,7 +32,7 @@ use monosim_simulator::world::{
 use serde_json::{json, Value};
 
 /// The name the fuzzed scenario is parsed under; `include: self.yaml` includes it again (so
-/// include nesting is fuzzed too) and `include: shared.yaml` brings in [`SHARED_STEPS`].
+/// include nesting is fuzzed too) and `include: shared.yaml` brings in `SHARED_STEPS`.
 pub const SCENARIO_FILE: &str = "s.yaml";
 const SHARED_STEPS: &str = "- session_expires: ada\n- wait_idle\n";
 

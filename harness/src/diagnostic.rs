@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use crate::yaml::Pos;
 
 /// The longest source line shown whole, in characters. A longer one (a minified or
-/// generated file, a 200 KB line) is shown as a window of [`WINDOW`] characters around the
+/// generated file, a 200 KB line) is shown as a window of `WINDOW` characters around the
 /// error, with `…` where it is cut, and a note saying so.
 pub const MAX_LINE: usize = 120;
 /// The width of that window.

@@ -1,7 +1,7 @@
 //! The catalogue of institutions a simulated customer can link.
 //!
 //! Names, CBN bank codes and `institution.type` are those of real Nigerian banks and
-//! fintechs. Which MFA challenge each one puts up is our choice [inferred]: banks differ,
+//! fintechs. Which MFA challenge each one puts up is our choice \[inferred\]: banks differ,
 //! and Mono does not publish it, so the catalogue spreads the four kinds across it so every
 //! kind is reachable by picking an institution. A world file or scenario can override the
 //! MFA per account.
