@@ -13,10 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-
-/// What to do about a file outside the project; also the help of an `include:` that cannot
-/// be read.
-pub const PROJECT_HELP: &str = "scenario files and their includes must lie inside the project — the folder holding monosim.yaml, or its `scenarios:` folder — symlinks followed: move the file in, or run `monosim run --allow-outside-includes`";
+use crate::scenario::PROJECT_HELP;
 
 /// Where scenario files and their includes may be.
 #[derive(Clone, Debug)]

@@ -37,7 +37,7 @@ use crate::diagnostic::Diagnostic;
 use crate::scenario::{Known, Profile, Scenario};
 use crate::snapshot::{Check, Store};
 use guard::Guardian;
-pub use includes::{Includes, PROJECT_HELP};
+pub use includes::Includes;
 
 /// How to run.
 #[derive(Clone, Debug)]

@@ -36,6 +36,10 @@ use monosim_simulator::world::RealtimeData;
 use monosim_simulator::world::{AccountSpec, DataStatus};
 use serde_json::Value as Json;
 
+/// What to do about a scenario file outside the project (the runner's `includes.rs` keeps
+/// them in); also the help of an `include:` that cannot be read.
+pub const PROJECT_HELP: &str = "scenario files and their includes must lie inside the project — the folder holding monosim.yaml, or its `scenarios:` folder — symlinks followed: move the file in, or run `monosim run --allow-outside-includes`";
+
 pub use parse::Loader;
 
 #[derive(Clone, Debug)]

@@ -317,7 +317,7 @@ impl StepParser<'_> {
                 .label("cannot read this file")
                 .help(format!(
                     "include paths are relative to the scenario file; {}",
-                    crate::runner::PROJECT_HELP
+                    super::PROJECT_HELP
                 ))
         })?;
         let inner = Reader {
