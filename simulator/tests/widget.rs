@@ -163,6 +163,21 @@ impl World {
         b.type_into("#answer", otp).await;
         b.click("form.bank-call button[type=submit]").await;
     }
+
+    /// On the re-auth's success page: screenshot it as `shot`, press the button, and wait
+    /// for the page's second `onClose` (the link's was the first).
+    async fn close_after_reauth(&mut self, shot: &str) {
+        let b = &mut self.browser;
+        b.on_page("success").await;
+        b.screenshot(shot).await;
+        b.click("button.primary").await;
+        b.leave_widget().await;
+        b.until(
+            "onClose after the re-auth",
+            "return window.demoEvents.filter(e => e.kind === 'onClose').length === 2;",
+        )
+        .await;
+    }
 }
 
 /// What the receiver gets for a link, a bank session expiring and a successful re-auth.
@@ -263,16 +278,7 @@ async fn reauth_with_the_right_otp_clears_the_session_in_order() {
     w.browser.on_page("mfa").await;
     w.browser.screenshot("reauth-mfa").await;
     w.answer("123456").await;
-    w.browser.on_page("success").await;
-    w.browser.screenshot("reauth-success").await;
-    w.browser.click("button.primary").await;
-    w.browser.leave_widget().await;
-    w.browser
-        .until(
-            "onClose after the re-auth",
-            "return window.demoEvents.filter(e => e.kind === 'onClose').length === 2;",
-        )
-        .await;
+    w.close_after_reauth("reauth-success").await;
 
     let events: Vec<String> = w.page_event_names().await.split_off(before);
     assert_eq!(
@@ -655,16 +661,7 @@ async fn reauth_by_account_id_takes_a_wrong_then_the_right_otp() {
         w.webhooks()
     );
     w.answer("123456").await;
-    w.browser.on_page("success").await;
-    w.browser.screenshot("by-account-success").await;
-    w.browser.click("button.primary").await;
-    w.browser.leave_widget().await;
-    w.browser
-        .until(
-            "onClose after the re-auth",
-            "return window.demoEvents.filter(e => e.kind === 'onClose').length === 2;",
-        )
-        .await;
+    w.close_after_reauth("by-account-success").await;
 
     let events: Vec<String> = w.page_event_names().await.split_off(before);
     assert_eq!(
