@@ -502,7 +502,9 @@ impl Sim {
             for (path, value) in &emit.overrides {
                 event::apply_override(&mut body, path, value)?;
             }
-            Ok(body.to_string().into_bytes())
+            // Straight into bytes: `to_string` goes through `fmt` a token at a time, which
+            // cost more than building the payload (bench/RESULTS.md, the dispatcher's profile).
+            Ok(serde_json::to_vec(&body).expect("a JSON value always serialises"))
         };
         // Build once first, so a bad override is refused before any fault is used up.
         let body = build(account.dialect)?;

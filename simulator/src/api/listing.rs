@@ -27,6 +27,9 @@ pub struct Paging {
 /// (`{base}/accounts/{id}/transactions`) that `previous` / `next` point back to, keeping the
 /// request's other parameters so a filtered listing pages through the same filter.
 pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path: &str) -> Page {
+    if filter.paginate && filter.direction.is_none() && filter.narration.is_none() {
+        return dated_page(account, filter, params, path);
+    }
     let matching: Vec<Transaction> = account
         .transactions()
         .into_iter()
@@ -54,15 +57,43 @@ pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path
         };
     }
     let limit = filter.limit as usize;
-    let pages = total.div_ceil(limit).max(1) as u32;
+    let skip = (filter.page as usize - 1).saturating_mul(limit);
+    let transactions = matching.into_iter().skip(skip).take(limit).collect();
+    paged(transactions, total, filter, params, path)
+}
+
+/// A page of a listing filtered by dates at most: which positions the days cover is found
+/// without drawing the history, and only the page's transactions are drawn. (A type or
+/// narration filter must look at every transaction to count `total`.)
+fn dated_page(account: &Account, filter: &TransactionFilter, params: &Params, path: &str) -> Page {
+    let positions = account.transaction_positions(filter.start, filter.end);
+    let total = positions.len();
+    let first = u64::from(positions.start)
+        + u64::from(filter.page - 1).saturating_mul(u64::from(filter.limit));
+    let first = u32::try_from(first).unwrap_or(u32::MAX).min(positions.end);
+    let last = first.saturating_add(filter.limit).min(positions.end);
+    paged(
+        account.transaction_window(first..last),
+        total,
+        filter,
+        params,
+        path,
+    )
+}
+
+/// `transactions` as page `filter.page` of `total`, with links to its neighbours.
+fn paged(
+    transactions: Vec<Transaction>,
+    total: usize,
+    filter: &TransactionFilter,
+    params: &Params,
+    path: &str,
+) -> Page {
+    let pages = total.div_ceil(filter.limit as usize).max(1) as u32;
     let page = filter.page;
     let link = |p: u32| format!("{path}?{}", params.with_page(p));
     Page {
-        transactions: matching
-            .into_iter()
-            .skip((page as usize - 1).saturating_mul(limit))
-            .take(limit)
-            .collect(),
+        transactions,
         paging: Paging {
             total,
             page,

@@ -9,7 +9,7 @@ use super::holder::{Holder, Summary};
 use super::ids::ObjectId;
 use super::institutions::{AuthMethod, Institution, Mfa, CATALOGUE};
 use super::transactions::{self, Transaction};
-use crate::clock::Timestamp;
+use crate::clock::{Date, Timestamp};
 use crate::world::Dialect;
 
 /// `meta.data_status`. `PARTIAL` and `UNAVAILABLE` exist from the September 2025 API on
@@ -218,5 +218,40 @@ impl Account {
         }
         self.history
             .transactions(self.profile, self.transaction_count, self.balance)
+    }
+
+    /// How many transactions [`Self::transactions`] lists.
+    pub fn shown_transaction_count(&self) -> u32 {
+        if self.data_status.has("transactions") {
+            self.transaction_count
+        } else {
+            0
+        }
+    }
+
+    /// The transactions at newest-first `positions` of [`Self::transactions`], without
+    /// drawing the whole history (see `transactions`' module docs).
+    pub fn transaction_window(&self, positions: std::ops::Range<u32>) -> Vec<Transaction> {
+        self.history.window(
+            self.profile,
+            self.shown_transaction_count(),
+            self.balance,
+            positions,
+        )
+    }
+
+    /// The newest-first positions of the transactions dated `first_day` to `last_day`
+    /// (inclusive; `None` leaves that end open).
+    pub fn transaction_positions(
+        &self,
+        first_day: Option<Date>,
+        last_day: Option<Date>,
+    ) -> std::ops::Range<u32> {
+        self.history.positions_between(
+            self.profile,
+            self.shown_transaction_count(),
+            first_day,
+            last_day,
+        )
     }
 }

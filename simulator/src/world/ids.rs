@@ -62,12 +62,24 @@ fn hex_value(byte: u8) -> Option<u8> {
     }
 }
 
+impl ObjectId {
+    /// The 24 lowercase hex digits, without `fmt`: ids are written into every webhook and
+    /// most answers, and `{:02x}` a byte at a time was a visible share of both.
+    pub fn hex(&self) -> [u8; 24] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 24];
+        for (i, byte) in self.0.iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(byte >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        out
+    }
+}
+
 impl fmt::Display for ObjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        let hex = self.hex();
+        f.pad(std::str::from_utf8(&hex).expect("hex digits are ASCII"))
     }
 }
 
@@ -79,7 +91,8 @@ impl fmt::Debug for ObjectId {
 
 impl serde::Serialize for ObjectId {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let hex = self.hex();
+        serializer.serialize_str(std::str::from_utf8(&hex).expect("hex digits are ASCII"))
     }
 }
 

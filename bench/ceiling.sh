@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# monosim against the ceiling: a bare axum app (bench/ceiling) answering, at the same paths,
+# the very bytes monosim answered — what this machine can do for a server of this shape
+# with none of monosim's work. Two routes of one account holding 10,000 transactions:
+#   - GET /v2/accounts/:id
+#   - GET /v2/accounts/:id/transactions?page=PAGE&limit=20 (a page deep in the history)
+# Each under wrk -t1 -c50 (a 2 s warm-up discarded, then the given seconds), monosim and
+# the ceiling alternating, PASSES times, both unpinned on the whole machine. Prints req/s,
+# p99 and server CPU per request of each, and monosim as a fraction of the ceiling.
+# Usage: bench/ceiling.sh [seconds-per-wrk-run] [passes]   (default 8 2)
+set -euo pipefail
+shopt -s inherit_errexit
+cd "$(dirname "$0")/.."
+source bench/common.sh
+duration="${1:-8}"
+passes="${2:-2}"
+page=250
+
+ensure_wrk
+cargo build --release --quiet -p monosim -p monosim-bench-ceiling
+monosim=$PWD/target/release/monosim
+ceiling=$PWD/target/release/ceiling
+key=test_sk_monosim
+tmp=$(mktemp -d)
+server_pid=
+stop_server() {
+  if [[ -n "$server_pid" ]]; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=
+  fi
+}
+trap 'stop_server; rm -rf "$tmp"' EXIT
+
+machine
+echo
+
+# --- monosim, and the bytes it answers -------------------------------------------------
+printf 'accounts:\n  - transactions: 10000\n' >"$tmp/world.yaml"
+start_monosim() {
+  coproc SIM { exec "$monosim" serve --port 0 --world "$tmp/world.yaml" 2>/dev/null; }
+  server_pid=$SIM_PID
+  read -r ready <&"${SIM[0]}"
+  base=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["url"])' "$ready")
+}
+start_ceiling() {
+  coproc CEIL { exec "$ceiling" --account "$tmp/account.json" --transactions "$tmp/transactions.json"; }
+  server_pid=$CEIL_PID
+  read -r base <&"${CEIL[0]}"
+}
+start_monosim
+id=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["sample_accounts"][0]["id"])' "$ready")
+account_path="/v2/accounts/$id"
+transactions_path="/v2/accounts/$id/transactions?page=$page&limit=20"
+curl -sf -H "mono-sec-key: $key" "$base$account_path" >"$tmp/account.json"
+curl -sf -H "mono-sec-key: $key" "$base$transactions_path" >"$tmp/transactions.json"
+stop_server
+python3 - "$tmp/transactions.json" <<'PY'
+import json, sys
+body = json.load(open(sys.argv[1]))
+assert len(body["data"]) == 20, f"expected a full page of 20 transactions: {body}"
+PY
+
+tick=$(getconf CLK_TCK)
+cpu_seconds() { awk -v t="$tick" '{ printf "%.3f\n", ($14 + $15) / t }' "/proc/$1/stat"; }
+
+# measure SERVER PATH: "req/s p99-in-µs server-CPU-µs-per-request"
+measure() {
+  local name=$1 path=$2 out cpu0 cpu1 total
+  "start_$name"
+  local got
+  got=$(curl -sf -H "mono-sec-key: $key" "$base$path" | wc -c)
+  local want
+  want=$(wc -c <"$tmp/$([[ $path == *transactions* ]] && echo transactions || echo account).json")
+  [[ $got == "$want" ]] || { echo "$name answered $got bytes at $path, not $want" >&2; exit 1; }
+  wrk -t1 -c50 -d2s -H "mono-sec-key: $key" "$base$path" >/dev/null
+  cpu0=$(cpu_seconds "$server_pid")
+  out=$(wrk -t1 -c50 -d"${duration}s" --latency -H "mono-sec-key: $key" "$base$path")
+  cpu1=$(cpu_seconds "$server_pid")
+  stop_server
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+    echo "$name: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
+    exit 1
+  fi
+  total=$(awk '/requests in/{print $1}' <<<"$out")
+  awk -v out="$out" -v a="$cpu0" -v b="$cpu1" -v n="$total" 'BEGIN {
+    split(out, lines, "\n")
+    for (i in lines) {
+      split(lines[i], f, " ")
+      if (f[1] == "Requests/sec:") rps = f[2]
+      if (f[1] == "99%") p99 = f[2]
+    }
+    # wrk prints latencies as 812.00us, 1.32ms or 1.01s
+    if (p99 ~ /us$/) us = p99 + 0; else if (p99 ~ /ms$/) us = p99 * 1000; else us = p99 * 1000000
+    printf "%.0f %.0f %.1f\n", rps, us, 1000000 * (b - a) / n
+  }'
+}
+
+echo "wrk -t1 -c50, ${duration} s after a 2 s warm-up; monosim and the ceiling alternate, $passes passes"
+printf '%-14s %-9s %4s %12s %10s %14s\n' route server pass "req/s" "p99 µs" "CPU µs/req"
+for route in account transactions; do
+  path=$([[ $route == account ]] && echo "$account_path" || echo "$transactions_path")
+  ratios=() p99s=()
+  for pass in $(seq "$passes"); do
+    read -r m_rps m_p99 m_cpu <<<"$(measure monosim "$path")"
+    read -r c_rps c_p99 c_cpu <<<"$(measure ceiling "$path")"
+    printf '%-14s %-9s %4s %12s %10s %14s\n' "$route" monosim "$pass" "$m_rps" "$m_p99" "$m_cpu" \
+      "$route" ceiling "$pass" "$c_rps" "$c_p99" "$c_cpu"
+    ratios+=("$(awk -v a="$m_rps" -v b="$c_rps" 'BEGIN { printf "%.1f", 100 * a / b }')")
+    p99s+=("$(awk -v a="$m_p99" -v b="$c_p99" 'BEGIN { printf "%.2f", a / b }')")
+  done
+  summary="$(IFS=/; echo "${ratios[*]}") % of the ceiling's req/s, p99 $(IFS=/; echo "${p99s[*]}")× its p99"
+  echo "$route: monosim at $summary (one figure per pass)"
+  what=$([[ $route == account ]] && echo "GET /v2/accounts/:id" || echo "GET …/transactions?page=$page (10,000 tx)")
+  row "API vs ceiling: $what" "monosim ÷ bare axum, same bytes" "$summary" "≥ 80 %, p99 ≤ 1.2×"
+done
