@@ -11,7 +11,7 @@ use crate::clock::{Clock, Timestamp, HOUR};
 use crate::faults::Faults;
 use crate::request_log::RequestLog;
 use crate::scheduler::{Scheduler, Task};
-use crate::webhooks::{Dispatcher, RetryPolicy, Targets};
+use crate::webhooks::{Dispatcher, EventLog, RetryPolicy, Targets};
 use crate::world::{ObjectId, World};
 
 /// Settings of the moving parts.
@@ -34,6 +34,8 @@ pub struct Sim {
     pub faults: Arc<Faults>,
     pub webhooks: Dispatcher,
     pub requests: RequestLog,
+    /// Every event fired, with its payload (the console shows it and resends from it).
+    pub events: EventLog,
     pub secret_key: String,
     pub data_delay: i64,
     commands: mpsc::UnboundedSender<Command>,
@@ -41,6 +43,10 @@ pub struct Sim {
     /// Set by [`Sim::stop`]: the driver starts nothing more and ends.
     stopping: std::sync::atomic::AtomicBool,
 }
+
+/// Events whose payloads are kept: a few megabytes at most, and far more than a console
+/// session or a scenario fires. Delivery attempts of older events stay in the delivery log.
+const EVENT_LOG: usize = 5_000;
 
 enum Command {
     /// Step the clock to `to`, running everything due on the way, then answer.
@@ -71,6 +77,7 @@ impl Sim {
             faults,
             webhooks,
             requests: RequestLog::new(config.request_log),
+            events: EventLog::new(EVENT_LOG),
             secret_key: config.secret_key,
             data_delay: config.data_delay,
             commands,
@@ -172,6 +179,7 @@ impl Sim {
         self.webhooks.clear();
         self.webhooks.log.clear();
         self.requests.clear();
+        self.events.clear();
         self.faults.clear();
         self.world.reset();
         self.schedule_auto_syncs();

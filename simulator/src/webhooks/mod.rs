@@ -5,13 +5,16 @@
 //! - [`event`]: event names and payload shapes;
 //! - [`dispatcher`]: lanes, sending, retrying (the ordering policy is documented there);
 //! - [`retry`]: the schedule, and why it is not quite Mono's published numbers;
-//! - [`log`]: the delivery log.
+//! - [`log`]: the delivery log;
+//! - [`fired`]: the event log (each event's payload, for the console) and resending.
 
 pub mod dispatcher;
 pub mod event;
+pub mod fired;
 pub mod log;
 pub mod retry;
 
 pub use dispatcher::{Dispatcher, Outgoing, Targets};
+pub use fired::{EventLog, FiredEvent};
 pub use log::{AttemptRecord, Outcome, SecretMode};
 pub use retry::RetryPolicy;
