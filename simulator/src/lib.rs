@@ -23,8 +23,9 @@
 //! * [`transport`]: the connections under the server — the accept loop, the header and
 //!   idle timeouts, the connection cap, the open-file limit.
 //! * [`openapi`]: the OpenAPI document, built from the same route lists the server mounts.
-//! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `widget` (the
-//!   Connect widget's pages and connect.js): the HTTP surfaces. Each route is listed once,
+//! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `console`
+//!   (the page at `/` over the control API), `widget` (the Connect widget's pages and
+//!   connect.js): the HTTP surfaces. Each route is listed once,
 //!   and each handler returns the type that documents its answer.
 //! * `http`: what the HTTP surfaces share: which simulated Mono a request is for, errors in
 //!   each API version's shape, the body and URI limits ([`MAX_BODY`], [`MAX_URI`]).
@@ -45,6 +46,7 @@
 
 mod api;
 pub mod clock;
+mod console;
 mod control;
 mod http;
 mod journal;

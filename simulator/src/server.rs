@@ -2,7 +2,7 @@
 //! front of them (Mono's API, the Connect widget and the `/_sim/` control API on one port).
 //!
 //! Every route is mounted here, in [`Simulator::router`]: the route lists of `api`,
-//! `control`, `widget` and `openapi`, each surface with its own stack of layers, so what
+//! `control`, `widget`, `console` and `openapi`, each surface with its own stack of layers, so what
 //! answers a request, and what happens to it on the way, reads in one place.
 
 use std::future::Future;
@@ -14,6 +14,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::clock::{Clock, Timestamp, SECOND};
+use crate::console::{self, Console};
 use crate::control::access::ControlAccess;
 use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
@@ -178,7 +179,7 @@ impl Simulator {
         Ok(sim)
     }
 
-    /// Mono's API, the Connect widget and the control API, with absolute links pointing at
+    /// Mono's API, the Connect widget, the control API and its console, with absolute links pointing at
     /// `base_url`.
     ///
     /// Starts the scheduler's driver on the current tokio runtime the first time, so
@@ -218,8 +219,12 @@ impl Simulator {
             .layer(http::default_body_limit())
             .layer(from_fn(http::render))
             .with_state(main);
+        let console = Arc::new(Console {
+            public_key: self.public_key.clone(),
+        });
         mono.merge(control)
             .merge(widget::router(widget))
+            .merge(console::router(console))
             // Each surface renders its own 413; this caps body extractors of any route
             // merged here later too.
             .layer(http::default_body_limit())

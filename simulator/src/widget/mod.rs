@@ -37,6 +37,9 @@ use crate::echo::Echo;
 use crate::tenants::Tenants;
 use session::{Action, Notice, Outcome, Session};
 
+/// HTML escaping, shared with the console page.
+pub(crate) use pages::esc;
+
 /// Sessions kept at once; the oldest is forgotten past this, so an open simulator cannot
 /// grow without bound however many widgets are opened.
 const MAX_SESSIONS: usize = 1_000;
