@@ -1,0 +1,316 @@
+//! The console at `GET /` of `monosim serve`, used in a real headless Chromium the way a
+//! developer would: with the Python reference receiver (examples/python-receiver) as the
+//! webhook receiver, link an account, let its data arrive, expire its bank session,
+//! re-authorise it in the Connect widget with a wrong then the right OTP, watch the
+//! deliveries and what the receiver called, then save what was done as a scenario and run
+//! it with `monosim run` against the same receiver.
+//!
+//! Screenshots of each step are saved under `target/tmp/widget-screenshots/console/`;
+//! docs/console.md shows a few of them (docs/images/console-*.png).
+
+#[path = "../simulator/tests/browser/mod.rs"]
+mod browser;
+mod support;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use browser::Browser;
+use serde_json::Value;
+use support::{monosim, Served};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The Python reference receiver on `port`, calling the simulator at `sim_url`; stopped
+/// when dropped.
+struct PythonReceiver {
+    child: Child,
+    url: String,
+}
+
+impl PythonReceiver {
+    async fn start(port: u16, sim_url: &str, dir: &Path) -> PythonReceiver {
+        let child = Command::new("python3")
+            .arg(repo().join("examples/python-receiver/receiver.py"))
+            .env("PORT", port.to_string())
+            .env("MONO_BASE_URL", sim_url)
+            .env("MONO_SECRET_KEY", monosim_simulator::DEFAULT_SECRET_KEY)
+            .env("MONO_WEBHOOK_SEC", monosim_simulator::DEFAULT_WEBHOOK_SECRET)
+            .env("DB_PATH", dir.join("receiver.db"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 starts the reference receiver");
+        let receiver = PythonReceiver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + browser::PATIENCE;
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/health", receiver.url)).await {
+                if response.status().is_success() {
+                    return receiver;
+                }
+            }
+            assert!(Instant::now() < deadline, "the Python receiver never became healthy");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// What the receiver stored about `account` (`GET /test/accounts/:id`).
+    async fn account(&self, account: &str) -> Value {
+        reqwest::get(format!("{}/test/accounts/{account}", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for PythonReceiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `monosim.yaml` running the scenarios of `dir/scenarios` against the Python receiver,
+/// as examples/python-receiver/monosim.yaml does.
+fn project_for_python_receiver(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    let config = format!(
+        r#"receiver:
+  command: python3 {receiver}
+  env:
+    PORT: "{{receiver.port}}"
+    MONO_BASE_URL: "{{sim.url}}"
+    MONO_SECRET_KEY: "{{sim.secret_key}}"
+    MONO_WEBHOOK_SEC: "{{sim.webhook_secret}}"
+    DB_PATH: run-receiver.db
+  ready: "http://127.0.0.1:{{receiver.port}}/health"
+webhook_url: "http://127.0.0.1:{{receiver.port}}/webhook"
+state:
+  http: "http://127.0.0.1:{{receiver.port}}/test/accounts/{{account_id}}"
+fields:
+  reauth_required: reauthRequired
+  reauth_token: reauthCode
+  data_status: dataStatus
+  linked: linked
+  balance: balance
+scenarios: scenarios
+"#,
+        receiver = repo().join("examples/python-receiver/receiver.py").display()
+    );
+    let path = dir.join("monosim.yaml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// Waits until the console's delivery log shows `count` events called `event` whose last
+/// attempt was delivered.
+async fn delivered(b: &Browser, event: &str, count: usize) {
+    b.until(
+        &format!("{count} delivered {event}"),
+        &format!(
+            "return document.querySelectorAll(\"#deliveries li[data-event='{event}'][data-outcome='delivered']\").length === {count};"
+        ),
+    )
+    .await;
+}
+
+/// The account row's cell `class` (stage, data-status, session, token).
+async fn cell(b: &Browser, account: &str, class: &str) -> String {
+    b.text(&format!("#accounts tr[data-account='{account}'] td.{class}"))
+        .await
+}
+
+async fn until_cell(b: &Browser, account: &str, class: &str, text: &str) {
+    b.until(
+        &format!("{class} of {account} to read {text}"),
+        &format!(
+            "const c = document.querySelector(\"#accounts tr[data-account='{account}'] td.{class}\"); \
+             return !!c && c.textContent.startsWith('{text}');"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenario() {
+    let dir = scratch("console");
+    let receiver_port = free_port();
+    let webhook = format!("http://127.0.0.1:{receiver_port}/webhook");
+    let served = Served::start(&[
+        "--accounts",
+        "0",
+        "--frozen",
+        "--start-time",
+        "2026-01-15T09:00:00Z",
+        "--webhook-url",
+        &webhook,
+    ]);
+    let receiver = PythonReceiver::start(receiver_port, &served.url, &dir).await;
+    let mut b = Browser::start("console").await;
+    b.goto(&format!("{}/", served.url)).await;
+    b.wait_for("body[data-refreshed]").await;
+    assert_eq!(b.text("h1").await, "monosim console");
+    b.until(
+        "the clock and webhook target",
+        &format!("return document.getElementById('targets').textContent === '{webhook}';"),
+    )
+    .await;
+    b.assert_labelled("the console").await;
+    assert!(b.text("#clock-now").await.starts_with("2026-01-15 09:00:00"));
+
+    // Link a GTBank account with OTP.
+    b.click("#link-new").await;
+    b.wait_for("#accounts tbody tr").await;
+    let account = b
+        .js("return document.querySelector('#accounts tbody tr').getAttribute('data-account');")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    until_cell(&b, &account, "stage", "linked").await;
+    delivered(&b, "mono.events.account_connected", 1).await;
+    // The data is in a second later: the clock is frozen, so advance it.
+    b.type_into("#advance-by", "2s").await;
+    b.click("#advance").await;
+    delivered(&b, "mono.events.account_updated", 1).await;
+    until_cell(&b, &account, "data-status", "AVAILABLE").await;
+    assert_eq!(receiver.account(&account).await["dataStatus"], "AVAILABLE");
+    b.screenshot("linked").await;
+
+    // The bank session expires: the receiver is told, and asks Mono for a re-auth token.
+    b.click("#expire").await;
+    until_cell(&b, &account, "session", "expired").await;
+    delivered(&b, "mono.events.reauthorisation_required", 1).await;
+    assert_eq!(receiver.account(&account).await["reauthRequired"], true);
+    b.until(
+        "the receiver's call for a token in the request journal",
+        "return [...document.querySelectorAll('#requests td')].some(td => td.textContent === 'token');",
+    )
+    .await;
+    assert!(cell(&b, &account, "token").await.contains("until 09:10"));
+    b.screenshot("session-expired").await;
+
+    // Re-authorise in the widget: a wrong OTP, then the right one.
+    b.click("#reauth").await;
+    b.enter_widget("login").await;
+    b.type_into("#username", "ada.lovelace").await;
+    b.type_into("#password", "1234").await;
+    b.click("form.bank-call button[type=submit]").await;
+    b.on_page("mfa").await;
+    b.type_into("#answer", "000000").await;
+    b.click("form.bank-call button[type=submit]").await;
+    b.on_page("mfa").await;
+    assert!(b.text("[role=alert]").await.contains("That answer is not right"));
+    b.screenshot("widget-wrong-otp").await;
+    b.type_into("#answer", "123456").await;
+    b.click("form.bank-call button[type=submit]").await;
+    b.on_page("success").await;
+    b.click("button.primary").await;
+    b.leave_widget().await;
+    b.until(
+        "the widget to close",
+        "return !document.querySelector('iframe#mono-connect--widget-div');",
+    )
+    .await;
+    delivered(&b, "mono.events.account_reauthorized", 1).await;
+    until_cell(&b, &account, "session", "ok").await;
+    b.click("#advance").await;
+    delivered(&b, "mono.events.account_updated", 2).await;
+    let state = receiver.account(&account).await;
+    assert_eq!(
+        (&state["reauthRequired"], &state["dataStatus"]),
+        (&Value::Bool(false), &Value::from("AVAILABLE")),
+        "{state}"
+    );
+
+    // Every event is there, each expandable to its payload and attempts.
+    let shown = b
+        .js("return [...document.querySelectorAll('#deliveries li')].map(li => li.getAttribute('data-event')).reverse();")
+        .await;
+    assert_eq!(
+        shown,
+        serde_json::json!([
+            "mono.events.account_connected",
+            "mono.events.account_updated",
+            "mono.events.reauthorisation_required",
+            "mono.events.account_reauthorized",
+            "mono.events.account_updated"
+        ])
+    );
+    b.click("#deliveries li[data-event='mono.events.account_reauthorized'] summary")
+        .await;
+    let payload: Value = serde_json::from_str(
+        &b.text("#deliveries li[data-event='mono.events.account_reauthorized'] pre.payload")
+            .await,
+    )
+    .expect("the payload is shown as JSON");
+    assert_eq!(payload["event"], "mono.events.account_reauthorized");
+    let attempt = b
+        .text("#deliveries li[data-event='mono.events.account_reauthorized'] table.attempts tbody tr")
+        .await;
+    assert!(attempt.contains("delivered") && attempt.contains("200"), "{attempt}");
+    b.screenshot("deliveries").await;
+
+    // Save as scenario, and replay it against the same receiver.
+    b.click("#save-scenario").await;
+    b.wait_for("#scenario-dialog[open]").await;
+    let scenario = b.text("#scenario").await;
+    b.screenshot("scenario").await;
+    assert!(scenario.contains("steps:"), "{scenario}");
+    b.click("#scenario-close").await;
+
+    // Resend (after saving, so the replay is the flow above):  a second delivery of the same event, acknowledged.
+    b.click("#deliveries li[data-event='mono.events.account_reauthorized'] button.resend")
+        .await;
+    b.until(
+        "the resend's attempt",
+        "return document.querySelectorAll(\"#deliveries li[data-event='mono.events.account_reauthorized'] table.attempts tbody tr.delivered\").length === 2;",
+    )
+    .await;
+
+
+    let config = project_for_python_receiver(&dir.join("project"));
+    std::fs::write(dir.join("project/scenarios/console.yaml"), &scenario).unwrap();
+    b.quit().await;
+    let run = monosim()
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("monosim run starts");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        run.status.success(),
+        "the saved scenario fails against the receiver it was recorded with:\n{scenario}\n{report}"
+    );
+    drop(receiver);
+    served.terminate();
+}
