@@ -444,3 +444,145 @@ fn record_says_what_is_wrong_when_the_simulator_is_down_or_the_file_cannot_be_wr
         text(&unwritable)
     );
 }
+
+/// Every kind of action the recorder knows, with no receiver listening: the file parses
+/// with the harness's own parser (the simulator writes YAML it cannot check itself), and
+/// `monosim run` plays it through against the reference receiver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_action_is_written_in_the_harness_language_and_replays() {
+    let served = Served::start(&["--frozen", "--start-time", "2026-01-15T09:00:00Z"]);
+    let sim = Client::new(&served.url);
+    let (seeded, _) = served.account(1);
+    let new = |body: Value| {
+        let sim = &sim;
+        async move {
+            sim.post("/_sim/accounts", body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let ada = new(json!({"institution": "gtbank", "mfa": "otp", "link": false})).await;
+    sim.post(
+        &format!("/_sim/accounts/{ada}/link"),
+        json!({"data_status": "PARTIAL", "data_delay": "5s"}),
+    )
+    .await;
+    sim.advance("5s").await;
+    sim.post(&format!("/_sim/accounts/{ada}/expire-session"), json!({}))
+        .await;
+    // No receiver: the test asks Mono for the token, as a receiver would.
+    let issued = reqwest::Client::new()
+        .post(format!("{}/accounts/{ada}/reauthorise", served.url))
+        .header("mono-sec-key", served.secret_key())
+        .send()
+        .await
+        .unwrap();
+    assert!(issued.status().is_success(), "{}", issued.status());
+    for mfa in ["wrong", "abandon"] {
+        sim.post(
+            &format!("/_sim/accounts/{ada}/reauth"),
+            json!({ "mfa": mfa }),
+        )
+        .await;
+    }
+    sim.post(
+        &format!("/_sim/accounts/{ada}/reauth"),
+        json!({"mfa": "correct", "data_status": "AVAILABLE"}),
+    )
+    .await;
+    sim.advance("1s").await;
+    sim.post(
+        &format!("/_sim/accounts/{ada}/bank-balance"),
+        json!({"balance": 4200}),
+    )
+    .await;
+    sim.post(
+        "/_sim/faults",
+        json!({"kind": "sync_code", "code": "SYNC_ERROR", "account": ada}),
+    )
+    .await;
+    sim.post(&format!("/_sim/accounts/{ada}/auto-sync"), json!({}))
+        .await;
+    sim.post(
+        "/_sim/faults",
+        json!({"kind": "drop_attempt", "event": "mono.events.account_updated", "account": ada, "count": 2}),
+    )
+    .await;
+    sim.post(
+        "/_sim/events",
+        json!({"event": "mono.events.account_updated", "account": ada,
+               "set": {"data.meta.data_status": "FAILED", "data.note": {"list": [1, "two"]}}, "delay": "2s"}),
+    )
+    .await;
+    sim.post(
+        "/_sim/events",
+        json!({"event": "mono.events.something_new", "account": seeded}),
+    )
+    .await;
+    sim.post("/_sim/clock/advance", json!({"by": "90m"})).await;
+    sim.post("/_sim/clock/resume", json!({})).await;
+    sim.post("/_sim/clock/freeze", json!({})).await;
+    let targets = sim
+        .http
+        .put(format!("{}/_sim/webhooks", served.url))
+        .json(&json!({"urls": []}))
+        .send()
+        .await
+        .unwrap();
+    assert!(targets.status().is_success());
+    let cleared = sim
+        .http
+        .delete(format!("{}/_sim/faults", served.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(cleared.status().is_success());
+    // The widget opened by account id (connect.js 2.1+), closed before the answer.
+    sim.post(
+        &format!("/_sim/accounts/{seeded}/expire-session"),
+        json!({}),
+    )
+    .await;
+    let session = sim
+        .open_widget(&format!("&data=%7B%22account%22%3A%22{seeded}%22%7D"))
+        .await;
+    sim.form(&session, "action=exit").await;
+    sim.post(&format!("/_sim/accounts/{ada}/unlink"), json!({}))
+        .await;
+
+    let scenario = sim.get("/_sim/recording.yaml").await;
+    let parsed = monosim_harness::scenario::Scenario::parse(
+        &scenario,
+        "recorded.yaml",
+        &|_: &str, _: &str| Err("no includes".to_string()),
+        &monosim_harness::scenario::Known::canonical(),
+    )
+    .unwrap_or_else(|e| panic!("{e:?}\n{scenario}"));
+    for written in [
+        "link: { account: segun, data_status: PARTIAL, data_delay: 5s }",
+        "widget_reauth: { account: segun, mfa: wrong }",
+        "widget_reauth: { account: segun, mfa: abandon }",
+        "widget_reauth: { account: segun, mfa: correct, data_status: AVAILABLE }",
+        "bank_balance: { account: segun, balance: 4200 }",
+        "fault: { kind: \"sync_code\", count: 1, code: \"SYNC_ERROR\", account: segun }",
+        "sync: segun",
+        "set: { \"data.meta.data_status\": \"FAILED\", \"data.note\": { \"list\": [1, \"two\"] } }, delay: 2s",
+        "fire: { event: \"mono.events.something_new\", account: amaka, custom: true }",
+        "advance: 1h29m59s",
+        "not replayed, the scenario language has no step for it: the fault rules were cleared",
+        "widget_reauth: { account: amaka, mfa: abandon, by: account }",
+        "unlink: segun",
+    ] {
+        assert!(scenario.contains(written), "`{written}` is missing:\n{scenario}");
+    }
+    assert!(parsed.steps.len() >= 15, "{scenario}");
+    let dir = scratch("every-kind");
+    let replayed = run(&project(&dir, &scenario, ""));
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "{}\n{scenario}",
+        text(&replayed)
+    );
+}

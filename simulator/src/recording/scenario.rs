@@ -416,10 +416,18 @@ impl Steps<'_> {
                 self.push(format!("- fire: {{ {} }}    # {via}", fields.join(", ")));
             }
             Action::Advance { to } => {
+                let asked = to.millis() - recorded.mark.at.millis();
                 let clock = self.clock.unwrap_or(to.millis());
                 let by = to.millis() - clock;
                 if by > 0 {
-                    self.push(format!("# the clock was advanced ({via})"));
+                    let mut note = format!(
+                        "# the clock was advanced by {} ({via})",
+                        format_duration(asked)
+                    );
+                    if by != asked {
+                        note.push_str(", less what the steps above already waited");
+                    }
+                    self.push(note);
                     self.advance(by);
                 }
             }
@@ -429,6 +437,9 @@ impl Steps<'_> {
                 if let Value::Object(map) = &mut value {
                     map.remove("id");
                     let account = map.remove("account");
+                    if let Some(kind) = map.remove("kind") {
+                        fields.push(format!("kind: {}", flow(&kind)));
+                    }
                     for (key, value) in map.iter() {
                         if !value.is_null() {
                             fields.push(format!("{key}: {}", flow(value)));
