@@ -65,6 +65,8 @@ pub mod jobs;
 #[doc(hidden)]
 pub mod lifecycle;
 #[doc(hidden)]
+pub mod recording;
+#[doc(hidden)]
 pub mod request_log;
 #[doc(hidden)]
 pub mod sim;

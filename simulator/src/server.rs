@@ -213,8 +213,11 @@ impl Simulator {
             .layer(from_fn(api::record))
             .layer(from_fn_with_state(shared.clone(), http::resolve_tenant))
             .with_state(shared);
-        // The control API works on the main simulated Mono and logs nothing.
+        // The control API works on the main simulated Mono and logs nothing to the request log.
+        // Each successful state-changing call is recorded (inside the limits, so the
+        // recorder never reads a body they refuse).
         let control = Router::from(control::routes())
+            .route_layer(from_fn_with_state(main.clone(), control::recording::record))
             .layer(from_fn(http::limit_body))
             .layer(http::default_body_limit())
             .layer(from_fn(http::render))

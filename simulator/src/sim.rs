@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{Clock, Timestamp, HOUR};
 use crate::faults::Faults;
+use crate::recording::Recorder;
 use crate::request_log::RequestLog;
 use crate::scheduler::{Scheduler, Task};
 use crate::webhooks::{Dispatcher, EventLog, RetryPolicy, Targets};
@@ -38,6 +39,8 @@ pub struct Sim {
     pub events: EventLog,
     pub secret_key: String,
     pub data_delay: i64,
+    /// Every state-changing action since the start or the last reset (`recording/`).
+    pub recording: Recorder,
     commands: mpsc::UnboundedSender<Command>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
     /// Set by [`Sim::stop`]: the driver starts nothing more and ends.
@@ -70,6 +73,11 @@ impl Sim {
             config.delivery_log,
         );
         let (commands, receiver) = mpsc::unbounded_channel();
+        let began = crate::recording::Mark {
+            at: clock.now(),
+            deliveries: 0,
+            requests: 0,
+        };
         let sim = Arc::new(Sim {
             world: Arc::new(world),
             clock,
@@ -80,6 +88,7 @@ impl Sim {
             events: EventLog::new(EVENT_LOG),
             secret_key: config.secret_key,
             data_delay: config.data_delay,
+            recording: Recorder::new(began),
             commands,
             receiver: Mutex::new(Some(receiver)),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -183,6 +192,8 @@ impl Sim {
         self.faults.clear();
         self.world.reset();
         self.schedule_auto_syncs();
+        // A reset starts a new recording: what was done before it is undone.
+        self.recording.restart(self.mark());
     }
 
     async fn run(self: &Arc<Self>, due: Timestamp, task: Task) {

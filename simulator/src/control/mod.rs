@@ -24,16 +24,19 @@
 //! | `GET`/`POST`/`DELETE /_sim/faults` | injected faults | `faults.rs` |
 //! | `GET /_sim/requests`, `GET /_sim/deliveries` | the request and delivery logs | `logs.rs` |
 //! | `POST /_sim/idle` | wait until no delivery is in flight or due | `state.rs` |
-//! | `POST /_sim/reset` | back to the starting world | `state.rs` |
+//! | `POST /_sim/reset` | back to the starting world (and a new recording) | `state.rs` |
+//! | `GET /_sim/recording.yaml` | what was done since the start or the reset, as a scenario | `recording.rs` |
 //!
 //! What every route shares (reading bodies, naming the wrong field, wording refusals) is in
-//! `protocol.rs`; who may call at all, in [`access`].
+//! `protocol.rs`; who may call at all, in [`access`]; recording what each call did, in
+//! `recording.rs` (one layer for every route).
 
 pub mod access;
 mod accounts;
 mod faults;
 mod logs;
 mod protocol;
+pub mod recording;
 mod state;
 mod time;
 mod webhooks;
@@ -70,4 +73,5 @@ pub fn routes() -> OpenApiRouter<Arc<ApiState>> {
         .routes(routes!(logs::deliveries))
         .routes(routes!(state::idle))
         .routes(routes!(state::reset))
+        .routes(routes!(recording::scenario))
 }

@@ -15,9 +15,11 @@
 //! itself lives in [`session`]; what the user sees in [`pages`]. Outcomes drive the real
 //! lifecycle: a link creates and links an account (`account_connected`, then
 //! `account_updated`) and hands `onSuccess` its `code`; a re-auth, by token or by account
-//! id, ends the same way (`account_reauthorized`, then `account_updated`).
+//! id, ends the same way (`account_reauthorized`, then `account_updated`). Each of them is
+//! recorded for `GET /_sim/recording.yaml` (`recording.rs`).
 
 mod pages;
+mod recording;
 pub mod session;
 
 use std::collections::{HashMap, VecDeque};
@@ -306,7 +308,9 @@ async fn act(
     }
     let mut sessions = widget.sessions();
     if let Some(session) = sessions.by_id.get_mut(&id) {
+        let before = recording::Before::of(session, &action);
         session.act(action);
+        before.record(session);
     }
     Redirect::to(&format!("/widget/{id}")).into_response()
 }
