@@ -53,7 +53,10 @@ impl PythonReceiver {
             .env("PORT", port.to_string())
             .env("MONO_BASE_URL", sim_url)
             .env("MONO_SECRET_KEY", monosim_simulator::DEFAULT_SECRET_KEY)
-            .env("MONO_WEBHOOK_SEC", monosim_simulator::DEFAULT_WEBHOOK_SECRET)
+            .env(
+                "MONO_WEBHOOK_SEC",
+                monosim_simulator::DEFAULT_WEBHOOK_SECRET,
+            )
             .env("DB_PATH", dir.join("receiver.db"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -71,7 +74,10 @@ impl PythonReceiver {
                     return receiver;
                 }
             }
-            assert!(Instant::now() < deadline, "the Python receiver never became healthy");
+            assert!(
+                Instant::now() < deadline,
+                "the Python receiver never became healthy"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -119,7 +125,9 @@ fields:
   balance: balance
 scenarios: scenarios
 "#,
-        receiver = repo().join("examples/python-receiver/receiver.py").display()
+        receiver = repo()
+            .join("examples/python-receiver/receiver.py")
+            .display()
     );
     let path = dir.join("monosim.yaml");
     std::fs::write(&path, config).unwrap();
@@ -140,8 +148,10 @@ async fn delivered(b: &Browser, event: &str, count: usize) {
 
 /// The account row's cell `class` (stage, data-status, session, token).
 async fn cell(b: &Browser, account: &str, class: &str) -> String {
-    b.text(&format!("#accounts tr[data-account='{account}'] td.{class}"))
-        .await
+    b.text(&format!(
+        "#accounts tr[data-account='{account}'] td.{class}"
+    ))
+    .await
 }
 
 async fn until_cell(b: &Browser, account: &str, class: &str, text: &str) {
@@ -171,6 +181,11 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     ]);
     let receiver = PythonReceiver::start(receiver_port, &served.url, &dir).await;
     let mut b = Browser::start("console").await;
+    // Tall enough for every panel at once in the docs' screenshots.
+    b.client
+        .set_window_size(1280, 1180)
+        .await
+        .expect("resizes the window");
     b.goto(&format!("{}/", served.url)).await;
     b.wait_for("body[data-refreshed]").await;
     assert_eq!(b.text("h1").await, "monosim console");
@@ -180,7 +195,10 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     )
     .await;
     b.assert_labelled("the console").await;
-    assert!(b.text("#clock-now").await.starts_with("2026-01-15 09:00:00"));
+    assert!(b
+        .text("#clock-now")
+        .await
+        .starts_with("2026-01-15 09:00:00"));
 
     // Link a GTBank account with OTP.
     b.click("#link-new").await;
@@ -224,7 +242,10 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     b.type_into("#answer", "000000").await;
     b.click("form.bank-call button[type=submit]").await;
     b.on_page("mfa").await;
-    assert!(b.text("[role=alert]").await.contains("That answer is not right"));
+    assert!(b
+        .text("[role=alert]")
+        .await
+        .contains("That answer is not right"));
     b.screenshot("widget-wrong-otp").await;
     b.type_into("#answer", "123456").await;
     b.click("form.bank-call button[type=submit]").await;
@@ -246,6 +267,8 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
         (&Value::Bool(false), &Value::from("AVAILABLE")),
         "{state}"
     );
+
+    b.screenshot("overview").await;
 
     // Every event is there, each expandable to its payload and attempts.
     let shown = b
@@ -270,9 +293,14 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     .expect("the payload is shown as JSON");
     assert_eq!(payload["event"], "mono.events.account_reauthorized");
     let attempt = b
-        .text("#deliveries li[data-event='mono.events.account_reauthorized'] table.attempts tbody tr")
+        .text(
+            "#deliveries li[data-event='mono.events.account_reauthorized'] table.attempts tbody tr",
+        )
         .await;
-    assert!(attempt.contains("delivered") && attempt.contains("200"), "{attempt}");
+    assert!(
+        attempt.contains("delivered") && attempt.contains("200"),
+        "{attempt}"
+    );
     b.screenshot("deliveries").await;
 
     // Save as scenario, and replay it against the same receiver.
@@ -280,7 +308,13 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     b.wait_for("#scenario-dialog[open]").await;
     let scenario = b.text("#scenario").await;
     b.screenshot("scenario").await;
-    assert!(scenario.contains("steps:"), "{scenario}");
+    let wrong = scenario
+        .find("mfa: wrong")
+        .expect("the wrong OTP is in the scenario");
+    let right = scenario
+        .find("mfa: correct")
+        .expect("the right OTP is in the scenario");
+    assert!(wrong < right, "{scenario}");
     b.click("#scenario-close").await;
 
     // Resend (after saving, so the replay is the flow above):  a second delivery of the same event, acknowledged.
@@ -291,7 +325,6 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
         "return document.querySelectorAll(\"#deliveries li[data-event='mono.events.account_reauthorized'] table.attempts tbody tr.delivered\").length === 2;",
     )
     .await;
-
 
     let config = project_for_python_receiver(&dir.join("project"));
     std::fs::write(dir.join("project/scenarios/console.yaml"), &scenario).unwrap();
@@ -311,6 +344,11 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
         run.status.success(),
         "the saved scenario fails against the receiver it was recorded with:\n{scenario}\n{report}"
     );
+    assert!(
+        report.contains("1 passed, 0 failed"),
+        "the saved scenario ran: {report}"
+    );
     drop(receiver);
     served.terminate();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -132,11 +132,15 @@
       var row = h(
         "tr",
         { "data-account": account.id, class: account.id === selected ? "selected" : null },
-        h("td", {}, h("button", { type: "button", class: "account", "aria-pressed": String(account.id === selected), onclick: function () { select(account.id); } }, account.id)),
-        h("td", { text: account.institution + " · " + account.mfa }),
+        h(
+          "td",
+          {},
+          h("button", { type: "button", class: "account", "aria-pressed": String(account.id === selected), onclick: function () { select(account.id); } }, account.id),
+          h("div", { class: "muted bank", text: account.institution + " · " + account.mfa.replace("_", " ") })
+        ),
         h("td", { class: "stage", text: account.stage }),
         h("td", { class: "data-status", text: account.data_status }),
-        h("td", { class: "session", text: account.session_expired ? "expired: re-auth pending" : "ok" }),
+        h("td", { class: "session", text: account.session_expired ? "expired (re-auth pending)" : "ok" }),
         h("td", { class: "token", text: tokenText })
       );
       body.appendChild(row);
