@@ -352,3 +352,182 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
     served.terminate();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The console's status line once it says `text`.
+async fn says(b: &Browser, text: &str) {
+    b.until(
+        &format!("the status line to say {text}"),
+        &format!("return document.getElementById('status').textContent.includes({text:?});"),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_syncs_events_the_clock_search_and_unlink_work_from_the_console() {
+    let dir = scratch("console-actions");
+    let receiver_port = free_port();
+    let webhook = format!("http://127.0.0.1:{receiver_port}/webhook");
+    let served = Served::start(&[
+        "--accounts",
+        "0",
+        "--frozen",
+        "--start-time",
+        "2026-01-15T09:00:00Z",
+        "--webhook-url",
+        &webhook,
+    ]);
+    let receiver = PythonReceiver::start(receiver_port, &served.url, &dir).await;
+    let mut b = Browser::start("console-actions").await;
+    b.goto(&format!("{}/", served.url)).await;
+    b.wait_for("body[data-refreshed]").await;
+
+    // Two accounts; Kuda's is selected (the last linked).
+    b.click("#link-new").await;
+    says(&b, "Link a new account: done").await;
+    b.click("#new-institution option[value=kuda]").await;
+    b.click("#link-new").await;
+    b.until(
+        "two accounts",
+        "return document.querySelectorAll('#accounts tbody tr').length === 2;",
+    )
+    .await;
+    let kuda = b
+        .js("return document.querySelector('#accounts tr.selected').getAttribute('data-account');")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(b.text("#accounts tr.selected").await.contains("kuda"));
+
+    // Search narrows the list; an empty search shows both again.
+    b.type_into("#account-search", "KUDA").await;
+    b.until(
+        "one account found",
+        "return document.querySelectorAll('#accounts tbody tr').length === 1;",
+    )
+    .await;
+    b.type_into("#account-search", "no-such-bank").await;
+    b.until(
+        "none found",
+        "return document.querySelectorAll('#accounts tbody tr').length === 0;",
+    )
+    .await;
+    b.type_into("#account-search", "").await;
+    b.js(
+        "document.getElementById('account-search').dispatchEvent(new Event('input')); return true;",
+    )
+    .await;
+    b.until(
+        "both again",
+        "return document.querySelectorAll('#accounts tbody tr').length === 2;",
+    )
+    .await;
+
+    // Both accounts' data comes in.
+    b.click("#advance").await;
+    delivered(&b, "mono.events.account_updated", 2).await;
+
+    // A wrong secret on Kuda's next account_updated: the receiver refuses it (401).
+    b.click("#fault-kind option[value=wrong_secret]").await;
+    b.type_into("#fault-event", "mono.events.account_updated")
+        .await;
+    b.click("#fault-selected").await;
+    b.click("#add-fault").await;
+    b.until(
+        "the fault listed",
+        &format!(
+            "return document.getElementById('faults').textContent.includes('wrong_secret') && document.getElementById('faults').textContent.includes('{kuda}');"
+        ),
+    )
+    .await;
+    // Faults apply to events fired from now on: fire one (the form's default event).
+    b.click("#fire").await;
+    b.until(
+        "Kuda's account_updated refused",
+        &format!(
+            "return [...document.querySelectorAll(\"#deliveries li[data-event='mono.events.account_updated'][data-outcome='failed']\")].some(li => li.textContent.includes('{}'));",
+            &kuda[18..]
+        ),
+    )
+    .await;
+    b.click("#deliveries li[data-outcome='failed'] summary")
+        .await;
+    let attempt = b
+        .text("#deliveries li[data-outcome='failed'] table.attempts tbody tr")
+        .await;
+    assert!(
+        attempt.contains("401") && attempt.contains("secret wrong"),
+        "{attempt}"
+    );
+    b.screenshot("wrong-secret").await;
+    b.click("#clear-faults").await;
+    b.until(
+        "no faults",
+        "return document.getElementById('faults').textContent === 'none';",
+    )
+    .await;
+
+    // Kuda's lane now waits for that event's retries (each with the wrong secret): the
+    // rest happens to the GTBank account, picked from the list.
+    let gtbank = b
+        .js("return document.querySelector('#accounts tbody tr:not(.selected)').getAttribute('data-account');")
+        .await
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.click(&format!(
+        "#accounts tr[data-account='{gtbank}'] button.account"
+    ))
+    .await;
+    b.until(
+        "the GTBank account selected",
+        &format!("return document.getElementById('selected-account').textContent === '{gtbank}';"),
+    )
+    .await;
+
+    // A sync that ends in SYNC_ERROR fires sync_failed; a custom event goes out as named.
+    b.click("#sync-outcome option[value=SYNC_ERROR]").await;
+    b.click("#sync").await;
+    says(&b, "Sync: failed SYNC_ERROR").await;
+    delivered(&b, "mono.events.sync_failed", 1).await;
+    b.type_into("#fire-event", "mono.events.something_new")
+        .await;
+    b.click("#fire").await;
+    delivered(&b, "mono.events.something_new", 1).await;
+
+    // Failing /reauthorise, listed with its endpoint.
+    b.click("#fault-kind option[value=reauthorise_500]").await;
+    b.click("#fault-selected").await; // off again: any account
+    b.click("#add-fault").await;
+    b.until(
+        "the /reauthorise fault listed",
+        "return document.getElementById('faults').textContent.includes('endpoint=reauthorise');",
+    )
+    .await;
+
+    // The clock runs and stops.
+    b.click("#resume").await;
+    b.until(
+        "a running clock",
+        "return document.getElementById('clock-mode').textContent === 'running';",
+    )
+    .await;
+    b.click("#freeze").await;
+    b.until(
+        "a frozen clock",
+        "return document.getElementById('clock-mode').textContent === 'frozen';",
+    )
+    .await;
+
+    // Unlink: the stage changes and the receiver is told.
+    b.click("#unlink").await;
+    until_cell(&b, &gtbank, "stage", "unlinked").await;
+    delivered(&b, "mono.events.account_unlinked", 1).await;
+    assert_eq!(receiver.account(&gtbank).await["linked"], false);
+    b.assert_labelled("the console").await;
+    b.screenshot("actions").await;
+    b.quit().await;
+    drop(receiver);
+    served.terminate();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -67,13 +67,16 @@
     });
   }
 
-  /** Runs a user's action: says what it did or what went wrong, then refreshes. */
+  /**
+   * Runs a user's action: says what it did (the text `run` resolves to, if any) or what
+   * went wrong, then refreshes.
+   */
   function act(label, run) {
     say(label + "…");
     return Promise.resolve()
       .then(run)
-      .then(function () {
-        say(label + ": done");
+      .then(function (outcome) {
+        say(typeof outcome === "string" ? outcome : label + ": done");
       })
       .catch(function (error) {
         say(label + " failed. " + error.message, true);
@@ -382,7 +385,7 @@
       return first.then(function () {
         return api("POST", "/_sim/accounts/" + id + "/auto-sync");
       }).then(function (answer) {
-        say("Sync: " + answer.result.status + " " + answer.result.code);
+        return "Sync: " + answer.result.status + " " + answer.result.code;
       });
     });
   });
