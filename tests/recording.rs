@@ -243,6 +243,11 @@ async fn drive(sim: &Client, seeded: &str) {
 
 /// A project for `monosim run`: the Rust receiver (with `bugs`) and one scenario file.
 fn project(dir: &Path, scenario: &str, bugs: &str) -> PathBuf {
+    project_in_style(dir, scenario, "", bugs)
+}
+
+/// The same, in one of the reference receiver's styles (examples/README.md).
+fn project_in_style(dir: &Path, scenario: &str, style: &str, bugs: &str) -> PathBuf {
     std::fs::create_dir_all(dir.join("scenarios")).unwrap();
     std::fs::write(dir.join("scenarios").join("recorded.yaml"), scenario).unwrap();
     let config = dir.join("monosim.yaml");
@@ -257,6 +262,7 @@ fn project(dir: &Path, scenario: &str, bugs: &str) -> PathBuf {
     MONO_SECRET_KEY: \"{{sim.secret_key}}\"
     MONO_WEBHOOK_SEC: \"{{sim.webhook_secret}}\"
     DB_PATH: {db:?}
+    RECEIVER_STYLE: {style:?}
     RECEIVER_BUGS: {bugs:?}
   ready: \"http://127.0.0.1:{{receiver.port}}/health\"
 webhook_url: \"http://127.0.0.1:{{receiver.port}}/webhook\"
@@ -270,6 +276,28 @@ scenarios: scenarios
         ),
     )
     .unwrap();
+    config
+}
+
+/// A project for the receiver of another design, with its own mapping
+/// (tests/outsider/monosim.yaml) and one scenario file.
+fn outsider_project(dir: &Path, scenario: &str) -> PathBuf {
+    std::fs::create_dir_all(dir.join("scenarios")).unwrap();
+    std::fs::write(dir.join("scenarios").join("recorded.yaml"), scenario).unwrap();
+    let outsider = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/outsider");
+    let mapping = std::fs::read_to_string(outsider.join("monosim.yaml"))
+        .unwrap()
+        .replace(
+            "  command: python3 receiver.py\n",
+            &format!(
+                "  command: python3 receiver.py\n  cwd: {:?}\n",
+                outsider.display().to_string()
+            ),
+        )
+        .replace("scenarios: ../../scenarios", "scenarios: scenarios")
+        .replace("snapshots: ../../target/outsider-snapshots", "");
+    let config = dir.join("monosim.yaml");
+    std::fs::write(&config, mapping).unwrap();
     config
 }
 
@@ -350,6 +378,27 @@ async fn a_recorded_session_replays_and_passes_and_a_broken_receiver_fails_at_th
     let report = text(&passed);
     assert_eq!(passed.status.code(), Some(0), "{report}\n{scenario}");
     assert!(report.contains("1 passed, 0 failed"), "{report}");
+
+    // The file asserts only what every correct receiver shares: it passes against the
+    // reference receiver's other designs, and against a receiver of another design
+    // altogether (tests/outsider/: v2, a work queue, no re-auth flag of its own).
+    for style in ["v1,keep_flag", "v2,clear_on_update"] {
+        let dir = dir.join(style.replace(',', "+"));
+        let replayed = run(&project_in_style(&dir, &scenario, style, ""));
+        assert_eq!(
+            replayed.status.code(),
+            Some(0),
+            "style {style}:\n{}",
+            text(&replayed)
+        );
+    }
+    let replayed = run(&outsider_project(&dir.join("outsider"), &scenario));
+    assert_eq!(
+        replayed.status.code(),
+        Some(0),
+        "the outsider:\n{}",
+        text(&replayed)
+    );
 
     // The receiver that never clears the flag fails where the recording saw it cleared.
     let failed = run(&project(

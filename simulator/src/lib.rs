@@ -32,6 +32,8 @@
 //! * `lifecycle`: the account state machine and the webhooks each step fires; `jobs`: the
 //!   realtime jobs `x-realtime: true` starts, on the virtual clock; `tenants`:
 //!   several simulated Monos behind one port.
+//! * `recording`: every state-changing action done through the control API or the
+//!   widget, typed, and its translation into a scenario file (`GET /_sim/recording.yaml`).
 //! * `sim`: the moving parts wired together, and the driver that runs what is due.
 //! * `webhooks` (the dispatcher and its delivery log), `faults` (injected faults),
 //!   `scheduler` (what is due when), `request_log` (every call the Mono API received).

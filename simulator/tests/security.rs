@@ -139,6 +139,9 @@ async fn without_a_token_the_control_api_answers_only_loopback_clients() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The recording tells what was done to the simulator: the same rule.
+    let (status, _) = from(&router, REMOTE, "GET", "/_sim/recording.yaml", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     for local in [LOCAL, LOCAL_MAPPED, "[::1]:4000"] {
         let (status, body) = from(&router, local, "GET", "/_sim/state", &[]).await;
         assert_eq!(status, StatusCode::OK, "{local}: {body}");

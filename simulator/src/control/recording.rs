@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use crate::clock::parse_duration;
 use crate::faults::FaultRule;
-use crate::http::{ApiError, ApiState, MAX_BODY};
+use crate::http::{ApiError, ApiState};
 use crate::recording::{Action, Answer, OpenedBy, Surface};
 use crate::world::{DataStatus, ObjectId};
 
@@ -53,9 +53,11 @@ pub async fn record(State(state): State<Arc<ApiState>>, request: Request, next: 
     }
     let path = request.uri().path().to_string();
     let (parts, body) = request.into_parts();
-    let Ok(sent) = to_bytes(body, MAX_BODY).await else {
-        // Refused as the extractors would; `limit_body` outside words it.
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    // Read as the handler's own `Bytes` would be, so a body too big or that stops
+    // arriving is refused exactly as it would be without this layer.
+    let sent = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(sent) => sent,
+        Err(rejection) => return rejection.into_response(),
     };
     let sent_json: Value = serde_json::from_slice(&sent).unwrap_or(Value::Null);
     let mark = state.sim.mark();

@@ -307,6 +307,13 @@ impl Steps<'_> {
 
     fn action(&mut self, recorded: &Recorded) {
         let action = &recorded.action;
+        if let Some(id) = action.account().filter(|id| !self.aliases.contains_key(id)) {
+            // Only an account this simulator never held (past the recorder's bound).
+            self.push(format!(
+                "# not replayed: an action on account {id}, which the recording does not know"
+            ));
+            return;
+        }
         let link_first = !matches!(action, Action::Link { .. } | Action::Created { .. });
         if let (true, Some(id)) = (link_first, action.account()) {
             self.ensure_linked(&id);
@@ -612,3 +619,6 @@ fn flow(value: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;
