@@ -264,13 +264,27 @@ pub async fn list(
         )));
     }
     let needle = query.q.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    // Without a search only the first `limit` accounts are built: the console asks every
+    // second, and a world may hold a million.
+    if needle.is_empty() {
+        let accounts = state
+            .world
+            .accounts(limit)
+            .iter()
+            .filter_map(|account| describe(&state, &account.id).ok())
+            .collect();
+        return Ok(Json(SimAccounts {
+            accounts,
+            matching: state.world.account_count(),
+        }));
+    }
     let mut accounts = Vec::new();
     let mut matching = 0;
     for id in state.world.ids() {
         let Ok(account) = describe(&state, &id) else {
             continue;
         };
-        if !needle.is_empty() && !account.matches(&needle) {
+        if !account.matches(&needle) {
             continue;
         }
         matching += 1;

@@ -9,6 +9,8 @@
 
   var PUBLIC_KEY = document.body.getAttribute("data-public-key");
   var POLL_MS = 1000;
+  /** Events and requests kept on the page; older ones leave it (the logs still have them). */
+  var MAX_SHOWN = 500;
 
   var selected = null; // the selected account's id
   var cursors = { events: 0, deliveries: 0, requests: 0 };
@@ -205,6 +207,11 @@
     events[eventId] = item;
     var list = $("deliveries");
     list.insertBefore(li, list.firstChild);
+    while (list.children.length > MAX_SHOWN) {
+      var oldest = list.lastElementChild;
+      delete events[oldest.getAttribute("data-event-id")];
+      oldest.remove();
+    }
     renderSummary(eventId);
     return item;
   }
@@ -265,6 +272,7 @@
       ),
       body.firstChild
     );
+    while (body.rows.length > MAX_SHOWN) body.deleteRow(-1);
   }
 
   function pollLogs() {
