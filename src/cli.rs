@@ -35,6 +35,9 @@ pub enum Command {
     Reauth(ReauthArgs),
     /// Print a running simulator's webhook delivery log.
     Logs(LogsArgs),
+    /// Save what was done to a running simulator since it started (or was reset) as a
+    /// scenario file that `monosim run` replays.
+    Record(RecordArgs),
     /// Run the scenarios against your receiver and check its state (exit 0 pass, 1 a
     /// scenario failed, 2 a file is wrong, 3 the receiver could not be reached, 130 / 143
     /// stopped by Ctrl-C / SIGTERM).
@@ -176,6 +179,15 @@ pub struct FireArgs {
     /// Override a body field: --set data.meta.data_status=FAILED (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub set: Vec<String>,
+    #[command(flatten)]
+    pub remote: Remote,
+}
+
+#[derive(clap::Args)]
+pub struct RecordArgs {
+    /// Where to write the scenario file (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
     #[command(flatten)]
     pub remote: Remote,
 }

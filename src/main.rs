@@ -25,6 +25,7 @@ fn main() -> std::process::ExitCode {
         cli::Command::Fire(args) => remote::fire(args),
         cli::Command::Reauth(args) => remote::reauth(args),
         cli::Command::Logs(args) => remote::logs(args),
+        cli::Command::Record(args) => remote::record(args),
         cli::Command::Run(args) => harness::run(args),
         cli::Command::Review(args) => harness::review(args),
         cli::Command::Schema => harness::schema(),

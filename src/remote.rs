@@ -1,9 +1,9 @@
-//! `monosim fire`, `monosim reauth`, `monosim logs`: thin clients of a running simulator's
-//! control API (`/_sim/`).
+//! `monosim fire`, `monosim reauth`, `monosim logs`, `monosim record`: thin clients of a
+//! running simulator's control API (`/_sim/`).
 
 use serde_json::{json, Value};
 
-use crate::cli::{FireArgs, LogsArgs, MfaChoice, ReauthArgs};
+use crate::cli::{FireArgs, LogsArgs, MfaChoice, ReauthArgs, RecordArgs};
 use crate::exit;
 use crate::output::{errln, outln};
 
@@ -30,12 +30,13 @@ fn run(work: impl std::future::Future<Output = Result<(), Failure>>) -> u8 {
     }
 }
 
-async fn call(
+/// Sends one request to the control API: its status and body, or why it never answered.
+async fn send(
     method: reqwest::Method,
     url: &str,
     token: Option<&str>,
     body: Option<Value>,
-) -> Result<Value, Failure> {
+) -> Result<(reqwest::StatusCode, String), Failure> {
     let client = reqwest::Client::new();
     let mut request = client
         .request(method, url)
@@ -54,6 +55,28 @@ async fn call(
     })?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
+    Ok((status, text))
+}
+
+/// A refusal in the simulator's words (its error body's `message`).
+fn refused(status: reqwest::StatusCode, text: &str) -> Failure {
+    let message = serde_json::from_str::<Value>(text)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_string))
+        .unwrap_or_else(|| text.to_string());
+    Failure(
+        exit::USAGE,
+        format!("the simulator refused ({status}): {message}"),
+    )
+}
+
+async fn call(
+    method: reqwest::Method,
+    url: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<Value, Failure> {
+    let (status, text) = send(method, url, token, body).await?;
     let value: Value = serde_json::from_str(&text).map_err(|_| {
         Failure(
             exit::ENVIRONMENT,
@@ -61,11 +84,7 @@ async fn call(
         )
     })?;
     if !status.is_success() {
-        let message = value["message"].as_str().unwrap_or(&text).to_string();
-        return Err(Failure(
-            exit::USAGE,
-            format!("the simulator refused ({status}): {message}"),
-        ));
+        return Err(refused(status, &text));
     }
     Ok(value)
 }
@@ -196,6 +215,46 @@ pub fn logs(args: LogsArgs) -> u8 {
         if records.is_empty() {
             outln!("(no deliveries yet)");
         }
+        Ok(())
+    })
+}
+
+/// `monosim record --out FILE`: what was done to the simulator since it started (or was
+/// reset), as a scenario file — `GET /_sim/recording.yaml`, written to FILE (`-`: stdout).
+pub fn record(args: RecordArgs) -> u8 {
+    run(async move {
+        let url = format!(
+            "{}/_sim/recording.yaml",
+            args.remote.url.trim_end_matches('/')
+        );
+        let (status, text) = send(
+            reqwest::Method::GET,
+            &url,
+            args.remote.control_token.as_deref(),
+            None,
+        )
+        .await?;
+        if !status.is_success() {
+            return Err(refused(status, &text));
+        }
+        let steps = text.lines().filter(|line| line.starts_with("  - ")).count();
+        if args.out.as_os_str() == "-" {
+            outln!("{}", text.trim_end());
+            return Ok(());
+        }
+        std::fs::write(&args.out, &text).map_err(|e| {
+            Failure(
+                exit::ENVIRONMENT,
+                format!(
+                    "cannot write the scenario to {}: {e}\n  hint: pass --out a file in a folder that exists and you may write to (or - for stdout)",
+                    args.out.display()
+                ),
+            )
+        })?;
+        outln!(
+            "recorded {steps} step(s) to {}; replay them with `monosim run` (the file belongs in your scenarios folder)",
+            args.out.display()
+        );
         Ok(())
     })
 }

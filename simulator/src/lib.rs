@@ -23,14 +23,17 @@
 //! * [`transport`]: the connections under the server — the accept loop, the header and
 //!   idle timeouts, the connection cap, the open-file limit.
 //! * [`openapi`]: the OpenAPI document, built from the same route lists the server mounts.
-//! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `widget` (the
-//!   Connect widget's pages and connect.js): the HTTP surfaces. Each route is listed once,
+//! * `api` (Mono's REST API v1 and v2), `control` (the `/_sim/` control API), `console`
+//!   (the page at `/` over the control API), `widget` (the Connect widget's pages and
+//!   connect.js): the HTTP surfaces. Each route is listed once,
 //!   and each handler returns the type that documents its answer.
 //! * `http`: what the HTTP surfaces share: which simulated Mono a request is for, errors in
 //!   each API version's shape, the body and URI limits ([`MAX_BODY`], [`MAX_URI`]).
 //! * `lifecycle`: the account state machine and the webhooks each step fires; `jobs`: the
 //!   realtime jobs `x-realtime: true` starts, on the virtual clock; `tenants`:
 //!   several simulated Monos behind one port.
+//! * `recording`: every state-changing action done through the control API or the
+//!   widget, typed, and its translation into a scenario file (`GET /_sim/recording.yaml`).
 //! * `sim`: the moving parts wired together, and the driver that runs what is due.
 //! * `webhooks` (the dispatcher and its delivery log), `faults` (injected faults),
 //!   `scheduler` (what is due when), `request_log` (every call the Mono API received).
@@ -45,6 +48,7 @@
 
 mod api;
 pub mod clock;
+mod console;
 mod control;
 mod http;
 mod journal;
@@ -62,6 +66,8 @@ pub mod faults;
 pub mod jobs;
 #[doc(hidden)]
 pub mod lifecycle;
+#[doc(hidden)]
+pub mod recording;
 #[doc(hidden)]
 pub mod request_log;
 #[doc(hidden)]

@@ -20,7 +20,7 @@ use crate::echo::Echo;
 use crate::faults::{FaultKind, SyncCode};
 use crate::sim::Sim;
 use crate::webhooks::event::{self, Context, OverrideError, SyncReport};
-use crate::webhooks::{Outgoing, SecretMode};
+use crate::webhooks::{FiredEvent, Outgoing, SecretMode};
 use crate::world::{
     check_status, Account, AccountSpec, Arrival, DataStatus, Dialect, ObjectId, ReauthToken, Stage,
     WorldError,
@@ -544,6 +544,15 @@ impl Sim {
                 | FaultKind::RealtimeSlow { .. } => {}
             }
         }
+        self.events.push(FiredEvent {
+            seq: 0,
+            event_id: outgoing.event_id.as_str().into(),
+            event: event.into(),
+            account: Some(account.id),
+            fired_at: ctx.now,
+            dialect: outgoing.dialect,
+            payload: outgoing.body.clone(),
+        });
         let queued = self.webhooks.enqueue(outgoing);
         tracing::debug!(event, account = %account.id, queued, "event fired");
         Ok(event_id.to_string())

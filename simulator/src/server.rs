@@ -2,7 +2,7 @@
 //! front of them (Mono's API, the Connect widget and the `/_sim/` control API on one port).
 //!
 //! Every route is mounted here, in [`Simulator::router`]: the route lists of `api`,
-//! `control`, `widget` and `openapi`, each surface with its own stack of layers, so what
+//! `control`, `widget`, `console` and `openapi`, each surface with its own stack of layers, so what
 //! answers a request, and what happens to it on the way, reads in one place.
 
 use std::future::Future;
@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 
 use crate::clock::{Clock, Timestamp, SECOND};
+use crate::console::{self, Console};
 use crate::control::access::ControlAccess;
 use crate::http::{self, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
@@ -179,7 +180,7 @@ impl Simulator {
         Ok(sim)
     }
 
-    /// Mono's API, the Connect widget and the control API, with absolute links pointing at
+    /// Mono's API, the Connect widget, the control API and its console, with absolute links pointing at
     /// `base_url`.
     ///
     /// Starts the scheduler's driver on the current tokio runtime the first time, so
@@ -222,15 +223,22 @@ impl Simulator {
             .layer(http::default_body_limit())
             .layer(from_fn(http::limit_body))
             .service(mono_routes);
-        // The control API works on the main simulated Mono and logs nothing.
+        // The control API works on the main simulated Mono and logs nothing to the request log.
+        // Each successful state-changing call is recorded (inside the limits, so the
+        // recorder never reads a body they refuse).
         let control = Router::from(control::routes())
+            .route_layer(from_fn_with_state(main.clone(), control::recording::record))
             .layer(from_fn(http::limit_body))
             .layer(http::default_body_limit())
             .layer(from_fn(http::render))
             .with_state(main);
+        let console = Arc::new(Console {
+            public_key: self.public_key.clone(),
+        });
         let surfaces = control
             .merge(widget::router(widget))
-            // Whatever is not the control API or the widget is Mono's.
+            .merge(console::router(console))
+            // Whatever is not the control API, the widget or the console is Mono's.
             .fallback_service(mono);
         let app = ServiceBuilder::new()
             // Before anything reads the path: routing, the access rule, the logs.

@@ -9,9 +9,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::{Clock, Timestamp, HOUR};
 use crate::faults::Faults;
+use crate::recording::Recorder;
 use crate::request_log::RequestLog;
 use crate::scheduler::{Scheduler, Task};
-use crate::webhooks::{Dispatcher, RetryPolicy, Targets};
+use crate::webhooks::{Dispatcher, EventLog, RetryPolicy, Targets};
 use crate::world::{ObjectId, World};
 
 /// Settings of the moving parts.
@@ -34,13 +35,21 @@ pub struct Sim {
     pub faults: Arc<Faults>,
     pub webhooks: Dispatcher,
     pub requests: RequestLog,
+    /// Every event fired, with its payload (the console shows it and resends from it).
+    pub events: EventLog,
     pub secret_key: String,
     pub data_delay: i64,
+    /// Every state-changing action since the start or the last reset (`recording/`).
+    pub recording: Recorder,
     commands: mpsc::UnboundedSender<Command>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
     /// Set by [`Sim::stop`]: the driver starts nothing more and ends.
     stopping: std::sync::atomic::AtomicBool,
 }
+
+/// Events whose payloads are kept: a few megabytes at most, and far more than a console
+/// session or a scenario fires. Delivery attempts of older events stay in the delivery log.
+const EVENT_LOG: usize = 5_000;
 
 enum Command {
     /// Step the clock to `to`, running everything due on the way, then answer.
@@ -64,6 +73,11 @@ impl Sim {
             config.delivery_log,
         );
         let (commands, receiver) = mpsc::unbounded_channel();
+        let began = crate::recording::Mark {
+            at: clock.now(),
+            deliveries: 0,
+            requests: 0,
+        };
         let sim = Arc::new(Sim {
             world: Arc::new(world),
             clock,
@@ -71,8 +85,10 @@ impl Sim {
             faults,
             webhooks,
             requests: RequestLog::new(config.request_log),
+            events: EventLog::new(EVENT_LOG),
             secret_key: config.secret_key,
             data_delay: config.data_delay,
+            recording: Recorder::new(began),
             commands,
             receiver: Mutex::new(Some(receiver)),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -172,9 +188,12 @@ impl Sim {
         self.webhooks.clear();
         self.webhooks.log.clear();
         self.requests.clear();
+        self.events.clear();
         self.faults.clear();
         self.world.reset();
         self.schedule_auto_syncs();
+        // A reset starts a new recording: what was done before it is undone.
+        self.recording.restart(self.mark());
     }
 
     async fn run(self: &Arc<Self>, due: Timestamp, task: Task) {

@@ -3,7 +3,7 @@
 
 mod live;
 
-use live::Live;
+use live::{Live, Receiver};
 use serde_json::json;
 
 #[tokio::test]
@@ -429,4 +429,198 @@ async fn a_bank_balance_and_a_reauthorisations_data_status_can_be_set_over_http(
     assert_eq!(result["account"]["data_status"], "PARTIAL", "{result}");
     let (_, after) = live.api("GET", &format!("/v2/accounts/{id}/balance")).await;
     assert_eq!(after["data"]["balance"], 2500);
+}
+
+#[tokio::test]
+async fn accounts_are_listed_with_their_lifecycle_state_and_can_be_searched() {
+    let live = Live::start(vec![]).await;
+    let ada = live
+        .link(json!({"institution": "gtbank", "mfa": "otp", "reference": "ada-ref"}))
+        .await;
+    let bola = live
+        .link(json!({"institution": "kuda", "link": false}))
+        .await;
+    live.control(
+        "POST",
+        &format!("/accounts/{ada}/expire-session"),
+        json!({}),
+    )
+    .await;
+
+    let all = live.control("GET", "/accounts", json!({})).await;
+    assert_eq!(all["matching"], 2);
+    let listed: Vec<_> = all["accounts"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [ada.as_str(), bola.as_str()],
+        "in creation order"
+    );
+    assert_eq!(listed[0]["session_expired"], true);
+    assert_eq!(listed[1]["stage"], "pending");
+
+    for (q, expected) in [
+        ("GTB", &ada),
+        ("ADA-REF", &ada),
+        ("pending", &bola),
+        (&bola[18..], &bola),
+    ] {
+        let found = live
+            .control("GET", &format!("/accounts?q={q}"), json!({}))
+            .await;
+        assert_eq!(found["matching"], 1, "q={q}: {found}");
+        assert_eq!(found["accounts"][0]["id"], expected.as_str(), "q={q}");
+    }
+    let page = live.control("GET", "/accounts?limit=1", json!({})).await;
+    assert_eq!(
+        (
+            page["accounts"].as_array().unwrap().len(),
+            &page["matching"]
+        ),
+        (1, &json!(2))
+    );
+    for bad in ["limit=0", "limit=1001", "limit=x", "colour=red"] {
+        let (status, body) = live
+            .control_raw("GET", &format!("/accounts?{bad}"), json!({}))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_reauth_token_shows_when_it_expires() {
+    let live = Live::start(vec![]).await;
+    let ada = live.link(json!({"mfa": "otp"})).await;
+    live.control(
+        "POST",
+        &format!("/accounts/{ada}/expire-session"),
+        json!({}),
+    )
+    .await;
+    live.api("POST", &format!("/accounts/{ada}/reauthorise"))
+        .await;
+    let account = live
+        .control("GET", &format!("/accounts/{ada}"), json!({}))
+        .await;
+    assert_eq!(account["token"]["issued_at"], "2026-01-15T09:00:00.000Z");
+    assert_eq!(account["token"]["expires_at"], "2026-01-15T09:10:00.000Z");
+}
+
+#[tokio::test]
+async fn events_are_kept_with_the_payload_they_were_sent_with() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start(vec![receiver.url.clone()]).await;
+    let ada = live.link(json!({})).await;
+    live.fault(json!({"kind": "other_dialect", "event": "mono.events.sync_failed"}))
+        .await;
+    live.control(
+        "POST",
+        "/events",
+        json!({"event": "mono.events.sync_failed", "account": ada, "set": {"data.note": "x"}}),
+    )
+    .await;
+    live.advance("2s").await;
+    live.idle().await;
+
+    let events = live.control("GET", "/events", json!({})).await["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let names: Vec<_> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "mono.events.account_connected",
+            "mono.events.account_updated",
+            "mono.events.sync_failed"
+        ]
+    );
+    let received = receiver.all();
+    for (event, got) in events.iter().zip(&received) {
+        assert_eq!(
+            event["payload"], got.body,
+            "the payload kept is the body the receiver got"
+        );
+    }
+    for (event, got) in events.iter().zip(&received).take(2) {
+        assert_eq!(event["event_id"].as_str(), Some(got.event_id()));
+    }
+    assert_eq!(
+        events[2]["dialect"], "legacy",
+        "after the other_dialect fault"
+    );
+    let only = live
+        .control(
+            "GET",
+            "/events?since=1&event=mono.events.account_updated",
+            json!({}),
+        )
+        .await;
+    assert_eq!(only["events"].as_array().unwrap().len(), 1);
+    live.control("POST", "/reset", json!({})).await;
+    let after = live.control("GET", "/events", json!({})).await;
+    assert_eq!(after["events"], json!([]));
+}
+
+#[tokio::test]
+async fn a_resent_event_goes_out_again_with_the_same_id_and_body() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start(vec![receiver.url.clone()]).await;
+    let ada = live.link(json!({})).await;
+    live.advance("2s").await;
+    live.idle().await;
+    let first = receiver.all()[0].clone();
+    assert_eq!(first.event(), "mono.events.account_connected");
+
+    let resent = live
+        .control(
+            "POST",
+            &format!("/events/{}/resend", first.event_id()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        resent,
+        json!({"event_id": first.event_id(), "event": "mono.events.account_connected", "account": ada, "queued": 1})
+    );
+    live.idle().await;
+    let all = receiver.all();
+    assert_eq!(all.len(), 3, "connected, updated, connected again");
+    assert_eq!(all[2].body, first.body);
+    assert_eq!(all[2].secret(), first.secret());
+    let attempts: Vec<_> = live
+        .deliveries()
+        .await
+        .into_iter()
+        .filter(|d| d["event_id"] == first.event_id())
+        .map(|d| (d["delivery"].as_u64().unwrap(), d["outcome"].clone()))
+        .collect();
+    assert_eq!(attempts.len(), 2, "two deliveries in the log: {attempts:?}");
+    assert_ne!(
+        attempts[0].0, attempts[1].0,
+        "the resend is a delivery of its own"
+    );
+
+    let (status, body) = live
+        .control_raw("POST", "/events/nope/resend", json!({}))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    live.control("PUT", "/webhooks", json!({"urls": []})).await;
+    let (status, body) = live
+        .control_raw(
+            "POST",
+            &format!("/events/{}/resend", first.event_id()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("PUT /_sim/webhooks"));
 }

@@ -34,6 +34,61 @@ fn router(token: Option<&str>) -> Router {
     .router(common::BASE_URL)
 }
 
+/// The status and content type of a request as if it came from `peer`, whatever its body.
+async fn status_from(
+    router: &Router,
+    peer: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let mut request = Request::builder().uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+    let response = router.clone().oneshot(request).await.unwrap();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status(), kind)
+}
+
+/// The console drives the control API and shows tokens and payloads: the page and its
+/// assets follow the control API's rule, not the open rule of the widget's pages.
+#[tokio::test]
+async fn the_console_answers_remote_clients_only_with_the_control_token() {
+    let open = router(None);
+    let guarded = router(Some("a-long-control-token"));
+    for path in ["/", "/console/console.js", "/console/console.css"] {
+        let (status, body) = from(&open, REMOTE, "GET", path, &[]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {body}");
+        assert!(
+            body["message"].as_str().unwrap().contains("console"),
+            "{path}: {body}"
+        );
+        let (status, _) = from(&guarded, REMOTE, "GET", path, &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        let bearer = [("authorization", "Bearer a-long-control-token")];
+        let (status, _) = status_from(&guarded, REMOTE, path, &bearer).await;
+        assert_eq!(status, StatusCode::OK, "{path} with the token");
+        for local in [LOCAL, LOCAL_MAPPED] {
+            let (status, _) = status_from(&open, local, path, &[]).await;
+            assert_eq!(status, StatusCode::OK, "{path} from {local}");
+        }
+    }
+    let (_, kind) = status_from(&open, LOCAL, "/", &[]).await;
+    assert!(kind.starts_with("text/html"), "{kind}");
+    // The widget's pages stay open: a phone on the LAN may open a re-auth link.
+    let (status, _) = status_from(&open, REMOTE, "/connect.js", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 /// A request as if it came from `peer` over a socket.
 async fn from(
     router: &Router,
@@ -83,6 +138,9 @@ async fn without_a_token_the_control_api_answers_only_loopback_clients() {
         &[("authorization", "Bearer guess")],
     )
     .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The recording tells what was done to the simulator: the same rule.
+    let (status, _) = from(&router, REMOTE, "GET", "/_sim/recording.yaml", &[]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     for local in [LOCAL, LOCAL_MAPPED, "[::1]:4000"] {
         let (status, body) = from(&router, local, "GET", "/_sim/state", &[]).await;

@@ -1,7 +1,8 @@
-//! Who may use the control API.
+//! Who may use the control API and its console.
 //!
 //! `/_sim/` can reset the world, move the clock and rewrite where webhooks go, so it must
-//! not be open to whoever can reach the port. Loopback clients (the machine the simulator
+//! not be open to whoever can reach the port; the console (`/` and `/console/…`) drives it
+//! and shows tokens and payloads, so the same rule covers it. Loopback clients (the machine the simulator
 //! runs on) may always use it. Any other client is refused, unless the simulator was given a
 //! control token (`--control-token`), in which case it must send `Authorization: Bearer
 //! <token>`; the comparison takes the same time wherever the first wrong byte is.
@@ -27,14 +28,15 @@ pub struct ControlAccess {
     pub token: Option<String>,
 }
 
-/// Middleware over the whole server: checks requests for `/_sim` and lets the rest pass.
+/// Middleware over the whole server: checks requests for `/_sim` and the console, and lets
+/// the rest pass.
 pub async fn guard(
     State(access): State<Arc<ControlAccess>>,
     request: Request,
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if !(path == "/_sim" || path.starts_with("/_sim/")) {
+    if !guarded(path) {
         return next.run(request).await;
     }
     let peer = request
@@ -48,7 +50,7 @@ pub async fn guard(
         return refuse(
             StatusCode::FORBIDDEN,
             format!(
-                "The control API (/_sim/) answers only clients on this machine, and {peer} is not one. \
+                "The control API (/_sim/) and its console (/) answer only clients on this machine, and {peer} is not one. \
                  To allow other machines, start the simulator with --control-token <token> \
                  (or MONOSIM_CONTROL_TOKEN) and send `Authorization: Bearer <token>`."
             ),
@@ -75,6 +77,14 @@ pub async fn guard(
             ),
         ),
     }
+}
+
+/// The control API and the console's page and assets.
+fn guarded(path: &str) -> bool {
+    path == "/_sim"
+        || path.starts_with("/_sim/")
+        || path == "/"
+        || path.starts_with(crate::console::ASSETS)
 }
 
 /// The token of an `Authorization: Bearer <token>` value. The scheme is case-insensitive

@@ -5,22 +5,23 @@ use std::sync::Arc;
 use std::borrow::Cow;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::protocol::{account_id, body, duration, refused};
 use crate::clock::{DurationText, Timestamp};
-use crate::echo::Echo;
+use crate::echo::{quoted, Echo};
 use crate::http::{AccountPath, ApiError, ApiState, V1Error};
 use crate::lifecycle::{LinkOptions, MfaAnswer, ReauthOutcome, SyncResult};
 use crate::world::{
     institutions, AccountKind, AccountSpec, AuthMethod, DataStatus, Dialect, Mfa, ObjectId, Stage,
-    WorldError,
+    WorldError, TOKEN_LIFETIME,
 };
 
 /// `POST /_sim/accounts`: every field optional; the world's seed fills in the rest.
@@ -178,6 +179,8 @@ pub struct SimAccount {
 pub struct SimToken {
     value: String,
     issued_at: Timestamp,
+    /// When it stops working: Mono's tokens last 10 minutes.
+    expires_at: Timestamp,
     used: bool,
     expired: bool,
 }
@@ -206,10 +209,107 @@ fn describe(state: &ApiState, id: &ObjectId) -> Result<SimAccount, ApiError> {
         token: account.token.as_ref().map(|t| SimToken {
             value: t.value.clone(),
             issued_at: t.issued_at,
+            expires_at: t.issued_at.plus(TOKEN_LIFETIME),
             used: t.used,
             expired: t.expired_at(now),
         }),
     })
+}
+
+/// `GET /_sim/accounts?q=…&limit=…`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AccountQuery {
+    /// Only accounts whose id, institution, code, reference, stage or data status contains
+    /// this (case-insensitive).
+    q: Option<String>,
+    /// At most this many (100 by default, at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SimAccounts {
+    /// The matching accounts, in creation order, at most `limit` of them.
+    accounts: Vec<SimAccount>,
+    /// How many accounts match in all.
+    #[schema(value_type = u64)]
+    matching: usize,
+}
+
+/// The most accounts one listing returns: a page a person can read, and a bounded answer
+/// from a world of a million.
+const MAX_LISTED: usize = 1_000;
+
+#[utoipa::path(
+    get,
+    path = "/_sim/accounts",
+    tag = "control",
+    operation_id = "sim_list_accounts",
+    summary = "The accounts and their lifecycle state, searchable",
+    params(AccountQuery),
+    responses((status = 200, description = "OK", body = SimAccounts), (status = 400, description = "A bad query", body = V1Error))
+)]
+pub async fn list(
+    State(state): State<Arc<ApiState>>,
+    query: Result<Query<AccountQuery>, QueryRejection>,
+) -> Result<Json<SimAccounts>, ApiError> {
+    let Query(query) = query
+        .map_err(|e| ApiError::bad_request(format!("Invalid query: {}", quoted(&e.to_string()))))?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_LISTED).contains(&limit) {
+        return Err(ApiError::bad_request(format!(
+            "Invalid `limit`: {limit} is not between 1 and {MAX_LISTED}"
+        )));
+    }
+    let needle = query.q.as_deref().unwrap_or("").trim().to_ascii_lowercase();
+    // Without a search only the first `limit` accounts are built: the console asks every
+    // second, and a world may hold a million.
+    if needle.is_empty() {
+        let accounts = state
+            .world
+            .accounts(limit)
+            .iter()
+            .filter_map(|account| describe(&state, &account.id).ok())
+            .collect();
+        return Ok(Json(SimAccounts {
+            accounts,
+            matching: state.world.account_count(),
+        }));
+    }
+    let mut accounts = Vec::new();
+    let mut matching = 0;
+    for id in state.world.ids() {
+        let Ok(account) = describe(&state, &id) else {
+            continue;
+        };
+        if !account.matches(&needle) {
+            continue;
+        }
+        matching += 1;
+        if accounts.len() < limit {
+            accounts.push(account);
+        }
+    }
+    Ok(Json(SimAccounts { accounts, matching }))
+}
+
+impl SimAccount {
+    /// Whether `needle` (lowercase) is in what a person searches an account by.
+    fn matches(&self, needle: &str) -> bool {
+        let text = |value: serde_json::Value| value.as_str().unwrap_or("").to_ascii_lowercase();
+        [
+            self.id.to_string(),
+            self.institution.to_string(),
+            self.code.to_ascii_lowercase(),
+            self.reference.to_ascii_lowercase(),
+            text(serde_json::to_value(self.stage).unwrap_or_default()),
+            text(serde_json::to_value(self.data_status).unwrap_or_default()),
+        ]
+        .iter()
+        .any(|field| field.contains(needle))
+    }
 }
 
 /// An event fired, and the account as it is now.

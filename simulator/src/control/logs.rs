@@ -1,5 +1,6 @@
-//! What happened: the request log (`/_sim/requests`) and the webhook delivery log
-//! (`/_sim/deliveries`), read from a sequence number on.
+//! What happened: the request log (`/_sim/requests`), the webhook delivery log
+//! (`/_sim/deliveries`) and the events fired with their payloads (`GET /_sim/events`), read
+//! from a sequence number on.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use super::protocol::account_id;
 use crate::echo::quoted;
 use crate::http::{ApiError, ApiState};
 use crate::request_log::RequestRecord;
-use crate::webhooks::AttemptRecord;
+use crate::webhooks::{AttemptRecord, FiredEvent};
 use crate::world::ObjectId;
 
 /// Filters of the request and delivery logs.
@@ -27,7 +28,7 @@ pub struct LogQuery {
     /// Only this account's.
     #[param(value_type = Option<String>, pattern = "^[0-9a-fA-F]{24}$")]
     account: Option<String>,
-    /// Only this event's (deliveries).
+    /// Only this event's (deliveries and events).
     event: Option<String>,
 }
 
@@ -105,4 +106,32 @@ pub async fn deliveries(
     Ok(Json(Deliveries {
         deliveries: records,
     }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Events {
+    events: Vec<FiredEvent>,
+}
+
+/// `GET /_sim/events`: every event fired, with the payload it was sent with (the last 5000
+/// are kept). The delivery log has what happened to each; join them on `event_id`.
+#[utoipa::path(
+    get,
+    path = "/_sim/events",
+    tag = "control",
+    operation_id = "sim_events",
+    summary = "The events fired, with their payloads",
+    params(LogQuery),
+    responses((status = 200, description = "OK", body = Events))
+)]
+pub async fn events(
+    State(state): State<Arc<ApiState>>,
+    query: QueryResult,
+) -> Result<Json<Events>, ApiError> {
+    let (query, account) = LogQuery::read(query)?;
+    let events = state.sim.events.since(query.since, |e| {
+        account.is_none_or(|a| e.account == Some(a))
+            && query.event.as_deref().is_none_or(|name| &*e.event == name)
+    });
+    Ok(Json(Events { events }))
 }

@@ -1,24 +1,25 @@
-//! Firing any event by hand, and where webhooks go.
+//! Firing any event by hand, sending one again, and where webhooks go.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{RefOr, Schema};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 use super::protocol::{account_id, body, duration, refused};
 use crate::clock::DurationText;
 use crate::echo::Echo;
 use crate::http::{ApiError, ApiState, V1Error};
 use crate::lifecycle::Emit;
-use crate::webhooks::Targets;
+use crate::webhooks::{fired, Targets};
 use crate::world::{DataStatus, ObjectId};
 
 /// `POST /_sim/events`.
@@ -109,6 +110,61 @@ pub async fn fire(
         event_id,
         event: request.event,
         account: id,
+    }))
+}
+
+/// The event path of `POST /_sim/events/{event_id}/resend`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct EventPath {
+    /// The `event_id` the event was fired with (`GET /_sim/events`).
+    event_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Resent {
+    event_id: String,
+    event: String,
+    account: Option<ObjectId>,
+    /// Deliveries queued: one per webhook URL.
+    #[schema(value_type = u64)]
+    queued: usize,
+}
+
+/// `POST /_sim/events/{event_id}/resend`: the event goes out again, byte for byte, with the
+/// same `event_id`, to every webhook URL — on its account's lane, retried and logged like
+/// any delivery. Faults do not apply (see `webhooks/fired.rs`).
+#[utoipa::path(
+    post,
+    path = "/_sim/events/{event_id}/resend",
+    tag = "control",
+    operation_id = "sim_resend_event",
+    summary = "Send a fired event again, same event_id and body",
+    params(EventPath),
+    responses((status = 200, description = "Queued", body = Resent), (status = 404, description = "No such event (or too old to be kept)", body = V1Error), (status = 409, description = "No webhook URL to send it to", body = V1Error))
+)]
+pub async fn resend(
+    State(state): State<Arc<ApiState>>,
+    Path(EventPath { event_id }): Path<EventPath>,
+) -> Result<Json<Resent>, ApiError> {
+    let event = fired::find(&state.sim.events, &event_id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "No event `{}`: GET /_sim/events lists the events kept (the last 5000)",
+            Echo(&event_id)
+        ))
+    })?;
+    if state.sim.webhooks.targets().urls.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "No webhook URL to resend to; set one with PUT /_sim/webhooks",
+        ));
+    }
+    let queued = fired::resend(&state.sim.webhooks, &event);
+    Ok(Json(Resent {
+        event_id: event.event_id.to_string(),
+        event: event.event.to_string(),
+        account: event.account,
+        queued,
     }))
 }
 

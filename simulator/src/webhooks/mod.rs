@@ -6,14 +6,17 @@
 //! - [`dispatcher`]: lanes, sending, retrying (the ordering policy is documented there);
 //! - `client`: the HTTP/1 client the dispatcher sends with (pooled, nothing else);
 //! - [`retry`]: the schedule, and why it is not quite Mono's published numbers;
-//! - [`log`]: the delivery log.
+//! - [`log`]: the delivery log;
+//! - [`fired`]: the event log (each event's payload, for the console) and resending.
 
 mod client;
 pub mod dispatcher;
 pub mod event;
+pub mod fired;
 pub mod log;
 pub mod retry;
 
 pub use dispatcher::{Dispatcher, Outgoing, Targets};
+pub use fired::{EventLog, FiredEvent};
 pub use log::{AttemptRecord, Outcome, SecretMode};
 pub use retry::RetryPolicy;

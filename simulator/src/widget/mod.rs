@@ -15,9 +15,11 @@
 //! itself lives in [`session`]; what the user sees in [`pages`]. Outcomes drive the real
 //! lifecycle: a link creates and links an account (`account_connected`, then
 //! `account_updated`) and hands `onSuccess` its `code`; a re-auth, by token or by account
-//! id, ends the same way (`account_reauthorized`, then `account_updated`).
+//! id, ends the same way (`account_reauthorized`, then `account_updated`). Each of them is
+//! recorded for `GET /_sim/recording.yaml` (`recording.rs`).
 
 mod pages;
+mod recording;
 pub mod session;
 
 use std::collections::{HashMap, VecDeque};
@@ -36,6 +38,9 @@ use serde::Deserialize;
 use crate::echo::Echo;
 use crate::tenants::Tenants;
 use session::{Action, Notice, Outcome, Session};
+
+/// HTML escaping, shared with the console page.
+pub(crate) use pages::esc;
 
 /// Sessions kept at once; the oldest is forgotten past this, so an open simulator cannot
 /// grow without bound however many widgets are opened.
@@ -303,7 +308,9 @@ async fn act(
     }
     let mut sessions = widget.sessions();
     if let Some(session) = sessions.by_id.get_mut(&id) {
+        let before = recording::Before::of(session, &action);
         session.act(action);
+        before.record(session);
     }
     Redirect::to(&format!("/widget/{id}")).into_response()
 }
