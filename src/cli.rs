@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use monosim_harness::scenario::Profile;
+use monosim_harness::starter::Stack;
 use monosim_simulator::{
     Dialect, Timestamp, DEFAULT_PUBLIC_KEY, DEFAULT_SECRET_KEY, DEFAULT_WEBHOOK_SECRET,
 };
@@ -135,6 +136,18 @@ pub struct InitArgs {
     /// Overwrite an existing monosim.yaml and scenarios.
     #[arg(long)]
     pub force: bool,
+    /// Write the monosim.yaml of this stack: its start command, environment names and, in
+    /// comments, the test-only state route to add (node: Express; python: FastAPI or Django;
+    /// php: Laravel).
+    #[arg(long, value_parser = parse_stack)]
+    pub stack: Option<Stack>,
+}
+
+fn parse_stack(text: &str) -> Result<Stack, String> {
+    Stack::ALL
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .ok_or_else(|| format!("`{text}` is not a stack monosim knows: use node, python or php"))
 }
 
 fn parse_profile(text: &str) -> Result<Profile, String> {

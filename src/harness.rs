@@ -7,7 +7,7 @@ use monosim_harness::config::Config;
 use monosim_harness::diagnostic::Diagnostics;
 use monosim_harness::report::{self, Style};
 use monosim_harness::runner::{self, Includes, Options, RunError, ScenarioResult, Status};
-use monosim_harness::{bundled, schema as schemas, snapshot};
+use monosim_harness::{bundled, schema as schemas, snapshot, starter};
 
 use crate::cli::{InitArgs, ReviewArgs, RunArgs};
 use crate::exit;
@@ -375,7 +375,7 @@ pub fn init(args: InitArgs) -> u8 {
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     let mut written = vec![config.clone()];
-    let mut result = write(&config, bundled::STARTER_CONFIG);
+    let mut result = write(&config, starter::config(args.stack));
     for (name, text) in bundled::SCENARIOS {
         if result.is_ok() {
             let path = scenarios.join(name);
@@ -390,6 +390,9 @@ pub fn init(args: InitArgs) -> u8 {
     for path in written {
         outln!("wrote {}", path.display());
     }
-    outln!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`");
+    match args.stack {
+        Some(_) => outln!("next: add the test-only state route that monosim.yaml's comments show to your app, check the start command and the webhook URL, then `monosim run`"),
+        None => outln!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`"),
+    }
     exit::SUCCESS
 }

@@ -613,6 +613,45 @@ async fn schema_and_init_give_a_project_its_files() {
     assert_eq!(again.code, 2, "init does not overwrite without --force");
 }
 
+#[tokio::test]
+async fn init_for_each_stack_writes_a_config_that_run_loads_with_the_bundled_library() {
+    for (stack, command) in [
+        ("node", "command: npm start"),
+        ("python", "command: uvicorn main:app"),
+        ("php", "command: php -S 127.0.0.1:{receiver.port}"),
+    ] {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("init-{stack}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ran = run_in(&dir, &["init", "--stack", stack], &[]).await;
+        assert_eq!(ran.code, 0, "{}", ran.stderr);
+        let config = std::fs::read_to_string(dir.join("monosim.yaml")).unwrap();
+        assert!(config.contains(command), "--stack {stack}:\n{config}");
+        // `run` reads the config and every bundled scenario before it starts anything: a
+        // filter that matches none stops it right after, with the error that says so.
+        let ran = run_in(&dir, &["run", "--filter", "no-such-scenario"], &[]).await;
+        assert_eq!(ran.code, 2, "--stack {stack}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains("no scenario to run") && ran.stderr.contains("no-such-scenario"),
+            "--stack {stack}: the config or a scenario did not load: {}",
+            ran.stderr
+        );
+    }
+    let ran = run_in(
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        &["init", "--stack", "cobol"],
+        &[],
+    )
+    .await;
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr.contains("use node, python or php"),
+        "{}",
+        ran.stderr
+    );
+}
+
 /// Whether a process is gone (a zombie waiting for PID 1 to reap it counts as gone).
 fn gone(pid: &str) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/status")) {

@@ -16,4 +16,5 @@ pub mod runner;
 pub mod scenario;
 pub mod schema;
 pub mod snapshot;
+pub mod starter;
 pub mod yaml;

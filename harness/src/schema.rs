@@ -282,10 +282,14 @@ mod tests {
             let found = errors(&config, &yaml(&path));
             assert!(found.is_empty(), "{}: {found:#?}", path.display());
         }
-        let starter = crate::yaml::parse(crate::bundled::STARTER_CONFIG)
-            .unwrap()
-            .to_json();
-        assert!(errors(&config, &starter).is_empty());
+        let starters = [crate::bundled::STARTER_CONFIG]
+            .into_iter()
+            .chain(crate::starter::Stack::ALL.map(|s| s.config()));
+        for text in starters {
+            let starter = crate::yaml::parse(text).unwrap().to_json();
+            let found = errors(&config, &starter);
+            assert!(found.is_empty(), "{text}\n{found:#?}");
+        }
     }
 
     #[test]
