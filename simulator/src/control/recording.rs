@@ -32,7 +32,9 @@ const MAX_ANSWER: usize = 4 * 1024 * 1024;
     tag = "control",
     operation_id = "sim_recording",
     summary = "Every state-changing action since the start (or the last reset), as a scenario file `monosim run` replays",
-    responses((status = 200, description = "A scenario file", content_type = "application/yaml", body = String))
+    // The schema is of the parsed YAML (what a client reading `application/yaml` checks):
+    // a scenario is a mapping; its fields are the harness's (`monosim schema`).
+    responses((status = 200, description = "A scenario file (YAML; its schema is printed by `monosim schema`)", content_type = "application/yaml", body = Object))
 )]
 pub async fn scenario(State(state): State<Arc<ApiState>>) -> Response {
     (
