@@ -59,7 +59,12 @@ t1=$(time_run "$one")
 tn=$(time_run "$many")
 grep -q "$count passed, 0 failed" "$many/out.txt" || { cat "$many/out.txt"; exit 1; }
 printf '%d trivial scenarios, --jobs 2: %d ms wall (1 scenario: %d ms)\n' "$count" "$tn" "$t1"
-awk -v n="$count" -v tn="$tn" -v t1="$t1" 'BEGIN { printf "overhead per scenario: %.2f ms\n", (tn - t1) / (n - 1) }'
+overhead=$(awk -v n="$count" -v tn="$tn" -v t1="$t1" 'BEGIN { printf "%.2f", (tn - t1) / (n - 1) }')
+echo "overhead per scenario: $overhead ms"
+if [[ -n "${BENCH_ROWS:-}" ]]; then
+  printf '%s\t%s\t%s\t%s\n' "harness: overhead per scenario" "$count trivial scenarios, --jobs 2, receiver answering 200 at once" \
+    "$overhead ms per scenario ($tn ms for $count, $t1 ms for 1)" "" >>"$BENCH_ROWS"
+fi
 
 # --- the 48-hour retry scenario --------------------------------------------------------
 # Python's static file server answers GET (ready) but 501 to every POST: a receiver that
