@@ -165,9 +165,10 @@ async fn until_cell(b: &Browser, account: &str, class: &str, text: &str) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenario() {
-    let dir = scratch("console");
+/// What each test starts from: a scratch folder, a frozen simulator with no accounts sending
+/// its webhooks to the Python reference receiver, that receiver, and a browser.
+async fn session(name: &str) -> (PathBuf, Served, PythonReceiver, Browser) {
+    let dir = scratch(name);
     let receiver_port = free_port();
     let webhook = format!("http://127.0.0.1:{receiver_port}/webhook");
     let served = Served::start(&[
@@ -180,7 +181,14 @@ async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenar
         &webhook,
     ]);
     let receiver = PythonReceiver::start(receiver_port, &served.url, &dir).await;
-    let mut b = Browser::start("console").await;
+    let browser = Browser::start(name).await;
+    (dir, served, receiver, browser)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_developer_reproduces_a_reauth_in_the_console_and_saves_it_as_a_scenario() {
+    let (dir, served, receiver, mut b) = session("console").await;
+    let webhook = format!("{}/webhook", receiver.url);
     // Tall enough for every panel at once in the docs' screenshots.
     b.client
         .set_window_size(1280, 1180)
@@ -364,20 +372,7 @@ async fn says(b: &Browser, text: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_syncs_events_the_clock_search_and_unlink_work_from_the_console() {
-    let dir = scratch("console-actions");
-    let receiver_port = free_port();
-    let webhook = format!("http://127.0.0.1:{receiver_port}/webhook");
-    let served = Served::start(&[
-        "--accounts",
-        "0",
-        "--frozen",
-        "--start-time",
-        "2026-01-15T09:00:00Z",
-        "--webhook-url",
-        &webhook,
-    ]);
-    let receiver = PythonReceiver::start(receiver_port, &served.url, &dir).await;
-    let mut b = Browser::start("console-actions").await;
+    let (dir, served, receiver, mut b) = session("console-actions").await;
     b.goto(&format!("{}/", served.url)).await;
     b.wait_for("body[data-refreshed]").await;
 
