@@ -7,8 +7,8 @@
 //! real ordered pipeline would) but never another account's. The `reorder` fault takes an
 //! event off its lane on purpose.
 //!
-//! Connections are pooled and kept alive ([`client`](super::client): hyper's HTTP/1
-//! connections, nothing more), and every attempt has a wall-clock timeout.
+//! Connections are pooled and kept alive (one `reqwest::Client`), and every attempt has a
+//! wall-clock timeout.
 //!
 //! How a misbehaving receiver is treated (Mono documents none of this beyond "non-2xx is
 //! retried"; each choice is `[inferred]`, and the receiver-fault table of docs/webhooks.md shows them
@@ -35,10 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::http::{header, HeaderMap, StatusCode};
-use http_body_util::BodyExt;
 
-use super::client::{self, Client, SendError, Target};
 use super::log::{AttemptRecord, DeliveryLog, Outcome, SecretMode};
 use super::retry::RetryPolicy;
 use crate::clock::{Clock, Timestamp};
@@ -82,9 +79,8 @@ struct Delivery {
     event: Arc<str>,
     account: Option<ObjectId>,
     url: Arc<str>,
-    /// `url`, checked and split once when queued rather than on every attempt; the error
-    /// says why it cannot be sent to.
-    target: Result<Target, String>,
+    /// `url`, parsed once when queued rather than on every attempt.
+    parsed: Option<reqwest::Url>,
     body: Bytes,
     dialect: Dialect,
     secret: SecretMode,
@@ -101,7 +97,7 @@ struct Queues {
 }
 
 pub struct Dispatcher {
-    client: Client,
+    client: reqwest::Client,
     policy: RetryPolicy,
     targets: Mutex<Targets>,
     queues: Mutex<Queues>,
@@ -125,18 +121,6 @@ struct Answer {
     retry_after: Option<i64>,
 }
 
-impl Answer {
-    /// No answer at all: the attempt failed for `error`.
-    fn failed(error: String) -> Answer {
-        Answer {
-            outcome: Outcome::Failed,
-            status: None,
-            error: Some(error),
-            retry_after: None,
-        }
-    }
-}
-
 impl Dispatcher {
     pub fn new(
         policy: RetryPolicy,
@@ -146,8 +130,13 @@ impl Dispatcher {
         faults: Arc<Faults>,
         log_capacity: usize,
     ) -> Dispatcher {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tcp_nodelay(true)
+            .build()
+            .expect("a client without TLS or proxies always builds");
         Dispatcher {
-            client: Client::default(),
+            client,
             policy,
             targets: Mutex::new(targets),
             queues: Mutex::new(Queues::default()),
@@ -175,13 +164,13 @@ impl Dispatcher {
 
     /// Queues `outgoing` for every target URL. Returns how many deliveries were queued.
     pub fn enqueue(&self, outgoing: Outgoing) -> usize {
-        let urls: Vec<(Arc<str>, Result<Target, String>)> = self
+        let urls: Vec<(Arc<str>, Option<reqwest::Url>)> = self
             .targets()
             .urls
             .into_iter()
             .map(|url| {
-                let target = Target::parse(&url);
-                (Arc::from(url), target)
+                let parsed = reqwest::Url::parse(&url).ok();
+                (Arc::from(url), parsed)
             })
             .collect();
         let now = self.clock.now();
@@ -189,7 +178,7 @@ impl Dispatcher {
         let mut queued = 0;
         let event_id: Arc<str> = outgoing.event_id.as_str().into();
         let event: Arc<str> = outgoing.event.as_str().into();
-        for (url, target) in urls {
+        for (url, parsed) in urls {
             for _ in 0..outgoing.copies.max(1) {
                 queues.next_id += 1;
                 let id = queues.next_id;
@@ -209,7 +198,7 @@ impl Dispatcher {
                             event: event.clone(),
                             account: outgoing.account,
                             url: url.clone(),
-                            target: target.clone(),
+                            parsed: parsed.clone(),
                             body: outgoing.body.clone(),
                             dialect: outgoing.dialect,
                             secret: outgoing.secret,
@@ -336,69 +325,58 @@ impl Dispatcher {
         Some((delivery.clone(), *attempts, value))
     }
 
-    /// Sends one attempt under the policy's deadline, which covers connecting, the answer's
-    /// head and its body.
     async fn send(&self, delivery: &Delivery, secret: Option<&str>) -> Answer {
-        let target = match &delivery.target {
-            Ok(target) => target,
-            Err(why) => return Answer::failed(format!("request failed: {why}")),
+        let request = match &delivery.parsed {
+            Some(url) => self.client.post(url.clone()),
+            // Not a URL: let reqwest say why, in the delivery log.
+            None => self.client.post(&*delivery.url),
         };
-        let timed_out = || format!("no answer within {:?} (timed out)", self.policy.timeout);
-        let deadline = tokio::time::Instant::now() + self.policy.timeout;
-        let headers: &[(&'static str, &str)] = match secret {
-            Some(secret) => &[("mono-webhook-secret", secret)],
-            None => &[],
-        };
-        let sent = tokio::time::timeout_at(
-            deadline,
-            self.client.post(target, headers, delivery.body.clone()),
-        );
-        let (response, lease) = match sent.await {
-            Err(_) => return Answer::failed(timed_out()),
-            Ok(Err(SendError::Connect(e))) => {
-                return Answer::failed(format!("could not connect: {e}"))
+        let mut request = request
+            .header("content-type", "application/json")
+            .timeout(self.policy.timeout)
+            .body(delivery.body.clone());
+        if let Some(secret) = secret {
+            request = request.header("mono-webhook-secret", secret);
+        }
+        let mut response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                return Answer {
+                    outcome: Outcome::Failed,
+                    status: None,
+                    error: Some(describe(&e, &self.policy)),
+                    retry_after: None,
+                }
             }
-            Ok(Err(e)) => return Answer::failed(e.to_string()),
-            Ok(Ok(sent)) => sent,
         };
         let status = response.status();
-        let retry_after = self.retry_after(status, response.headers());
+        let retry_after = self.retry_after(&response);
         let location = response
             .headers()
-            .get(header::LOCATION)
+            .get(reqwest::header::LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        let mut body = response.into_body();
         let mut read = 0;
         let drained = loop {
-            match tokio::time::timeout_at(deadline, body.frame()).await {
-                Err(_) => break Err(timed_out()),
-                Ok(Some(Ok(frame))) => {
-                    read += frame.data_ref().map_or(0, Bytes::len);
-                    if read > MAX_ANSWER {
-                        // Enough: the rest is dropped with the connection.
-                        break Ok(false);
-                    }
-                }
-                Ok(Some(Err(e))) => break Err(client::describe_body(&e)),
-                Ok(None) => break Ok(true),
+            match response.chunk().await {
+                Ok(Some(chunk)) if read + chunk.len() <= MAX_ANSWER => read += chunk.len(),
+                Ok(Some(_)) => break Ok(()), // enough: the rest is dropped with the connection
+                Ok(None) => break Ok(()),
+                Err(e) => break Err(e),
             }
         };
-        if drained == Ok(true) {
-            self.client.release(lease);
-        }
         let error = match &drained {
-            Err(e) => Some(format!("answer cut off: {e}")),
-            Ok(_) if status.is_success() => None,
-            Ok(_) if status.is_redirection() => Some(format!(
+            Err(e) => Some(format!("answer cut off: {}", describe(e, &self.policy))),
+            Ok(()) if status.is_success() => None,
+            Ok(()) if status.is_redirection() => Some(format!(
                 "receiver answered {status}{}; redirects are not followed",
                 location
                     .map(|l| format!(" to {l}"))
                     .unwrap_or_default()
             )),
-            Ok(_) if status == StatusCode::GONE => Some(format!(
+            Ok(()) if status == reqwest::StatusCode::GONE => Some(format!(
                 "receiver answered {status}: the endpoint is gone, so this event is not retried"
             )),
-            Ok(_) => Some(match retry_after {
+            Ok(()) => Some(match retry_after {
                 Some((asked, wait)) => format!(
                     "receiver answered {status} with Retry-After: {asked}: next attempt in at least {}{}",
                     crate::clock::format_duration(wait),
@@ -412,8 +390,8 @@ impl Dispatcher {
             }),
         };
         let outcome = match (&drained, status) {
-            (Ok(_), s) if s.is_success() => Outcome::Delivered,
-            (Ok(_), StatusCode::GONE) => Outcome::GaveUp,
+            (Ok(()), s) if s.is_success() => Outcome::Delivered,
+            (Ok(()), reqwest::StatusCode::GONE) => Outcome::GaveUp,
             _ => Outcome::Failed,
         };
         Answer {
@@ -430,12 +408,13 @@ impl Dispatcher {
     /// the simulated milliseconds granted (capped at the retry policy's longest gap, so a
     /// receiver cannot park a lane for days). An HTTP-date is not honoured: whose clock it means — the
     /// receiver's wall clock or the simulated one — is ambiguous. `[inferred]`
-    fn retry_after(&self, status: StatusCode, headers: &HeaderMap) -> Option<(u64, i64)> {
-        if !honours_retry_after(status) {
+    fn retry_after(&self, response: &reqwest::Response) -> Option<(u64, i64)> {
+        if !honours_retry_after(response.status()) {
             return None;
         }
-        let seconds: u64 = headers
-            .get(header::RETRY_AFTER)?
+        let seconds: u64 = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)?
             .to_str()
             .ok()?
             .trim()
@@ -482,11 +461,41 @@ impl Dispatcher {
         let mut queues = self.queues();
         queues.deliveries.clear();
         queues.lanes.clear();
-        self.client.clear();
     }
 }
 
 /// Whether `Retry-After` means something with this status (RFC 9110: 429 and 503).
-fn honours_retry_after(status: StatusCode) -> bool {
-    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
+fn honours_retry_after(status: reqwest::StatusCode) -> bool {
+    status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+}
+
+/// A transport error in words a receiver's author can act on: what kind of failure, then
+/// the underlying causes (without the HTTP client's own wrapper layers, which say nothing).
+fn describe(error: &reqwest::Error, policy: &RetryPolicy) -> String {
+    if error.is_timeout() {
+        return format!("no answer within {:?} (timed out)", policy.timeout);
+    }
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.starts_with("client error (") {
+            causes.push(text);
+        }
+        source = cause.source();
+    }
+    let kind = if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "broken answer"
+    } else if causes.iter().any(|c| c.contains("invalid HTTP")) {
+        "not an HTTP answer"
+    } else {
+        "request failed"
+    };
+    std::iter::once(kind.to_string())
+        .chain(causes)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
