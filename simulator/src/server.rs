@@ -204,10 +204,10 @@ impl Simulator {
         // request log, and has its errors in its API version's shape; unknown paths too.
         //
         // `Router::layer` boxes each layer around every route, and a `from_fn` middleware
-        // clones the rest of its stack per call: about a third of a request's CPU
-        // (bench/RESULTS.md). Stacking these layers with `tower::ServiceBuilder` instead cut
-        // it, but made the token calls of the sixty-account scenario stall under the outsider
-        // receiver (tests/outsider.rs), for a reason not yet found; it is left as it was.
+        // clones the rest of its stack per call: about a third of a request's CPU. Stacking
+        // these with `tower::ServiceBuilder` cut that; the experiment was taken out with
+        // another when the sixty-account scenario stalled against the outsider receiver,
+        // before it was settled which of the two caused it (bench/RESULTS.md).
         let mono = Router::from(api::routes())
             .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
             .merge(api::downloads())
