@@ -206,8 +206,9 @@ impl Simulator {
         // `Router::layer` boxes each layer around every route, and a `from_fn` middleware
         // clones the rest of its stack per call: about a third of a request's CPU. Stacking
         // these with `tower::ServiceBuilder` cut that; the experiment was taken out with
-        // another when the sixty-account scenario stalled against the outsider receiver,
-        // before it was settled which of the two caused it (bench/RESULTS.md).
+        // another (a new dispatcher client) when the sixty-account scenario stalled against
+        // the outsider receiver. The client was the cause; the stack can come back
+        // (bench/RESULTS.md).
         let mono = Router::from(api::routes())
             .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
             .merge(api::downloads())
