@@ -71,7 +71,7 @@ pub struct RunArgs {
     /// Seed of the simulated worlds.
     #[arg(long, env = "MONOSIM_SEED", default_value_t = 42)]
     pub seed: u64,
-    /// Scenarios run at once [default: the number of cores].
+    /// Scenarios run at once [default: the number of cores, at least 4].
     #[arg(long)]
     pub jobs: Option<usize>,
     /// Accept new and changed snapshots.

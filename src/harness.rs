@@ -55,11 +55,7 @@ pub fn run(args: RunArgs) -> u8 {
         filter: args.filter.clone(),
         partition: args.partition,
         seed: args.seed,
-        jobs: args.jobs.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        }),
+        jobs: args.jobs.unwrap_or_else(default_jobs),
         accept: args.accept,
         ci: args.terminal.in_ci(),
         profile: args.profile,
@@ -395,4 +391,16 @@ pub fn init(args: InitArgs) -> u8 {
         None => outln!("next: edit monosim.yaml (how to start your receiver, read its state, name its fields), then `monosim run`"),
     }
     exit::SUCCESS
+}
+
+/// Scenarios run at once unless `--jobs` says otherwise: the number of cores, but at least
+/// four. A scenario spends most of its time waiting — for the receiver, for a `quiet`
+/// window, through an `expect_no_request` window — not computing, so on a two-core machine
+/// four at once finish the bundled library in about half the time of two (bench/RESULTS.md).
+/// The reference receivers and the outsider are tested with eight.
+fn default_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(4)
 }

@@ -59,7 +59,8 @@ pub struct Scheduler {
     queue: Mutex<Queue>,
     /// Something was scheduled: the driver may need to wake earlier.
     pub changed: Notify,
-    /// The last task in flight finished.
+    /// The last task in flight finished, or due tasks were taken: what a wait for the
+    /// simulator to be idle must look at again.
     settled: Notify,
 }
 
@@ -98,6 +99,10 @@ impl Scheduler {
             due.push((at, task));
         }
         queue.in_flight += due.len();
+        drop(queue);
+        if !due.is_empty() {
+            self.settled.notify_waiters();
+        }
         due
     }
 
@@ -118,6 +123,8 @@ impl Scheduler {
             tasks.push(task);
         }
         queue.in_flight += tasks.len();
+        drop(queue);
+        self.settled.notify_waiters();
         Some((first, tasks))
     }
 
@@ -161,6 +168,13 @@ impl Scheduler {
     }
 
     /// Waits until nothing is in flight.
+    /// Resolves at the next change that can end a wait for idleness: tasks taken from the
+    /// queue, or the last one in flight finished. Enable it (`Notified::enable`) before
+    /// looking at the state, so a change in between is not missed.
+    pub fn next_change(&self) -> tokio::sync::futures::Notified<'_> {
+        self.settled.notified()
+    }
+
     pub async fn settled(&self) {
         loop {
             let notified = self.settled.notified();

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::console::{self, Console};
@@ -203,23 +204,25 @@ impl Simulator {
         // do not. Every call is answered by its simulated Mono (tenant), logged in its
         // request log, and has its errors in its API version's shape; unknown paths too.
         //
-        // `Router::layer` boxes each layer around every route, and a `from_fn` middleware
-        // clones the rest of its stack per call: about a third of a request's CPU. Stacking
-        // these with `tower::ServiceBuilder` cut that; the experiment was taken out with
-        // another (a new dispatcher client) when the sixty-account scenario stalled against
-        // the outsider receiver. The client was the cause; the stack can come back
-        // (bench/RESULTS.md).
-        let mono = Router::from(api::routes())
+        // The layers around Mono's API and around everything are one plain tower stack
+        // each, not `Router::layer`: that boxes each layer around every route, and since a
+        // `from_fn` middleware clones the rest of its stack on each call, a request paid for
+        // a deep copy of boxes per layer — a third of its CPU (bench/RESULTS.md). Stacked
+        // here, a copy is a few `Arc` counts.
+        let mono_routes = Router::from(api::routes())
             .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
             .merge(api::downloads())
             .merge(openapi::routes())
             .fallback(http::unknown_route)
-            .layer(from_fn(http::limit_body))
-            .layer(http::default_body_limit())
-            .layer(from_fn(http::render))
+            .with_state(shared.clone());
+        // Outermost first.
+        let mono = ServiceBuilder::new()
+            .layer(from_fn_with_state(shared, http::resolve_tenant))
             .layer(from_fn(api::record))
-            .layer(from_fn_with_state(shared.clone(), http::resolve_tenant))
-            .with_state(shared);
+            .layer(from_fn(http::render))
+            .layer(http::default_body_limit())
+            .layer(from_fn(http::limit_body))
+            .service(mono_routes);
         // The control API works on the main simulated Mono and logs nothing to the request log.
         // Each successful state-changing call is recorded (inside the limits, so the
         // recorder never reads a body they refuse).
@@ -232,21 +235,26 @@ impl Simulator {
         let console = Arc::new(Console {
             public_key: self.public_key.clone(),
         });
-        mono.merge(control)
+        let surfaces = control
             .merge(widget::router(widget))
             .merge(console::router(console))
-            // Each surface renders its own 413; this caps body extractors of any route
-            // merged here later too.
-            .layer(http::default_body_limit())
-            .layer(from_fn_with_state(
-                self.control_access.clone(),
-                control::access::guard,
-            ))
+            // Whatever is not the control API, the widget or the console is Mono's.
+            .fallback_service(mono);
+        let app = ServiceBuilder::new()
             // Before anything reads the path: routing, the access rule, the logs.
             .layer(from_fn_with_state(
                 self.sim.world.clock().clone(),
                 http::limit_uri,
             ))
+            .layer(from_fn_with_state(
+                self.control_access.clone(),
+                control::access::guard,
+            ))
+            // Each surface renders its own 413; this caps body extractors of any route
+            // merged here later too.
+            .layer(http::default_body_limit())
+            .service(surfaces);
+        Router::new().fallback_service(app)
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight

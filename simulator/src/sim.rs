@@ -164,6 +164,9 @@ impl Sim {
         let now = tokio::time::Instant::now();
         let deadline = now.checked_add(limit).unwrap_or(now);
         loop {
+            let change = self.scheduler.next_change();
+            tokio::pin!(change);
+            change.as_mut().enable();
             if self.scheduler.is_idle(self.clock.now()) {
                 return true;
             }
@@ -171,14 +174,10 @@ impl Sim {
             if remaining.is_zero() {
                 return false;
             }
-            // Wake on any change (a task scheduled or finished), or re-check shortly: due
-            // tasks on a running clock become due without anyone saying so.
-            let _ = tokio::time::timeout(
-                remaining.min(Duration::from_millis(20)),
-                self.scheduler.settled(),
-            )
-            .await;
-            tokio::task::yield_now().await;
+            // Wake when due tasks are taken or the last one in flight ends — not before:
+            // looping at once would spin while a due task waits for the driver — or re-check
+            // shortly, since on a running clock a task falls due without anyone saying so.
+            let _ = tokio::time::timeout(remaining.min(Duration::from_millis(20)), change).await;
         }
     }
 

@@ -13,7 +13,8 @@
 //! prints `http://127.0.0.1:PORT` once listening (on a port from 127.0.0.1:0), then serves:
 //! - `GET /v2/accounts/{id}`: FILE of `--account`;
 //! - `GET /v2/accounts/{id}/transactions`: FILE of `--transactions`;
-//! - `POST /webhook`: parses the body as JSON; 200, or 400 when it is not JSON.
+//! - `POST /webhook`: parses the body as JSON; 200, or 400 when it is not JSON;
+//! - `POST /webhook/bare`: reads the body, answers 200.
 
 use std::process::ExitCode;
 
@@ -105,6 +106,13 @@ fn app(account: Bytes, transactions: Bytes) -> Router {
         .route("/v2/accounts/{id}", get(json(account)))
         .route("/v2/accounts/{id}/transactions", get(json(transactions)))
         .route("/webhook", post(sink))
+        .route("/webhook/bare", post(bare))
+}
+
+/// A receiver that does no work at all: reads the body, answers 200. What is left is the
+/// sender's own cost, so this is where a sender's efficiency shows.
+async fn bare(_body: Bytes) -> StatusCode {
+    StatusCode::OK
 }
 
 /// A receiver at its thinnest: the body must be JSON, and that is all it checks.

@@ -7,8 +7,9 @@
 //! real ordered pipeline would) but never another account's. The `reorder` fault takes an
 //! event off its lane on purpose.
 //!
-//! Connections are pooled and kept alive (one `reqwest::Client`), and every attempt has a
-//! wall-clock timeout.
+//! Connections are pooled and kept alive ([`client`](super::client): hyper's HTTP/1
+//! connections, nothing more), opened a few at a time so a burst of lanes cannot overflow
+//! a receiver's listen backlog, and every attempt has one wall-clock deadline.
 //!
 //! How a misbehaving receiver is treated (Mono documents none of this beyond "non-2xx is
 //! retried"; each choice is `[inferred]`, and the receiver-fault table of docs/webhooks.md shows them
@@ -35,7 +36,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode};
+use http_body_util::BodyExt;
 
+use super::client::{self, Client, SendError, Target};
 use super::log::{AttemptRecord, DeliveryLog, Outcome, SecretMode};
 use super::retry::RetryPolicy;
 use crate::clock::{Clock, Timestamp};
@@ -68,8 +72,38 @@ pub struct Outgoing {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Lane {
-    Account(ObjectId, String),
+    Account(ObjectId, Arc<str>),
     Alone(u64),
+}
+
+/// A webhook URL checked once: where to send, or why it cannot be sent to.
+type Sendable = Result<Arc<Target>, Arc<str>>;
+
+/// The targets as set, and as sent to: each URL checked and split once, when set, rather
+/// than for every event.
+struct Routes {
+    targets: Targets,
+    urls: Vec<(Arc<str>, Sendable)>,
+    secret: Arc<str>,
+}
+
+impl Routes {
+    fn new(targets: Targets) -> Routes {
+        let urls = targets
+            .urls
+            .iter()
+            .map(|url| {
+                let target = Target::parse(url).map(Arc::new).map_err(Arc::from);
+                (Arc::from(url.as_str()), target)
+            })
+            .collect();
+        let secret = Arc::from(targets.secret.as_str());
+        Routes {
+            targets,
+            urls,
+            secret,
+        }
+    }
 }
 
 /// One event on its way to one URL. Shared (`Arc`) between the queue and the attempt in
@@ -79,8 +113,9 @@ struct Delivery {
     event: Arc<str>,
     account: Option<ObjectId>,
     url: Arc<str>,
-    /// `url`, parsed once when queued rather than on every attempt.
-    parsed: Option<reqwest::Url>,
+    /// `url`, checked and split once when queued rather than on every attempt; the error
+    /// says why it cannot be sent to.
+    target: Sendable,
     body: Bytes,
     dialect: Dialect,
     secret: SecretMode,
@@ -97,9 +132,9 @@ struct Queues {
 }
 
 pub struct Dispatcher {
-    client: reqwest::Client,
+    client: Client,
     policy: RetryPolicy,
-    targets: Mutex<Targets>,
+    routes: Mutex<Arc<Routes>>,
     queues: Mutex<Queues>,
     clock: Arc<Clock>,
     scheduler: Arc<Scheduler>,
@@ -121,6 +156,18 @@ struct Answer {
     retry_after: Option<i64>,
 }
 
+impl Answer {
+    /// No answer at all: the attempt failed for `error`.
+    fn failed(error: String) -> Answer {
+        Answer {
+            outcome: Outcome::Failed,
+            status: None,
+            error: Some(error),
+            retry_after: None,
+        }
+    }
+}
+
 impl Dispatcher {
     pub fn new(
         policy: RetryPolicy,
@@ -130,15 +177,10 @@ impl Dispatcher {
         faults: Arc<Faults>,
         log_capacity: usize,
     ) -> Dispatcher {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .tcp_nodelay(true)
-            .build()
-            .expect("a client without TLS or proxies always builds");
         Dispatcher {
-            client,
+            client: Client::default(),
             policy,
-            targets: Mutex::new(targets),
+            routes: Mutex::new(Arc::new(Routes::new(targets))),
             queues: Mutex::new(Queues::default()),
             clock,
             scheduler,
@@ -148,14 +190,18 @@ impl Dispatcher {
     }
 
     pub fn targets(&self) -> Targets {
-        self.targets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.routes().targets.clone()
     }
 
     pub fn set_targets(&self, targets: Targets) {
-        *self.targets.lock().unwrap_or_else(|p| p.into_inner()) = targets;
+        *self.routes.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(Routes::new(targets));
+    }
+
+    fn routes(&self) -> Arc<Routes> {
+        self.routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn queues(&self) -> std::sync::MutexGuard<'_, Queues> {
@@ -164,29 +210,19 @@ impl Dispatcher {
 
     /// Queues `outgoing` for every target URL. Returns how many deliveries were queued.
     pub fn enqueue(&self, outgoing: Outgoing) -> usize {
-        let urls: Vec<(Arc<str>, Option<reqwest::Url>)> = self
-            .targets()
-            .urls
-            .into_iter()
-            .map(|url| {
-                let parsed = reqwest::Url::parse(&url).ok();
-                (Arc::from(url), parsed)
-            })
-            .collect();
+        let routes = self.routes();
         let now = self.clock.now();
         let mut queues = self.queues();
         let mut queued = 0;
         let event_id: Arc<str> = outgoing.event_id.as_str().into();
         let event: Arc<str> = outgoing.event.as_str().into();
-        for (url, parsed) in urls {
+        for (url, target) in &routes.urls {
             for _ in 0..outgoing.copies.max(1) {
                 queues.next_id += 1;
                 let id = queues.next_id;
                 let (lane, hold) = match (outgoing.reorder, outgoing.account) {
                     (Some(by), _) => (Lane::Alone(id), by),
-                    (None, Some(account)) => {
-                        (Lane::Account(account, url.to_string()), outgoing.delay)
-                    }
+                    (None, Some(account)) => (Lane::Account(account, url.clone()), outgoing.delay),
                     (None, None) => (Lane::Alone(id), outgoing.delay),
                 };
                 let not_before = now.plus(hold);
@@ -198,7 +234,7 @@ impl Dispatcher {
                             event: event.clone(),
                             account: outgoing.account,
                             url: url.clone(),
-                            parsed: parsed.clone(),
+                            target: target.clone(),
                             body: outgoing.body.clone(),
                             dialect: outgoing.dialect,
                             secret: outgoing.secret,
@@ -307,76 +343,91 @@ impl Dispatcher {
 
     /// Counts the attempt; returns a copy of what to send, the attempt number and the
     /// secret header value.
-    fn begin(&self, id: u64) -> Option<(Arc<Delivery>, u32, Option<String>)> {
-        let secret = self
-            .targets
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .secret
-            .clone();
+    fn begin(&self, id: u64) -> Option<(Arc<Delivery>, u32, Option<Arc<str>>)> {
+        let secret = self.routes().secret.clone();
         let mut queues = self.queues();
         let (delivery, attempts) = queues.deliveries.get_mut(&id)?;
         *attempts += 1;
         let value = match delivery.secret {
             SecretMode::Correct => Some(secret),
-            SecretMode::Wrong => Some(format!("not-{secret}")),
+            SecretMode::Wrong => Some(Arc::from(format!("not-{secret}"))),
             SecretMode::Missing => None,
         };
         Some((delivery.clone(), *attempts, value))
     }
 
+    /// Sends one attempt under the policy's deadline, which covers connecting, the answer's
+    /// head and its body.
     async fn send(&self, delivery: &Delivery, secret: Option<&str>) -> Answer {
-        let request = match &delivery.parsed {
-            Some(url) => self.client.post(url.clone()),
-            // Not a URL: let reqwest say why, in the delivery log.
-            None => self.client.post(&*delivery.url),
+        let target = match &delivery.target {
+            Ok(target) => target,
+            Err(why) => return Answer::failed(format!("request failed: {why}")),
         };
-        let mut request = request
-            .header("content-type", "application/json")
-            .timeout(self.policy.timeout)
-            .body(delivery.body.clone());
-        if let Some(secret) = secret {
-            request = request.header("mono-webhook-secret", secret);
-        }
-        let mut response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => {
-                return Answer {
-                    outcome: Outcome::Failed,
-                    status: None,
-                    error: Some(describe(&e, &self.policy)),
-                    retry_after: None,
-                }
-            }
+        let headers: &[(&'static str, &str)] = match secret {
+            Some(secret) => &[("mono-webhook-secret", secret)],
+            None => &[],
+        };
+        // One deadline for the whole exchange: one timer per attempt.
+        let exchange = self.exchange(target, headers, delivery.body.clone());
+        tokio::time::timeout(self.policy.timeout, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Answer::failed(format!(
+                    "no answer within {:?} (timed out)",
+                    self.policy.timeout
+                ))
+            })
+    }
+
+    /// Sends the request, reads the answer's head and its body.
+    async fn exchange(
+        &self,
+        target: &Target,
+        headers: &[(&'static str, &str)],
+        body: Bytes,
+    ) -> Answer {
+        let (response, lease) = match self.client.post(target, headers, body).await {
+            Err(SendError::Connect(e)) => return Answer::failed(format!("could not connect: {e}")),
+            Err(e) => return Answer::failed(e.to_string()),
+            Ok(sent) => sent,
         };
         let status = response.status();
-        let retry_after = self.retry_after(&response);
+        let retry_after = self.retry_after(status, response.headers());
         let location = response
             .headers()
-            .get(reqwest::header::LOCATION)
+            .get(header::LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let mut body = response.into_body();
         let mut read = 0;
         let drained = loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) if read + chunk.len() <= MAX_ANSWER => read += chunk.len(),
-                Ok(Some(_)) => break Ok(()), // enough: the rest is dropped with the connection
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    read += frame.data_ref().map_or(0, Bytes::len);
+                    if read > MAX_ANSWER {
+                        // Enough: the rest is dropped with the connection.
+                        break Ok(false);
+                    }
+                }
+                Some(Err(e)) => break Err(client::describe_body(&e)),
+                None => break Ok(true),
             }
         };
+        if drained == Ok(true) {
+            self.client.release(lease);
+        }
         let error = match &drained {
-            Err(e) => Some(format!("answer cut off: {}", describe(e, &self.policy))),
-            Ok(()) if status.is_success() => None,
-            Ok(()) if status.is_redirection() => Some(format!(
+            Err(e) => Some(format!("answer cut off: {e}")),
+            Ok(_) if status.is_success() => None,
+            Ok(_) if status.is_redirection() => Some(format!(
                 "receiver answered {status}{}; redirects are not followed",
                 location
                     .map(|l| format!(" to {l}"))
                     .unwrap_or_default()
             )),
-            Ok(()) if status == reqwest::StatusCode::GONE => Some(format!(
+            Ok(_) if status == StatusCode::GONE => Some(format!(
                 "receiver answered {status}: the endpoint is gone, so this event is not retried"
             )),
-            Ok(()) => Some(match retry_after {
+            Ok(_) => Some(match retry_after {
                 Some((asked, wait)) => format!(
                     "receiver answered {status} with Retry-After: {asked}: next attempt in at least {}{}",
                     crate::clock::format_duration(wait),
@@ -390,8 +441,8 @@ impl Dispatcher {
             }),
         };
         let outcome = match (&drained, status) {
-            (Ok(()), s) if s.is_success() => Outcome::Delivered,
-            (Ok(()), reqwest::StatusCode::GONE) => Outcome::GaveUp,
+            (Ok(_), s) if s.is_success() => Outcome::Delivered,
+            (Ok(_), StatusCode::GONE) => Outcome::GaveUp,
             _ => Outcome::Failed,
         };
         Answer {
@@ -408,13 +459,12 @@ impl Dispatcher {
     /// the simulated milliseconds granted (capped at the retry policy's longest gap, so a
     /// receiver cannot park a lane for days). An HTTP-date is not honoured: whose clock it means — the
     /// receiver's wall clock or the simulated one — is ambiguous. `[inferred]`
-    fn retry_after(&self, response: &reqwest::Response) -> Option<(u64, i64)> {
-        if !honours_retry_after(response.status()) {
+    fn retry_after(&self, status: StatusCode, headers: &HeaderMap) -> Option<(u64, i64)> {
+        if !honours_retry_after(status) {
             return None;
         }
-        let seconds: u64 = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)?
+        let seconds: u64 = headers
+            .get(header::RETRY_AFTER)?
             .to_str()
             .ok()?
             .trim()
@@ -461,41 +511,11 @@ impl Dispatcher {
         let mut queues = self.queues();
         queues.deliveries.clear();
         queues.lanes.clear();
+        self.client.clear();
     }
 }
 
 /// Whether `Retry-After` means something with this status (RFC 9110: 429 and 503).
-fn honours_retry_after(status: reqwest::StatusCode) -> bool {
-    status == reqwest::StatusCode::TOO_MANY_REQUESTS
-        || status == reqwest::StatusCode::SERVICE_UNAVAILABLE
-}
-
-/// A transport error in words a receiver's author can act on: what kind of failure, then
-/// the underlying causes (without the HTTP client's own wrapper layers, which say nothing).
-fn describe(error: &reqwest::Error, policy: &RetryPolicy) -> String {
-    if error.is_timeout() {
-        return format!("no answer within {:?} (timed out)", policy.timeout);
-    }
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !text.starts_with("client error (") {
-            causes.push(text);
-        }
-        source = cause.source();
-    }
-    let kind = if error.is_connect() {
-        "could not connect"
-    } else if error.is_body() || error.is_decode() {
-        "broken answer"
-    } else if causes.iter().any(|c| c.contains("invalid HTTP")) {
-        "not an HTTP answer"
-    } else {
-        "request failed"
-    };
-    std::iter::once(kind.to_string())
-        .chain(causes)
-        .collect::<Vec<_>>()
-        .join(": ")
+fn honours_retry_after(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE
 }

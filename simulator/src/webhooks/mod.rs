@@ -4,10 +4,12 @@
 //!
 //! - [`event`]: event names and payload shapes;
 //! - [`dispatcher`]: lanes, sending, retrying (the ordering policy is documented there);
+//! - `client`: the HTTP/1 client the dispatcher sends with (pooled, nothing else);
 //! - [`retry`]: the schedule, and why it is not quite Mono's published numbers;
 //! - [`log`]: the delivery log;
 //! - [`fired`]: the event log (each event's payload, for the console) and resending.
 
+mod client;
 pub mod dispatcher;
 pub mod event;
 pub mod fired;
