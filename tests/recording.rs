@@ -13,7 +13,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use support::{monosim, Served, DEADLINE};
+use support::{monosim, ReferenceProject, Served, DEADLINE};
 
 /// The Rust reference receiver, built by `cargo test` as an example of this package.
 fn rust_receiver() -> PathBuf {
@@ -251,31 +251,16 @@ fn project_in_style(dir: &Path, scenario: &str, style: &str, bugs: &str) -> Path
     std::fs::create_dir_all(dir.join("scenarios")).unwrap();
     std::fs::write(dir.join("scenarios").join("recorded.yaml"), scenario).unwrap();
     let config = dir.join("monosim.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "receiver:
-  command: {command:?}
-  env:
-    PORT: \"{{receiver.port}}\"
-    MONO_BASE_URL: \"{{sim.url}}\"
-    MONO_SECRET_KEY: \"{{sim.secret_key}}\"
-    MONO_WEBHOOK_SEC: \"{{sim.webhook_secret}}\"
-    DB_PATH: {db:?}
-    RECEIVER_STYLE: {style:?}
-    RECEIVER_BUGS: {bugs:?}
-  ready: \"http://127.0.0.1:{{receiver.port}}/health\"
-webhook_url: \"http://127.0.0.1:{{receiver.port}}/webhook\"
-state:
-  http: \"http://127.0.0.1:{{receiver.port}}/test/accounts/{{account_id}}\"
-fields: {{ reauth_required: reauthRequired, reauth_token: reauthCode, data_status: dataStatus, linked: linked, balance: balance }}
-scenarios: scenarios
-",
-            command = rust_receiver().display().to_string(),
-            db = dir.join("replay.db").display().to_string(),
-        ),
-    )
-    .unwrap();
+    let project = ReferenceProject {
+        command: &rust_receiver().display().to_string(),
+        cwd: None,
+        db: &dir.join("replay.db"),
+        style,
+        bugs,
+        scenarios: Path::new("scenarios"),
+        snapshots: None,
+    };
+    std::fs::write(&config, project.config()).unwrap();
     config
 }
 

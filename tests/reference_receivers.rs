@@ -13,7 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use support::monosim;
+use support::{monosim, ReferenceProject};
 
 /// Bug switches of the reference receivers (examples/README.md).
 const BUGS: &[&str] = &[
@@ -112,38 +112,16 @@ fn run_library(run: &Run) -> Output {
         dir.join("snapshots")
     };
     let config = dir.join("monosim.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "receiver:
-  command: {command:?}
-  cwd: {repo:?}
-  env:
-    PORT: \"{{receiver.port}}\"
-    MONO_BASE_URL: \"{{sim.url}}\"
-    MONO_SECRET_KEY: \"{{sim.secret_key}}\"
-    MONO_WEBHOOK_SEC: \"{{sim.webhook_secret}}\"
-    DB_PATH: {db:?}
-    RECEIVER_STYLE: {style:?}
-    RECEIVER_BUGS: {bugs:?}
-  ready: \"http://127.0.0.1:{{receiver.port}}/health\"
-webhook_url: \"http://127.0.0.1:{{receiver.port}}/webhook\"
-state:
-  http: \"http://127.0.0.1:{{receiver.port}}/test/accounts/{{account_id}}\"
-fields: {{ reauth_required: reauthRequired, reauth_token: reauthCode, data_status: dataStatus, linked: linked, balance: balance }}
-scenarios: {scenarios:?}
-snapshots: {snapshots:?}
-",
-            command = run.command,
-            repo = repo().display().to_string(),
-            db = dir.join("receiver.db").display().to_string(),
-            style = run.style,
-            bugs = run.bugs,
-            scenarios = repo().join("scenarios").display().to_string(),
-            snapshots = snapshots.display().to_string(),
-        ),
-    )
-    .unwrap();
+    let project = ReferenceProject {
+        command: run.command,
+        cwd: Some(repo()),
+        db: &dir.join("receiver.db"),
+        style: run.style,
+        bugs: run.bugs,
+        scenarios: &repo().join("scenarios"),
+        snapshots: Some(&snapshots),
+    };
+    std::fs::write(&config, project.config()).unwrap();
     monosim()
         .args(["run", "--jobs", "8", "--config"])
         .arg(&config)

@@ -124,3 +124,60 @@ pub fn wait_with_deadline(child: &mut Child) -> ExitStatus {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// A `monosim.yaml` for one of the repository's reference receivers: their environment,
+/// their test-only state route and their field names, written as each test varies them.
+pub struct ReferenceProject<'a> {
+    /// How to start the receiver.
+    pub command: &'a str,
+    /// Where to start it (the config's folder when `None`).
+    pub cwd: Option<&'a std::path::Path>,
+    /// Its SQLite file.
+    pub db: &'a std::path::Path,
+    /// `RECEIVER_STYLE` and `RECEIVER_BUGS` (empty: the default design, no bugs).
+    pub style: &'a str,
+    pub bugs: &'a str,
+    pub scenarios: &'a std::path::Path,
+    /// The snapshots folder (the config's default when `None`).
+    pub snapshots: Option<&'a std::path::Path>,
+}
+
+impl ReferenceProject<'_> {
+    /// The config's text.
+    pub fn config(&self) -> String {
+        let mut text = format!(
+            "receiver:
+  command: {command:?}
+",
+            command = self.command
+        );
+        if let Some(cwd) = self.cwd {
+            text += &format!("  cwd: {:?}\n", cwd.display().to_string());
+        }
+        text += &format!(
+            "  env:
+    PORT: \"{{receiver.port}}\"
+    MONO_BASE_URL: \"{{sim.url}}\"
+    MONO_SECRET_KEY: \"{{sim.secret_key}}\"
+    MONO_WEBHOOK_SEC: \"{{sim.webhook_secret}}\"
+    DB_PATH: {db:?}
+    RECEIVER_STYLE: {style:?}
+    RECEIVER_BUGS: {bugs:?}
+  ready: \"http://127.0.0.1:{{receiver.port}}/health\"
+webhook_url: \"http://127.0.0.1:{{receiver.port}}/webhook\"
+state:
+  http: \"http://127.0.0.1:{{receiver.port}}/test/accounts/{{account_id}}\"
+fields: {{ reauth_required: reauthRequired, reauth_token: reauthCode, data_status: dataStatus, linked: linked, balance: balance }}
+scenarios: {scenarios:?}
+",
+            db = self.db.display().to_string(),
+            style = self.style,
+            bugs = self.bugs,
+            scenarios = self.scenarios.display().to_string(),
+        );
+        if let Some(snapshots) = self.snapshots {
+            text += &format!("snapshots: {:?}\n", snapshots.display().to_string());
+        }
+        text
+    }
+}
