@@ -290,7 +290,7 @@ pub struct ServeArgs {
     )]
     pub webhook_urls: Vec<String>,
     /// The `mono-webhook-secret` header every webhook carries.
-    #[arg(long, env = "MONOSIM_WEBHOOK_SECRET", hide_env_values = true, default_value = DEFAULT_WEBHOOK_SECRET)]
+    #[arg(long, env = "MONOSIM_WEBHOOK_SECRET", hide_env_values = true, default_value = DEFAULT_WEBHOOK_SECRET, value_parser = parse_secret)]
     pub webhook_secret: String,
     /// How long one delivery attempt may take before it counts as failed.
     #[arg(long, env = "MONOSIM_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = parse_millis)]
@@ -331,6 +331,11 @@ fn parse_token(text: &str) -> Result<String, String> {
         return Err("the control token must not be empty: pick a long random string".into());
     }
     Ok(text.trim().to_string())
+}
+
+fn parse_secret(text: &str) -> Result<String, String> {
+    monosim_simulator::webhooks::check_secret(text)?;
+    Ok(text.to_string())
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {

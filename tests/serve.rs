@@ -161,6 +161,27 @@ fn listening_beyond_loopback_needs_an_explicit_flag() {
 }
 
 #[test]
+fn a_webhook_secret_that_cannot_be_a_header_is_a_usage_error() {
+    let output = monosim()
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--webhook-secret",
+            "line one\nline two",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("must not contain control characters"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "no ready line on failure");
+}
+
+#[test]
 fn a_taken_port_is_an_environment_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();

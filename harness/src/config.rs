@@ -180,7 +180,15 @@ impl Config {
         )?;
         check_url(&r, root.get("webhook_url").unwrap_or(&root), &webhook_url)?;
         let webhook_secret = match root.get("webhook_secret") {
-            Some(node) => r.string(node, "webhook_secret")?,
+            Some(node) => {
+                let secret = r.string(node, "webhook_secret")?;
+                monosim_simulator::webhooks::check_secret(&secret).map_err(|why| {
+                    r.error(node.at, why)
+                        .label("not a header value")
+                        .help("write it on one line, without control characters")
+                })?;
+                secret
+            }
             None => monosim_simulator::DEFAULT_WEBHOOK_SECRET.to_string(),
         };
         let receiver = match root.get("receiver") {
@@ -589,5 +597,14 @@ mod tests {
         assert!(error.message.contains("is not an http(s) URL"), "{error:?}");
         let error = parse("state: { http: \"http://x/{account_id}\" }\n").unwrap_err();
         assert_eq!(error.message, "monosim.yaml needs `webhook_url`");
+        // It is sent as a header: a newline would end it.
+        let error = parse("webhook_url: http://x/webhook\nwebhook_secret: \"one\\ntwo\"\nstate: { http: \"http://x/{account_id}\" }\n").unwrap_err();
+        assert_eq!(error.at.line, 2);
+        assert!(
+            error
+                .message
+                .contains("must not contain control characters"),
+            "{error:?}"
+        );
     }
 }

@@ -78,6 +78,13 @@ async fn bad_control_requests_are_400s_naming_the_field() {
             "Invalid `urls`",
         ),
         (
+            // It goes in a header: a newline would end it.
+            "PUT",
+            "/webhooks".to_string(),
+            json!({"urls": [], "secret": "line one\nline two"}),
+            "Invalid `secret`: the webhook secret must not contain control characters",
+        ),
+        (
             "POST",
             "/events".to_string(),
             json!({"event": "updated", "account": id}),

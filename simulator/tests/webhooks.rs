@@ -12,7 +12,7 @@ use live::{Live, Receiver};
 use monosim_simulator::clock::{Timestamp, HOUR, MINUTE, SECOND};
 use monosim_simulator::lifecycle::{Emit, LinkOptions};
 use monosim_simulator::world::AccountSpec;
-use monosim_simulator::{Dialect, DEFAULT_WEBHOOK_SECRET};
+use monosim_simulator::{Dialect, SimulatorConfig, DEFAULT_WEBHOOK_SECRET};
 use serde_json::{json, Value};
 
 const UPDATED: &str = "mono.events.account_updated";
@@ -399,6 +399,35 @@ async fn fault_wrong_or_missing_secret_is_what_the_receiver_sees() {
         ),
         (Some(401), Some("wrong"))
     );
+}
+
+/// The control API and the CLI refuse such a secret; a program embedding the simulator can
+/// still set one. The attempt then fails with the reason, as any unsendable request does,
+/// and the lane goes on: nothing panics, nothing is stuck.
+#[tokio::test]
+async fn a_secret_that_cannot_be_a_header_fails_the_attempt_in_words() {
+    let receiver = Receiver::ok().await;
+    let live = Live::start_with(SimulatorConfig {
+        webhook_urls: vec![receiver.url.clone()],
+        webhook_secret: "line one\nline two".to_string(),
+        ..Live::config()
+    })
+    .await;
+    live.link(json!({"institution": "gtbank", "data_delay": "0s"}))
+        .await;
+    live.idle().await;
+    let deliveries = live.deliveries().await;
+    assert!(!deliveries.is_empty());
+    for attempt in &deliveries {
+        assert_eq!(attempt["outcome"], "failed", "{attempt}");
+        assert!(
+            attempt["error"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("request failed: ")),
+            "{attempt}"
+        );
+    }
+    assert!(receiver.all().is_empty(), "nothing reached the receiver");
 }
 
 #[tokio::test]

@@ -234,6 +234,10 @@ pub async fn set_targets(
             )));
         }
     }
+    if let Some(secret) = &request.secret {
+        crate::webhooks::check_secret(secret)
+            .map_err(|why| ApiError::bad_request(format!("Invalid `secret`: {why}")))?;
+    }
     let mut targets = state.sim.webhooks.targets();
     targets.urls = request.urls;
     if let Some(secret) = request.secret {

@@ -97,6 +97,9 @@ pub enum SendError {
     Connect(std::io::Error),
     #[error("{}", describe_hyper(.0))]
     Http(hyper::Error),
+    /// The request could not be built (a header value it may not carry).
+    #[error("request failed: {0}")]
+    Request(axum::http::Error),
 }
 
 /// A pool of keep-alive connections, per `host:port`.
@@ -144,9 +147,7 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut request = request
-            .body(Full::new(body))
-            .expect("the headers were checked when the delivery was queued");
+        let mut request = request.body(Full::new(body)).map_err(SendError::Request)?;
         // A pooled connection may have been closed by the receiver since; then the request
         // comes back unsent and goes once more, on another connection.
         let mut opening = None;

@@ -54,6 +54,18 @@ pub struct Targets {
     pub secret: String,
 }
 
+/// Whether `secret` can go in the `mono-webhook-secret` header: no control characters (a
+/// newline would end the header). The error says so in words for whoever set it.
+pub fn check_secret(secret: &str) -> Result<(), String> {
+    match axum::http::HeaderValue::from_str(secret) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(
+            "the webhook secret must not contain control characters (a newline, say): it is sent as the mono-webhook-secret header"
+                .to_string(),
+        ),
+    }
+}
+
 /// An event ready to send: the body is final, the delivery options come from faults.
 pub struct Outgoing {
     pub event_id: String,

@@ -16,7 +16,7 @@ pub mod fired;
 pub mod log;
 pub mod retry;
 
-pub use dispatcher::{Dispatcher, Outgoing, Targets};
+pub use dispatcher::{check_secret, Dispatcher, Outgoing, Targets};
 pub use fired::{EventLog, FiredEvent};
 pub use log::{AttemptRecord, Outcome, SecretMode};
 pub use retry::RetryPolicy;
