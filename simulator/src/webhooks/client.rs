@@ -38,7 +38,9 @@ const MAX_IDLE_PER_HOST: usize = 512;
 /// Werkzeug (Flask) 5, Django's `runserver` 10. Past it the kernel drops the handshake and
 /// the client's retransmissions back off for seconds, so a correct receiver would miss the
 /// attempt's timeout (seen against `tests/outsider/`). Opening a few at a time costs one
-/// round trip per few lanes, once: connections are kept and reused afterwards.
+/// round trip per few lanes, once: connections are kept and reused afterwards, and a lane
+/// waiting for its turn takes a connection that came back meanwhile. The wait is not part
+/// of an attempt (see [`Client::slot`]).
 const OPENING_PER_HOST: usize = 4;
 
 /// Where a webhook URL points, checked and split once when the delivery is queued.
@@ -123,6 +125,14 @@ impl Default for Host {
     }
 }
 
+/// What an attempt sends on (see [`Client::slot`]).
+pub enum Slot {
+    /// A kept-alive connection, ready for its next request.
+    Idle(SendRequest<Full<Bytes>>),
+    /// A turn to open a new connection, held until its first answer comes.
+    Opening(OwnedSemaphorePermit),
+}
+
 /// A connection lent out for one request; give it back with [`Client::release`] once its
 /// answer was read whole.
 pub struct Lease {
@@ -131,10 +141,27 @@ pub struct Lease {
 }
 
 impl Client {
-    /// POSTs `body` to `target` with the given extra headers; returns the answer's head and
-    /// its body still to read, and the connection to give back.
+    /// Something to send on to `target`: an idle connection, or else a turn to open one,
+    /// waited for when [`OPENING_PER_HOST`] connections are already opening. The dispatcher
+    /// waits for it before an attempt's deadline starts: time spent waiting for our own turn
+    /// is not the receiver being slow.
+    pub async fn slot(&self, target: &Target) -> Slot {
+        if let Some(sender) = self.checkout(&target.authority) {
+            return Slot::Idle(sender);
+        }
+        let turn = self.opening(&target.authority).await;
+        // A connection may have come back while we waited.
+        match self.checkout(&target.authority) {
+            Some(sender) => Slot::Idle(sender),
+            None => Slot::Opening(turn),
+        }
+    }
+
+    /// POSTs `body` to `target` on `slot` with the given extra headers; returns the
+    /// answer's head and its body still to read, and the connection to give back.
     pub async fn post(
         &self,
+        slot: Slot,
         target: &Target,
         headers: &[(&'static str, &str)],
         body: Bytes,
@@ -148,28 +175,24 @@ impl Client {
             request = request.header(*name, *value);
         }
         let mut request = request.body(Full::new(body)).map_err(SendError::Request)?;
+        let (mut idle, mut opening) = match slot {
+            Slot::Idle(sender) => (Some(sender), None),
+            Slot::Opening(turn) => (None, Some(turn)),
+        };
         // A pooled connection may have been closed by the receiver since; then the request
         // comes back unsent and goes once more, on another connection.
-        let mut opening = None;
-        loop {
-            if let Some(mut sender) = self.checkout(&target.authority) {
-                match sender.try_send_request(request).await {
-                    Ok(response) => return Ok((response, self.lease(target, sender))),
-                    Err(mut failed) => match failed.take_message() {
-                        Some(unsent) => {
-                            request = unsent;
-                            continue;
-                        }
-                        None => return Err(SendError::Http(failed.into_error())),
-                    },
-                }
-            }
-            if opening.is_some() {
+        while opening.is_none() {
+            let Some(mut sender) = idle.take().or_else(|| self.checkout(&target.authority)) else {
+                opening = Some(self.opening(&target.authority).await);
                 break;
+            };
+            match sender.try_send_request(request).await {
+                Ok(response) => return Ok((response, self.lease(target, sender))),
+                Err(mut failed) => match failed.take_message() {
+                    Some(unsent) => request = unsent,
+                    None => return Err(SendError::Http(failed.into_error())),
+                },
             }
-            // No idle connection: wait for a turn to open one, then look in the pool once
-            // more, since a connection may have come back meanwhile.
-            opening = Some(self.opening(&target.authority).await);
         }
         let mut sender = connect(&target.authority).await?;
         let response = sender

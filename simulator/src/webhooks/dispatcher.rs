@@ -33,13 +33,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use http_body_util::BodyExt;
 
-use super::client::{self, Client, SendError, Target};
+use super::client::{self, Client, SendError, Slot, Target};
 use super::log::{AttemptRecord, DeliveryLog, Outcome, SecretMode};
 use super::retry::RetryPolicy;
 use crate::clock::{Clock, Timestamp};
@@ -282,23 +282,26 @@ impl Dispatcher {
     async fn attempt_one(&self, id: u64, due: Timestamp) -> Option<(u64, Timestamp)> {
         let (delivery, attempt, secret_value) = self.begin(id)?;
         let sent_at = self.clock.now();
-        let started = Instant::now();
-        let Answer {
-            mut outcome,
-            status,
-            error,
-            retry_after,
-        } = if self.faults.take_drop(delivery.account, &delivery.event) {
+        let (
             Answer {
+                mut outcome,
+                status,
+                error,
+                retry_after,
+            },
+            latency,
+        ) = if self.faults.take_drop(delivery.account, &delivery.event) {
+            let dropped = Answer {
                 outcome: Outcome::Dropped,
                 status: None,
                 error: Some("dropped by an injected fault".to_string()),
                 retry_after: None,
-            }
+            };
+            (dropped, Duration::ZERO)
         } else {
             self.send(&delivery, secret_value.as_deref()).await
         };
-        let latency_ms = started.elapsed().as_secs_f64() * 1_000.0;
+        let latency_ms = latency.as_secs_f64() * 1_000.0;
         if !self.queues().deliveries.contains_key(&id) {
             return None; // cleared by a reset while it was being sent
         }
@@ -370,35 +373,48 @@ impl Dispatcher {
 
     /// Sends one attempt under the policy's deadline, which covers connecting, the answer's
     /// head and its body.
-    async fn send(&self, delivery: &Delivery, secret: Option<&str>) -> Answer {
+    ///
+    /// Returns what came of it and how long it took. A connection to send on, or a turn to
+    /// open one, is waited for first: our own queue counts neither in the latency nor
+    /// against the receiver's deadline.
+    async fn send(&self, delivery: &Delivery, secret: Option<&str>) -> (Answer, Duration) {
         let target = match &delivery.target {
             Ok(target) => target,
-            Err(why) => return Answer::failed(format!("request failed: {why}")),
+            Err(why) => {
+                return (
+                    Answer::failed(format!("request failed: {why}")),
+                    Duration::ZERO,
+                )
+            }
         };
+        let slot = self.client.slot(target).await;
+        let started = Instant::now();
         let headers: &[(&'static str, &str)] = match secret {
             Some(secret) => &[("mono-webhook-secret", secret)],
             None => &[],
         };
         // One deadline for the whole exchange: one timer per attempt.
-        let exchange = self.exchange(target, headers, delivery.body.clone());
-        tokio::time::timeout(self.policy.timeout, exchange)
+        let exchange = self.exchange(slot, target, headers, delivery.body.clone());
+        let answer = tokio::time::timeout(self.policy.timeout, exchange)
             .await
             .unwrap_or_else(|_| {
                 Answer::failed(format!(
                     "no answer within {:?} (timed out)",
                     self.policy.timeout
                 ))
-            })
+            });
+        (answer, started.elapsed())
     }
 
     /// Sends the request, reads the answer's head and its body.
     async fn exchange(
         &self,
+        slot: Slot,
         target: &Target,
         headers: &[(&'static str, &str)],
         body: Bytes,
     ) -> Answer {
-        let (response, lease) = match self.client.post(target, headers, body).await {
+        let (response, lease) = match self.client.post(slot, target, headers, body).await {
             Err(SendError::Connect(e)) => return Answer::failed(format!("could not connect: {e}")),
             Err(e) => return Answer::failed(e.to_string()),
             Ok(sent) => sent,
