@@ -9,6 +9,8 @@
 //! accept: a connection it accepted and has not answered yet is one the dispatcher is
 //! still waiting on, so their number can never exceed the dispatcher's limit.
 
+mod support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +19,7 @@ use monosim_simulator::clock::Timestamp;
 use monosim_simulator::webhooks::RetryPolicy;
 use monosim_simulator::{Simulator, SimulatorConfig};
 use serde_json::{json, Value};
+use support::control;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -93,25 +96,6 @@ async fn serve(mut stream: TcpStream, counts: Arc<Counts>, delay: Duration) {
             return;
         }
     }
-}
-
-async fn control(
-    client: &reqwest::Client,
-    url: &str,
-    method: &str,
-    path: &str,
-    body: Value,
-) -> Value {
-    let response = client
-        .request(method.parse().unwrap(), format!("{url}/_sim{path}"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let value: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "{method} {path}: {status} {value}");
-    value
 }
 
 /// `ACCOUNTS` lanes fall due in the same instant, to a receiver answering after `delay`,

@@ -65,17 +65,7 @@ impl Sim {
     }
 
     async fn control(&self, method: &str, path: &str, body: Value) -> Value {
-        let response = self
-            .client
-            .request(method.parse().unwrap(), format!("{}/_sim{path}", self.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let value: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "{method} {path}: {status} {value}");
-        value
+        support::control(&self.client, &self.url, method, path, body).await
     }
 
     /// A linked account whose data is in at once; returns its id once its webhooks settled.

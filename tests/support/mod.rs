@@ -181,3 +181,24 @@ scenarios: {scenarios:?}
         text
     }
 }
+
+/// A call to the control API of the simulator at `base` (`{base}/_sim{path}`) that must
+/// succeed; its JSON answer.
+pub async fn control(
+    client: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Value {
+    let response = client
+        .request(method.parse().unwrap(), format!("{base}/_sim{path}"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let value: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{method} {path}: {status} {value}");
+    value
+}
