@@ -103,18 +103,10 @@ impl Client {
         }
     }
 
+    /// A control API call (`path` under `/_sim`) that must succeed.
     async fn post(&self, path: &str, body: Value) -> Value {
-        let response = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let value: Value = response.json().await.unwrap();
-        assert!(status.is_success(), "POST {path}: {status} {value}");
-        value
+        let path = path.strip_prefix("/_sim").expect("a control API path");
+        support::control(&self.http, &self.url, "POST", path, body).await
     }
 
     async fn get(&self, path: &str) -> String {
