@@ -167,7 +167,6 @@ impl Scheduler {
         }
     }
 
-    /// Waits until nothing is in flight.
     /// Resolves at the next change that can end a wait for idleness: tasks taken from the
     /// queue, or the last one in flight finished. Enable it (`Notified::enable`) before
     /// looking at the state, so a change in between is not missed.
@@ -175,6 +174,7 @@ impl Scheduler {
         self.settled.notified()
     }
 
+    /// Waits until nothing is in flight.
     pub async fn settled(&self) {
         loop {
             let notified = self.settled.notified();

@@ -39,7 +39,7 @@ use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use http_body_util::BodyExt;
 
-use super::client::{self, Client, SendError, Slot, Target};
+use super::client::{self, Client, Slot, Target};
 use super::log::{AttemptRecord, DeliveryLog, Outcome, SecretMode};
 use super::retry::RetryPolicy;
 use crate::clock::{Clock, Timestamp};
@@ -125,8 +125,8 @@ struct Delivery {
     event: Arc<str>,
     account: Option<ObjectId>,
     url: Arc<str>,
-    /// `url`, checked and split once when queued rather than on every attempt; the error
-    /// says why it cannot be sent to.
+    /// `url`, checked and split once when the targets were set rather than on every
+    /// attempt; the error says why it cannot be sent to.
     target: Sendable,
     body: Bytes,
     dialect: Dialect,
@@ -415,7 +415,7 @@ impl Dispatcher {
         body: Bytes,
     ) -> Answer {
         let (response, lease) = match self.client.post(slot, target, headers, body).await {
-            Err(SendError::Connect(e)) => return Answer::failed(format!("could not connect: {e}")),
+            // Each kind of failure says itself what went wrong (`SendError`'s wording).
             Err(e) => return Answer::failed(e.to_string()),
             Ok(sent) => sent,
         };
