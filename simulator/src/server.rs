@@ -1,18 +1,24 @@
 //! The simulator as a whole: a world, its clock, the moving parts, and the HTTP server in
 //! front of them (Mono's API, the Connect widget and the `/_sim/` control API on one port).
 //!
-//! Every route is mounted here, in [`Simulator::router`]: the route lists of `api`,
-//! `control`, `widget`, `console` and `openapi`, each surface with its own stack of layers, so what
-//! answers a request, and what happens to it on the way, reads in one place.
+//! Every route is mounted here, in [`Simulator::service`]: the route lists of `api`,
+//! `control`, `widget`, `console` and `openapi`, each surface with its own stack of layers,
+//! behind [`Front`], so what answers a request, and what happens to it on the way, reads in
+//! one place.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Response;
 use axum::Router;
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
+use tower::Service;
 
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::console::{self, Console};
@@ -185,7 +191,7 @@ impl Simulator {
     ///
     /// Starts the scheduler's driver on the current tokio runtime the first time, so
     /// webhooks flow as soon as a router exists.
-    pub fn router(&self, base_url: &str) -> axum::Router {
+    pub fn service(&self, base_url: &str) -> Front {
         self.sim.start();
         let shared = Arc::new(Shared {
             tenants: self.tenants.clone(),
@@ -203,26 +209,16 @@ impl Simulator {
         // Mono's API: v1 and v2 need the secret key, a statement's PDF and this document
         // do not. Every call is answered by its simulated Mono (tenant), logged in its
         // request log, and has its errors in its API version's shape; unknown paths too.
-        //
-        // The layers around Mono's API and around everything are one plain tower stack
-        // each, not `Router::layer`: that boxes each layer around every route, and since a
-        // `from_fn` middleware clones the rest of its stack on each call, a request paid for
-        // a deep copy of boxes per layer — a third of its CPU (bench/RESULTS.md). Stacked
-        // here, a copy is a few `Arc` counts.
+        // All of that is one service (`api/service.rs`), not a stack of `from_fn` layers:
+        // each of those boxed the rest of the stack and its own future per request.
         let mono_routes = Router::from(api::routes())
-            .layer(from_fn_with_state(shared.clone(), api::require_secret_key))
+            .route_layer(api::RequireKey::new(&shared.secret_key))
             .merge(api::downloads())
             .merge(openapi::routes())
             .fallback(http::unknown_route)
-            .with_state(shared.clone());
-        // Outermost first.
-        let mono = ServiceBuilder::new()
-            .layer(from_fn_with_state(shared, http::resolve_tenant))
-            .layer(from_fn(api::record))
-            .layer(from_fn(http::render))
             .layer(http::default_body_limit())
-            .layer(from_fn(http::limit_body))
-            .service(mono_routes);
+            .with_state(shared.clone());
+        let mono = api::MonoApi::new(shared, mono_routes);
         // The control API works on the main simulated Mono and logs nothing to the request log.
         // Each successful state-changing call is recorded (inside the limits, so the
         // recorder never reads a body they refuse).
@@ -239,22 +235,19 @@ impl Simulator {
             .merge(widget::router(widget))
             .merge(console::router(console))
             // Whatever is not the control API, the widget or the console is Mono's.
-            .fallback_service(mono);
-        let app = ServiceBuilder::new()
-            // Before anything reads the path: routing, the access rule, the logs.
-            .layer(from_fn_with_state(
-                self.sim.world.clock().clone(),
-                http::limit_uri,
-            ))
-            .layer(from_fn_with_state(
-                self.control_access.clone(),
-                control::access::guard,
-            ))
-            // Each surface renders its own 413; this caps body extractors of any route
-            // merged here later too.
-            .layer(http::default_body_limit())
-            .service(surfaces);
-        Router::new().fallback_service(app)
+            .fallback_service(mono.clone());
+        Front {
+            clock: self.sim.world.clock().clone(),
+            access: self.control_access.clone(),
+            mono,
+            surfaces,
+        }
+    }
+
+    /// The same as [`Simulator::service`], as an axum router (to nest, or to serve with
+    /// `axum::serve`).
+    pub fn router(&self, base_url: &str) -> axum::Router {
+        Router::new().fallback_service(self.service(base_url))
     }
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight
@@ -268,7 +261,7 @@ impl Simulator {
     ) -> io::Result<()> {
         let base_url = format!("http://{}", listener.local_addr()?);
         tracing::info!(%base_url, accounts = self.world().account_count(), "simulator listening");
-        let app = self.router(&base_url);
+        let app = self.service(&base_url);
         transport::serve(
             listener,
             app,
@@ -277,5 +270,41 @@ impl Simulator {
             shutdown,
         )
         .await
+    }
+}
+
+/// What every request passes before any surface sees it: the URI limit (so no route, log
+/// or error message ever holds a runaway path) and the control API's access rule; then the
+/// surface the path is for. Mono's account routes, the hot ones, go straight to Mono's API;
+/// the rest through the router of the other surfaces, whose fallback is Mono's API again.
+#[derive(Clone)]
+pub struct Front {
+    clock: Arc<Clock>,
+    access: Arc<ControlAccess>,
+    mono: api::MonoApi,
+    surfaces: Router,
+}
+
+impl Service<Request> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // Both surfaces are always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let refusal = http::check_uri(&self.clock, &request)
+            .or_else(|| control::access::check(&self.access, &request));
+        if let Some(refusal) = refusal {
+            return Box::pin(std::future::ready(Ok(refusal)));
+        }
+        if api::owns(request.uri().path()) {
+            self.mono.call(request)
+        } else {
+            Box::pin(self.surfaces.call(request))
+        }
     }
 }

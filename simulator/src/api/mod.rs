@@ -4,11 +4,10 @@
 //! documents nothing (error wording, page size, job status names) the choice is marked
 //! `[inferred]` beside the code that makes it.
 //!
-//! Layers, outermost first, as the server stacks them: [`crate::http::resolve_tenant`]
-//! (which simulated Mono the request is for, see [`crate::tenants`]), [`record::record`]
-//! (the request log), [`crate::http::render`] (error bodies in the version's shape),
-//! [`crate::http::limit_body`] (1 MiB), then [`require_secret_key`] (every route of
-//! [`routes()`], like Mono), then the routes.
+//! Every call goes through [`MonoApi`] (`service.rs`): which simulated Mono it is for (see
+//! [`crate::tenants`]), the body limit (1 MiB), error bodies in the version's shape, the
+//! request log (`record.rs`); then [`RequireKey`] on every route of [`routes()`], like
+//! Mono, then the routes.
 //!
 //! Each handler returns the type that documents its answer, defined beside it (v1.rs,
 //! v2.rs) or beside the logic that fills it (statements.rs, insights.rs, listing.rs).
@@ -16,29 +15,28 @@
 mod accounts;
 mod envelope;
 mod insights;
+mod json;
 mod lifecycle;
 mod listing;
 mod params;
 mod record;
+mod service;
 mod statements;
 mod v1;
 mod v2;
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use record::record;
+pub use service::{MonoApi, RequireKey};
 
-use crate::http::{ApiError, Shared};
+use crate::http::Shared;
 
 /// Mono's API v1 and v2, each route listed once: `routes!` takes the method, path and
 /// OpenAPI description from the handler's `#[utoipa::path]`. Every one of them needs the
-/// secret key ([`require_secret_key`], which the server puts around them).
+/// secret key ([`RequireKey`], which the server puts on them).
 pub fn routes() -> OpenApiRouter<Arc<Shared>> {
     OpenApiRouter::default()
         .routes(routes!(v1::exchange_code))
@@ -66,23 +64,52 @@ pub fn routes() -> OpenApiRouter<Arc<Shared>> {
         .routes(routes!(lifecycle::initiate))
 }
 
+/// Whether `path` is under Mono's account routes (`/accounts/…`, `/v2/…`), where no other
+/// surface of the simulator has a route: the server sends these to Mono's API without
+/// asking the other surfaces' router first.
+pub fn owns(path: &str) -> bool {
+    path.starts_with("/v2/") || path.starts_with("/accounts/")
+}
+
 /// What Mono serves without a key: a built statement's PDF, as from its storage URL.
 pub fn downloads<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
     OpenApiRouter::default().routes(routes!(statements::download))
 }
 
-/// Every Mono route needs `mono-sec-key: <secret key>`.
-pub async fn require_secret_key(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let given = request
-        .headers()
-        .get("mono-sec-key")
-        .and_then(|v| v.to_str().ok());
-    if given != Some(shared.secret_key.as_str()) {
-        return Err(ApiError::unauthorized());
+#[cfg(test)]
+mod tests {
+    use super::owns;
+
+    #[test]
+    fn only_mono_account_paths_skip_the_other_surfaces() {
+        let id = "5f171a530295e231abca1153";
+        for path in [
+            format!("/accounts/{id}"),
+            format!("/accounts/{id}/transactions"),
+            format!("/v2/accounts/{id}"),
+            "/v2/accounts/initiate".to_string(),
+        ] {
+            assert!(owns(&path), "{path}");
+        }
+        // Every route of the widget, the console and the control API, and Mono's routes
+        // outside `/accounts/` and `/v2/`: the router decides those.
+        for path in [
+            "/",
+            "/connect.js",
+            "/console/app.js",
+            "/demo",
+            "/link/token",
+            "/widget",
+            "/widget/assets/widget.css",
+            "/widget/session",
+            "/_sim/accounts",
+            "/_sim/accounts/x/reauth",
+            "/account/auth",
+            "/coverage",
+            "/openapi.json",
+            "/v2",
+        ] {
+            assert!(!owns(path), "{path}");
+        }
     }
-    Ok(next.run(request).await)
 }

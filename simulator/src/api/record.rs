@@ -1,4 +1,4 @@
-//! Recording calls in the request log ([`crate::request_log`]): the middleware that logs
+//! Recording calls in the request log ([`crate::request_log`]): [`Call`], which logs
 //! every Mono API request with its status, latency, account and intent, and the markers a
 //! handler sets on its response when the path alone does not say where or what the call was
 //! (`initiate` names its account in the body; a code exchange finds its simulated Mono from
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::Request;
-use axum::middleware::Next;
+use axum::http::{Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -32,7 +32,7 @@ pub struct Owner(pub Arc<crate::sim::Sim>);
 impl Owner {
     /// `body` as a JSON answer, logged on the owner's request log.
     pub fn answer(self, body: impl Serialize) -> Response {
-        let mut response = axum::Json(body).into_response();
+        let mut response = super::json::Json(body).into_response();
         response.extensions_mut().insert(self);
         response
     }
@@ -67,36 +67,51 @@ fn intent_of(method: &str, path: &str) -> Option<Intent> {
     }
 }
 
-/// Middleware: records every request with its status and latency.
-pub async fn record(request: Request, next: Next) -> Response {
-    let Some(state) = request.extensions().get::<Arc<ApiState>>().cloned() else {
-        return next.run(request).await;
-    };
-    let started = Instant::now();
-    let method = request.method().to_string();
-    let path = request.uri().path().to_string();
-    let query = request.uri().query().map(str::to_string);
-    let response = next.run(request).await;
-    let sim = match response.extensions().get::<Owner>() {
-        Some(Owner(owner)) => owner.clone(),
-        None => state.sim.clone(),
-    };
-    let (account, intent) = match response.extensions().get::<About>() {
-        Some(about) => (about.account, Some(about.intent)),
-        None => (crate::tenants::account_in(&path), intent_of(&method, &path)),
-    };
-    sim.requests.push(RequestRecord {
-        seq: 0,
-        at: sim.clock.now(),
-        account,
-        intent,
-        method,
-        path,
-        query,
-        status: response.status().as_u16(),
-        latency_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
-    });
-    response
+/// A Mono API call on its way to its route: what its log entry and its error body need.
+pub struct Call {
+    started: Instant,
+    pub method: Method,
+    pub uri: Uri,
+}
+
+impl Call {
+    /// Cheap clones (a small enum, a shared buffer): the strings of the log entry are
+    /// made once the call is answered.
+    pub fn of(request: &Request) -> Call {
+        Call {
+            started: Instant::now(),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        }
+    }
+
+    /// Records the answered call, with its status and latency, in the request log of the
+    /// simulated Mono it was for (or of the one its handler named, see [`Owner`]).
+    pub fn record(self, state: &ApiState, response: &Response) {
+        let sim = match response.extensions().get::<Owner>() {
+            Some(Owner(owner)) => owner,
+            None => &state.sim,
+        };
+        let path = self.uri.path();
+        let (account, intent) = match response.extensions().get::<About>() {
+            Some(about) => (about.account, Some(about.intent)),
+            None => (
+                crate::tenants::account_in(path),
+                intent_of(self.method.as_str(), path),
+            ),
+        };
+        sim.requests.push(RequestRecord {
+            seq: 0,
+            at: sim.clock.now(),
+            account,
+            intent,
+            method: self.method.as_str().to_string(),
+            path: path.to_string(),
+            query: self.uri.query().map(str::to_string),
+            status: response.status().as_u16(),
+            latency_ms: (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! Each handler returns the type that documents its answer: the OpenAPI document describes
 //! what is serialised, field by field, because it is derived from the same struct.
 
+use super::json::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 

@@ -7,11 +7,11 @@
 
 use std::sync::Arc;
 
+use super::json::Json;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 

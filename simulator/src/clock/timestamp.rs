@@ -86,6 +86,52 @@ impl Timestamp {
 /// Formats as Mono does: `2026-01-15T09:30:00.000Z`.
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.text() {
+            Some(text) => f.write_str(text.as_str()),
+            None => self.fmt_slow(f),
+        }
+    }
+}
+
+/// A timestamp written out, on the stack: what serialising one costs on the hot routes (a
+/// page of transactions holds forty), where going through `fmt` took a quarter of the
+/// request (bench/RESULTS.md).
+pub struct TimestampText([u8; 24]);
+
+impl TimestampText {
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written (see `Timestamp::text`).
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Timestamp {
+    /// The timestamp as Mono writes it, for years 0–9999 (every other one goes through
+    /// `fmt`, which writes a sign or a fifth digit).
+    pub fn text(self) -> Option<TimestampText> {
+        let date = self.date();
+        if !(0..=9999).contains(&date.year) {
+            return None;
+        }
+        let in_day = self.0.rem_euclid(DAY);
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                out[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        };
+        put(0, 4, date.year);
+        put(5, 2, i64::from(date.month));
+        put(8, 2, i64::from(date.day));
+        put(11, 2, in_day / HOUR);
+        put(14, 2, in_day % HOUR / MINUTE);
+        put(17, 2, in_day % MINUTE / SECOND);
+        put(20, 3, in_day % SECOND);
+        Some(TimestampText(out))
+    }
+
+    fn fmt_slow(self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let date = self.date();
         let in_day = self.0.rem_euclid(DAY);
         write!(
@@ -101,7 +147,10 @@ impl fmt::Display for Timestamp {
 
 impl serde::Serialize for Timestamp {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.text() {
+            Some(text) => serializer.serialize_str(text.as_str()),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -221,6 +270,41 @@ mod tests {
                 .to_string(),
             "2024-02-29T23:59:59.000Z"
         );
+    }
+
+    #[test]
+    fn the_fast_text_matches_fmt_and_years_beyond_four_digits_still_format() {
+        let mut t = Timestamp(-86_400_000 * 2);
+        while t.0 < 4_102_444_800_000 {
+            let mut slow = String::new();
+            fmt::write(&mut slow, format_args!("{}", Fmt(t))).unwrap();
+            assert_eq!(t.text().unwrap().as_str(), slow);
+            t = t.plus(7 * DAY + 3 * HOUR + 17 * MINUTE + 29 * SECOND + 311);
+        }
+        assert_eq!(
+            Timestamp(-62_167_219_200_000).to_string(),
+            "0000-01-01T00:00:00.000Z"
+        );
+        assert!(Timestamp(-62_167_219_200_001).text().is_none());
+        let before_year_zero = Timestamp(-62_167_219_200_001).to_string();
+        assert!(before_year_zero.starts_with('-'), "{before_year_zero}");
+        assert!(
+            before_year_zero.ends_with("-12-31T23:59:59.999Z"),
+            "{before_year_zero}"
+        );
+        assert_eq!(
+            serde_json::to_string(&Timestamp(253_402_300_800_000)).unwrap(),
+            "\"10000-01-01T00:00:00.000Z\""
+        );
+    }
+
+    /// Formats through `fmt` only, to compare the fast text with.
+    struct Fmt(Timestamp);
+
+    impl fmt::Display for Fmt {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.0.fmt_slow(f)
+        }
     }
 
     #[test]

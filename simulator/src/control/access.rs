@@ -12,11 +12,9 @@
 //! the router in-process), so it counts as local.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::V1Error;
@@ -28,33 +26,27 @@ pub struct ControlAccess {
     pub token: Option<String>,
 }
 
-/// Middleware over the whole server: checks requests for `/_sim` and the console, and lets
-/// the rest pass.
-pub async fn guard(
-    State(access): State<Arc<ControlAccess>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Checked on every request before any surface sees it: requests for `/_sim` and the
+/// console are refused unless their client may use them; the rest pass.
+pub fn check(access: &ControlAccess, request: &Request) -> Option<Response> {
     let path = request.uri().path();
     if !guarded(path) {
-        return next.run(request).await;
+        return None;
     }
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip());
-    let Some(peer) = peer.filter(|ip| !is_loopback(ip)) else {
-        return next.run(request).await;
-    };
+    let peer = peer.filter(|ip| !is_loopback(ip))?;
     let Some(token) = access.token.as_deref() else {
-        return refuse(
+        return Some(refuse(
             StatusCode::FORBIDDEN,
             format!(
                 "The control API (/_sim/) and its console (/) answer only clients on this machine, and {peer} is not one. \
                  To allow other machines, start the simulator with --control-token <token> \
                  (or MONOSIM_CONTROL_TOKEN) and send `Authorization: Bearer <token>`."
             ),
-        );
+        ));
     };
     let given = request
         .headers()
@@ -62,20 +54,20 @@ pub async fn guard(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token);
     match given {
-        Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(request).await,
-        Some(_) => refuse(
+        Some(given) if same(given.as_bytes(), token.as_bytes()) => None,
+        Some(_) => Some(refuse(
             StatusCode::UNAUTHORIZED,
             "The control token is wrong. Send the value given to --control-token \
              (MONOSIM_CONTROL_TOKEN) as `Authorization: Bearer <token>`."
                 .to_string(),
-        ),
-        None => refuse(
+        )),
+        None => Some(refuse(
             StatusCode::UNAUTHORIZED,
             format!(
                 "The control API (/_sim/) needs `Authorization: Bearer <token>` from {peer}: \
                  send the value given to --control-token (MONOSIM_CONTROL_TOKEN)."
             ),
-        ),
+        )),
     }
 }
 

@@ -26,15 +26,26 @@ pub fn default_limit() -> DefaultBodyLimit {
 /// Middleware: refuses bodies declared too large, and gives the extractors' own 413 (a
 /// streamed body that outgrew the limit) the same explanation.
 pub async fn limit_body(request: Request, next: Next) -> Response {
+    if let Some(refusal) = declared_too_large(&request) {
+        return refusal;
+    }
+    explain_too_large(next.run(request).await)
+}
+
+/// The 413 for a request whose `content-length` is over the limit, before its body is read.
+pub fn declared_too_large(request: &Request) -> Option<Response> {
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if let Some(length) = declared.filter(|&l| l > MAX_BODY as u64) {
-        return too_large(Some(length)).into_response();
-    }
-    let response = next.run(request).await;
+    declared
+        .filter(|&l| l > MAX_BODY as u64)
+        .map(|length| too_large(Some(length)).into_response())
+}
+
+/// The extractors' own 413 (a streamed body that outgrew the limit) explained like ours.
+pub fn explain_too_large(response: Response) -> Response {
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return too_large(None).into_response();
     }

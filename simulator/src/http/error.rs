@@ -138,12 +138,22 @@ pub async fn render(request: Request, next: Next) -> Response {
     let uri = request.uri().clone();
     let method = request.method().clone();
     let response = next.run(request).await;
-    let path = uri.path();
-    let version = Version::of(path);
+    render_error(response, &method, uri.path(), state.as_deref()).await
+}
+
+/// An error response to `method path`, given a body in the path's API version's shape
+/// (dated by `state`'s clock in v2); any other response as it is.
+pub async fn render_error(
+    response: Response,
+    method: &Method,
+    path: &str,
+    state: Option<&ApiState>,
+) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
+    let version = Version::of(path);
     let plain_text = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -3,22 +3,31 @@
 //! the request body and URI limits. The routes themselves live in [`crate::api`] and
 //! [`crate::control`]; [`crate::server`] stacks these layers around them.
 //!
-//! Layers of Mono's API, outermost first: [`resolve_tenant`] (which simulated Mono the
-//! request is for, see [`crate::tenants`]), the request log (`api/record.rs`), [`render`]
-//! (error bodies in the version's shape), [`limit_body`] (1 MiB), then the routes. The
-//! control API has only the last two: it works on the main simulated Mono and is not
-//! logged. [`limit_uri`] (8 KiB) is outside them all, over every route.
+//! In front of Mono's API (`api/service.rs`), in one pass: which simulated Mono the request
+//! is for ([`Tenant`], see [`crate::tenants`]), the body limit ([`declared_too_large`],
+//! 1 MiB), error bodies in the version's shape ([`render_error`]) and the request log. The
+//! control API has the body limit and the error bodies as the layers [`limit_body`] and
+//! [`render`]: it works on the main simulated Mono and is not logged. [`check_uri`] (8 KiB)
+//! is outside them all, over every route; a [`Gated`] future answers such checks without
+//! boxing.
 
 mod body_limit;
 mod error;
+mod gated;
 mod path;
 mod state;
 mod tenant;
 mod uri_limit;
 
-pub use body_limit::{default_limit as default_body_limit, limit_body, MAX_BODY};
-pub use error::{error_body, render, unknown_route, ApiError, Null, V1Error, V2Error, Version};
+pub use body_limit::{
+    declared_too_large, default_limit as default_body_limit, explain_too_large, limit_body,
+    MAX_BODY,
+};
+pub use error::{
+    error_body, render, render_error, unknown_route, ApiError, Null, V1Error, V2Error, Version,
+};
+pub use gated::Gated;
 pub use path::AccountPath;
 pub use state::{ApiState, Shared};
-pub use tenant::{resolve_tenant, Tenant};
-pub use uri_limit::{limit_uri, too_long as uri_too_long, MAX_URI};
+pub use tenant::Tenant;
+pub use uri_limit::{check_uri, too_long as uri_too_long, MAX_URI};

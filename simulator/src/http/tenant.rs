@@ -1,29 +1,14 @@
-//! Which simulated Mono a request is for (see [`crate::tenants`]): found once, by the
-//! outermost layer, and handed to handlers as [`Tenant`].
+//! Which simulated Mono a request is for (see [`crate::tenants`]): found once, in front of
+//! Mono's routes (`api/service.rs`), and handed to handlers as [`Tenant`].
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::Response;
 
 use super::error::ApiError;
-use super::state::{ApiState, Shared};
-
-/// Middleware: finds the simulated Mono the request is for and hands it to what follows.
-pub async fn resolve_tenant(
-    State(shared): State<Arc<Shared>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let sim = shared.tenants.for_path(request.uri().path());
-    request
-        .extensions_mut()
-        .insert(Arc::new(ApiState::new(sim, &shared)));
-    next.run(request).await
-}
+use super::state::ApiState;
 
 /// Extracts the [`ApiState`] of the request's simulated Mono.
 pub struct Tenant(pub Arc<ApiState>);

@@ -6,11 +6,8 @@
 //! routes too. (A request line longer than the connection layer's head limit never gets
 //! this far: the connection layer answers that 414 itself, in the same shape.)
 
-use std::sync::Arc;
-
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::{error_body, Version};
@@ -29,14 +26,14 @@ pub fn too_long(length: usize, complete: bool) -> String {
     )
 }
 
-/// Middleware: refuses a URI longer than [`MAX_URI`] with a 414. `clock` dates v2 bodies.
-pub async fn limit_uri(State(clock): State<Arc<Clock>>, request: Request, next: Next) -> Response {
+/// The 414 for a request whose URI is longer than [`MAX_URI`]; `clock` dates v2 bodies.
+pub fn check_uri(clock: &Clock, request: &Request) -> Option<Response> {
     let length = request
         .uri()
         .path_and_query()
         .map_or(0, |p| p.as_str().len());
     if length <= MAX_URI {
-        return next.run(request).await;
+        return None;
     }
     let body = error_body(
         Version::of(request.uri().path()),
@@ -48,5 +45,5 @@ pub async fn limit_uri(State(clock): State<Arc<Clock>>, request: Request, next: 
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    response
+    Some(response)
 }

@@ -12,8 +12,9 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::Router;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -209,9 +210,37 @@ impl Drop for InFlight {
     }
 }
 
+/// What answers the requests: the simulator's [`crate::server::Front`], or any service of
+/// the same shape.
+pub trait App:
+    tower::Service<
+        hyper::Request<Body>,
+        Response = Response,
+        Error = std::convert::Infallible,
+        Future: Send,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> App for S where
+    S: tower::Service<
+            hyper::Request<Body>,
+            Response = Response,
+            Error = std::convert::Infallible,
+            Future: Send,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// What every connection shares.
-pub struct Context {
-    pub app: Router,
+pub struct Context<A> {
+    pub app: A,
     pub limits: ConnectionLimits,
     pub clock: Arc<Clock>,
     /// Becomes `true` when the server shuts down.
@@ -221,7 +250,12 @@ pub struct Context {
 
 /// Serves one connection until the client closes it, a deadline passes, the registry
 /// needs its place, or the server stops (then a request in flight is finished first).
-pub async fn drive(stream: TcpStream, peer: SocketAddr, conn: Arc<Conn>, context: Context) {
+pub async fn drive<A: App>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    conn: Arc<Conn>,
+    context: Context<A>,
+) {
     let Context {
         app,
         limits,
@@ -236,7 +270,7 @@ pub async fn drive(stream: TcpStream, peer: SocketAddr, conn: Arc<Conn>, context
             let in_flight = conn.begin();
             // The control API's access rule needs the peer (see control/access.rs).
             request.extensions_mut().insert(ConnectInfo(peer));
-            let request = request.map(|body| SlowBody::new(body, limits.header_timeout));
+            let request = request.map(|body| Body::new(SlowBody::new(body, limits.header_timeout)));
             let app = app.clone();
             async move {
                 let answer = app.oneshot(request).await;

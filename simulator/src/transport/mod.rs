@@ -36,7 +36,6 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -83,9 +82,9 @@ impl Default for ConnectionLimits {
 /// connections that are waiting for a request, lets those with a request in flight finish
 /// it, and returns once every connection is closed. `clock` dates the v2 error bodies the
 /// connection layer writes itself.
-pub async fn serve(
+pub async fn serve<App: connection::App>(
     listener: TcpListener,
-    app: Router,
+    app: App,
     limits: ConnectionLimits,
     clock: Arc<Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,

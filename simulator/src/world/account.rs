@@ -199,7 +199,7 @@ impl Account {
 
     /// Name, account number and BVN: what account details need, cheaper than [`Self::holder`].
     pub fn summary(&self) -> Summary {
-        let mut summary = Summary::generate(self.profile);
+        let mut summary = Summary::of(self.profile);
         if let Some(name) = &self.name {
             summary.full_name = name.to_string();
         }

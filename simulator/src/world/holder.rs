@@ -3,9 +3,12 @@
 //! None of it is stored. It is regenerated on demand from the account's `profile` seed, so a
 //! world of a million accounts costs a few dozen bytes per account, not a few hundred.
 
+use std::sync::OnceLock;
+
 use rand::RngExt;
 
 use super::random::{salt, stream};
+use super::recent::Recent;
 
 #[rustfmt::skip]
 const FIRST_NAMES: &[(&str, Gender)] = &[
@@ -118,6 +121,15 @@ impl Summary {
     /// The last four digits, as Mono shows a BVN on account details and webhooks.
     pub fn masked_bvn(&self) -> &str {
         &self.bvn[self.bvn.len().saturating_sub(4)..]
+    }
+
+    /// The summary of the holder of `profile`, kept for the accounts read last (see
+    /// `recent.rs`): every world draws it from the profile alone, so one store serves all.
+    pub fn of(profile: u64) -> Summary {
+        static RECENT: OnceLock<Recent<u64, Summary>> = OnceLock::new();
+        RECENT
+            .get_or_init(Recent::new)
+            .get(profile, || Summary::generate(profile))
     }
 
     pub fn generate(profile: u64) -> Summary {

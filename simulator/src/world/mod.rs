@@ -11,6 +11,7 @@ mod holder;
 mod ids;
 pub mod institutions;
 mod random;
+mod recent;
 mod registry;
 mod transactions;
 
@@ -488,8 +489,8 @@ impl World {
         let drawn = if default_path {
             let drawn = Drawn {
                 customer,
-                code: generated_code,
-                reference: generated_reference,
+                code: generated_code.into(),
+                reference: generated_reference.into(),
             };
             debug_assert_eq!(drawn, origin.drawn(profile));
             drawn

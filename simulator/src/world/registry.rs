@@ -23,6 +23,7 @@ use super::account::{Account, AccountKind, DataStatus, ReauthToken, Stage};
 use super::ids::{alphanumeric, ObjectId};
 use super::institutions::{AuthMethod, Mfa, CATALOGUE};
 use super::random::{salt, stream};
+use super::recent::Recent;
 use super::transactions::Timeline;
 use super::Dialect;
 use crate::clock::{Timestamp, DAY};
@@ -41,8 +42,8 @@ pub(super) struct Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Drawn {
     pub customer: ObjectId,
-    pub code: String,
-    pub reference: String,
+    pub code: Arc<str>,
+    pub reference: Arc<str>,
 }
 
 impl Origin {
@@ -61,8 +62,8 @@ impl Origin {
         let reference = alphanumeric(12, &mut rng).to_lowercase();
         Drawn {
             customer,
-            code,
-            reference,
+            code: code.into(),
+            reference: reference.into(),
         }
     }
 
@@ -133,6 +134,8 @@ pub(super) struct Registry {
     by_id: HashTable<u32>,
     by_code: HashTable<u32>,
     hasher: RandomState,
+    /// What the last accounts read drew from their seeds (see `recent.rs`).
+    drawn: Recent<u64, Drawn>,
 }
 
 impl Registry {
@@ -144,6 +147,7 @@ impl Registry {
             by_id: HashTable::new(),
             by_code: HashTable::new(),
             hasher: RandomState::new(),
+            drawn: Recent::new(),
         }
     }
 
@@ -158,6 +162,7 @@ impl Registry {
             by_id,
             by_code,
             hasher,
+            ..
         } = self;
         by_id.reserve(additional, |&i| hasher.hash_one(records[i as usize].id));
         by_code.reserve(additional, |&i| {
@@ -206,6 +211,7 @@ impl Registry {
             by_id,
             by_code,
             hasher,
+            ..
         } = self;
         by_id.insert_unique(id_hash, index, |&i| hasher.hash_one(records[i as usize].id));
         by_code.insert_unique(code_hash, index, |&i| {
@@ -220,7 +226,10 @@ impl Registry {
         let extras = self.extras_of(index).cloned().unwrap_or_default();
         let all_stored =
             extras.customer.is_some() && extras.code.is_some() && extras.reference.is_some();
-        let drawn = (!all_stored).then(|| self.origin.drawn(record.profile));
+        let drawn = (!all_stored).then(|| {
+            let (origin, profile) = (self.origin, record.profile);
+            self.drawn.get(profile, || origin.drawn(profile))
+        });
         join(record, extras, drawn)
     }
 
@@ -238,7 +247,8 @@ impl Registry {
     /// Folds a changed account back into its record. The id and code indexes are not
     /// touched: nothing changes an account's id or code once it exists.
     pub fn set(&mut self, index: u32, account: Account) {
-        let drawn = self.origin.drawn(account.profile);
+        let (origin, profile) = (self.origin, account.profile);
+        let drawn = self.drawn.get(profile, || origin.drawn(profile));
         let (record, extras) = split(account, &drawn);
         self.records[index as usize] = record;
         self.store_extras(index, extras);
@@ -370,8 +380,8 @@ fn join(record: &Record, extras: Extras, drawn: Option<Drawn>) -> Account {
     let drawn = drawn.unwrap_or(Drawn {
         // Not drawn because all three are stored: these are never used.
         customer: ObjectId([0; 12]),
-        code: String::new(),
-        reference: String::new(),
+        code: "".into(),
+        reference: "".into(),
     });
     Account {
         id: record.id,
@@ -393,8 +403,8 @@ fn join(record: &Record, extras: Extras, drawn: Option<Drawn>) -> Account {
         history: record.history,
         linked_at: record.linked_at,
         profile: record.profile,
-        code: extras.code.unwrap_or_else(|| drawn.code.into()),
-        reference: extras.reference.unwrap_or_else(|| drawn.reference.into()),
+        code: extras.code.unwrap_or(drawn.code),
+        reference: extras.reference.unwrap_or(drawn.reference),
         name: extras.name,
         bank_balance: extras.bank_balance,
     }

@@ -1,0 +1,127 @@
+//! Mono's API as one service: what every call to it goes through, in one pass.
+//!
+//! In order: find the simulated Mono the call is for (see [`crate::tenants`]) and hand it
+//! to the handlers ([`Tenant`](crate::http::Tenant)); refuse a body declared over the limit;
+//! route; give an error its version's shape; log the call in the request log. These were
+//! five `from_fn` middleware, and each boxed the rest of the stack and its own future on
+//! every request: a third of a request's CPU (bench/RESULTS.md). Here the whole way costs one
+//! box. The secret key is checked per route ([`RequireKey`]), so a statement's PDF and the
+//! OpenAPI document stay open and an unknown path is still a 404.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::Request;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower::{Layer, Service};
+
+use super::record::Call;
+use crate::http::{self, ApiError, ApiState, Gated, Shared};
+
+/// Mono's API: its routes behind what every call goes through (see the module doc).
+#[derive(Clone)]
+pub struct MonoApi {
+    shared: Arc<Shared>,
+    routes: Router,
+}
+
+impl MonoApi {
+    /// `routes` are Mono's routes, their state given, with [`RequireKey`] on those that
+    /// need the secret key.
+    pub fn new(shared: Arc<Shared>, routes: Router) -> MonoApi {
+        MonoApi { shared, routes }
+    }
+
+    async fn answer(mut self, mut request: Request) -> Response {
+        let sim = self.shared.tenants.for_path(request.uri().path());
+        let state = Arc::new(ApiState::new(sim, &self.shared));
+        request.extensions_mut().insert(state.clone());
+        let call = Call::of(&request);
+        let response = match http::declared_too_large(&request) {
+            Some(refusal) => refusal,
+            None => match self.routes.call(request).await {
+                Ok(response) => http::explain_too_large(response),
+                Err(never) => match never {},
+            },
+        };
+        let response =
+            http::render_error(response, &call.method, call.uri.path(), Some(&state)).await;
+        call.record(&state, &response);
+        response
+    }
+}
+
+impl Service<Request> for MonoApi {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // A router is always ready.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let api = self.clone();
+        Box::pin(async move { Ok(api.answer(request).await) })
+    }
+}
+
+/// The layer that puts [`KeyChecked`] on a route: every Mono route needs
+/// `mono-sec-key: <secret key>`.
+#[derive(Clone)]
+pub struct RequireKey {
+    key: Arc<str>,
+}
+
+impl RequireKey {
+    pub fn new(key: &str) -> RequireKey {
+        RequireKey { key: key.into() }
+    }
+}
+
+impl<S> Layer<S> for RequireKey {
+    type Service = KeyChecked<S>;
+
+    fn layer(&self, inner: S) -> KeyChecked<S> {
+        KeyChecked {
+            key: self.key.clone(),
+            inner,
+        }
+    }
+}
+
+/// A route that answers only calls with the secret key, and Mono's documented 401 to the
+/// rest.
+#[derive(Clone)]
+pub struct KeyChecked<S> {
+    key: Arc<str>,
+    inner: S,
+}
+
+impl<S> Service<Request> for KeyChecked<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+    S::Future: Unpin,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Gated<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let given = request.headers().get("mono-sec-key");
+        if given.is_some_and(|given| given.as_bytes() == self.key.as_bytes()) {
+            Gated::Passed(self.inner.call(request))
+        } else {
+            Gated::refused(ApiError::unauthorized().into_response())
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! A check in front of a service: the request either passes to the service or is answered
+//! on the spot.
+//!
+//! `axum::middleware::from_fn` is the easy way to write one, but per request it boxes the
+//! rest of the stack and its own future, and Mono's API had seven of them: a third of
+//! a request's CPU went on that machinery (bench/RESULTS.md). The checks themselves (a
+//! header compared, a length read) are synchronous, so a service that runs one and returns
+//! this enum costs nothing beyond the check.
+
+use std::convert::Infallible;
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::response::Response;
+
+/// The answer of a checked service: the refusal, or the service's own future.
+pub enum Gated<F> {
+    Refused(Ready<Result<Response, Infallible>>),
+    Passed(F),
+}
+
+impl<F> Gated<F> {
+    pub fn refused(response: Response) -> Gated<F> {
+        Gated::Refused(ready(Ok(response)))
+    }
+}
+
+impl<F> Future for Gated<F>
+where
+    F: Future<Output = Result<Response, Infallible>> + Unpin,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Gated::Refused(refusal) => Pin::new(refusal).poll(cx),
+            Gated::Passed(future) => Pin::new(future).poll(cx),
+        }
+    }
+}
