@@ -9,7 +9,6 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -23,7 +22,7 @@ use tower::Service;
 use crate::clock::{Clock, Timestamp, SECOND};
 use crate::console::{self, Console};
 use crate::control::access::ControlAccess;
-use crate::http::{self, ApiState, Shared};
+use crate::http::{self, Answer, ApiState, Shared};
 use crate::sim::{Sim, SimConfig};
 use crate::tenants::Tenants;
 use crate::transport::{self, ConnectionLimits};
@@ -235,7 +234,10 @@ impl Simulator {
             .merge(widget::router(widget))
             .merge(console::router(console))
             // Whatever is not the control API, the widget or the console is Mono's.
-            .fallback_service(mono.clone());
+            .fallback_service(mono.clone())
+            // Each surface renders its own 413; this caps the body extractors of the
+            // widget's forms, and of any route merged here later.
+            .layer(http::default_body_limit());
         Front {
             clock: self.sim.world.clock().clone(),
             access: self.control_access.clone(),
@@ -288,7 +290,7 @@ pub struct Front {
 impl Service<Request> for Front {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answer;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         // Both surfaces are always ready.

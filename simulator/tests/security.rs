@@ -259,6 +259,29 @@ async fn bodies_over_1_mib_are_refused_with_413_in_each_apis_error_shape() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }
 
+#[tokio::test]
+async fn the_widgets_forms_are_held_to_the_same_body_limit() {
+    let router = router(None);
+    // A well-formed form, half a MiB over the limit; no content-length header, so it is
+    // the form extractor that finds it too long.
+    let mut form = b"action=submit&otp=".to_vec();
+    form.resize(MAX_BODY + 512 * 1024, b'1');
+    let request = Request::builder()
+        .method("POST")
+        .uri("/widget/some-session")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let text = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("length limit exceeded"), "{text}");
+}
+
 /// Sends a chunked body (no content-length) of `size` bytes over a raw socket; returns the
 /// status line and the body of the answer.
 async fn chunked_post(url: &str, path: &str, size: usize) -> (String, Value) {

@@ -9,8 +9,6 @@
 //! OpenAPI document stay open and an unknown path is still a 404.
 
 use std::convert::Infallible;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -20,7 +18,7 @@ use axum::Router;
 use tower::{Layer, Service};
 
 use super::record::Call;
-use crate::http::{self, ApiError, ApiState, Gated, Shared};
+use crate::http::{self, Answer, ApiError, ApiState, Gated, Shared};
 
 /// Mono's API: its routes behind what every call goes through (see the module doc).
 #[derive(Clone)]
@@ -58,7 +56,7 @@ impl MonoApi {
 impl Service<Request> for MonoApi {
     type Response = Response;
     type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+    type Future = Answer;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         // A router is always ready.

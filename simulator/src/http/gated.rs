@@ -14,6 +14,9 @@ use std::task::{Context, Poll};
 
 use axum::response::Response;
 
+/// The future of a service whose answer is boxed: Mono's API, and the front of the server.
+pub type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
 /// The answer of a checked service: the refusal, or the service's own future.
 pub enum Gated<F> {
     Refused(Ready<Result<Response, Infallible>>),

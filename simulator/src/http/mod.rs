@@ -26,7 +26,7 @@ pub use body_limit::{
 pub use error::{
     error_body, render, render_error, unknown_route, ApiError, Null, V1Error, V2Error, Version,
 };
-pub use gated::Gated;
+pub use gated::{Answer, Gated};
 pub use path::AccountPath;
 pub use state::{ApiState, Shared};
 pub use tenant::Tenant;
