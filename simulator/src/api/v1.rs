@@ -3,7 +3,7 @@
 //! Each handler returns the type that documents its answer: the OpenAPI document describes
 //! what is serialised, field by field, because it is derived from the same struct.
 
-use super::json::Json;
+use super::json::{Json, Listing, TRANSACTION_BYTES};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
@@ -165,12 +165,12 @@ pub(super) async fn transactions(
     Tenant(state): Tenant,
     Path(AccountPath { id }): Path<AccountPath>,
     params: Params,
-) -> Reply<V1Transactions> {
+) -> Result<Listing<V1Transactions>, ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data = page
+    let data: Vec<_> = page
         .transactions
         .into_iter()
         .map(|t| V1Transaction {
@@ -184,10 +184,15 @@ pub(super) async fn transactions(
             category: t.category,
         })
         .collect();
-    Ok(Json(V1Transactions {
-        paging: page.paging,
-        data,
-    }))
+    let items = data.len();
+    Ok(Listing {
+        body: V1Transactions {
+            paging: page.paging,
+            data,
+        },
+        items,
+        bytes_each: TRANSACTION_BYTES,
+    })
 }
 
 #[derive(Serialize, ToSchema)]

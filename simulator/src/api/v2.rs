@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use super::json::Json;
+use super::json::{Json, Listing, TRANSACTION_BYTES};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -281,13 +281,13 @@ pub(super) async fn transactions(
     Path(AccountPath { id }): Path<AccountPath>,
     headers: HeaderMap,
     params: Params,
-) -> Result<(HeaderMap, Json<V2Transactions>), ApiError> {
+) -> Result<(HeaderMap, Listing<V2Transactions>), ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
     let (realtime, account) = realtime_job(&state, &account, RealtimeData::Transactions, &headers)?;
     let path = format!("{}/v2/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data = page
+    let data: Vec<_> = page
         .transactions
         .into_iter()
         .map(|t| V2Transaction {
@@ -300,6 +300,7 @@ pub(super) async fn transactions(
             category: t.category,
         })
         .collect();
+    let items = data.len();
     let body = V2Transactions {
         status: SuccessfulStatus::Successful,
         message: "Transaction retrieved successfully",
@@ -307,7 +308,14 @@ pub(super) async fn transactions(
         data,
         meta: page.paging,
     };
-    Ok((realtime, Json(body)))
+    Ok((
+        realtime,
+        Listing {
+            body,
+            items,
+            bytes_each: TRANSACTION_BYTES,
+        },
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
