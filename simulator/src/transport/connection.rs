@@ -88,8 +88,6 @@ struct State {
 pub struct Conn {
     pub id: u64,
     state: Mutex<State>,
-    /// The phase changed: the deadline may have moved.
-    changed: Notify,
     /// Told to close (the cap needs its place).
     close: Notify,
 }
@@ -105,7 +103,6 @@ impl Conn {
                 },
                 line: RequestLine::default(),
             }),
-            changed: Notify::new(),
             close: Notify::new(),
         }
     }
@@ -125,8 +122,6 @@ impl Conn {
                 };
                 state.line = RequestLine::default();
                 state.line.take(bytes);
-                drop(state);
-                self.changed.notify_one();
             }
             Phase::Head { .. } => state.line.take(bytes),
             Phase::Busy { .. } => {}
@@ -166,6 +161,19 @@ impl Conn {
         }
     }
 
+    /// When to look at the deadline next, at `now`: the deadline, or the shorter of the two
+    /// timeouts from now if that comes first (or there is no deadline: a request is in
+    /// flight).
+    ///
+    /// That is never later than any deadline the connection can have before then: the
+    /// current phase's is not earlier, and a phase that starts later has its start plus at
+    /// least the shorter timeout. So the loop in [`drive`] never needs waking when the phase
+    /// changes; it looks when this says, and looks again later if the deadline moved.
+    fn next_look(&self, limits: &ConnectionLimits, now: Instant) -> Instant {
+        let soonest = now + limits.header_timeout.min(limits.idle_timeout);
+        self.deadline(limits).map_or(soonest, |at| at.min(soonest))
+    }
+
     /// A request reaches the app; it is answered when the returned guard drops.
     pub(super) fn begin(self: &Arc<Self>) -> InFlight {
         let mut state = self.lock();
@@ -176,7 +184,6 @@ impl Conn {
             _ => Phase::Busy { requests: 1 },
         };
         drop(state);
-        self.changed.notify_one();
         InFlight(self.clone())
     }
 
@@ -191,8 +198,6 @@ impl Conn {
                 first: false,
             },
         };
-        drop(state);
-        self.changed.notify_one();
     }
 
     /// Asks the connection to close now (the registry no longer counts it).
@@ -289,6 +294,11 @@ pub async fn drive<A: App>(
         .header_read_timeout(None);
     let connection = builder.serve_connection(io, service);
     tokio::pin!(connection);
+    // The next look at the deadline, never later than any deadline (see `Conn::next_look`),
+    // so a phase change never has to wake this loop: a request going through costs the
+    // connection's task no extra turn and no new timer.
+    let look = tokio::time::sleep_until(conn.next_look(&limits, Instant::now()));
+    tokio::pin!(look);
     let mut stopping = false;
     loop {
         if *stop.borrow() && !stopping {
@@ -300,13 +310,6 @@ pub async fn drive<A: App>(
             // of keeping the connection alive.
             connection.as_mut().graceful_shutdown();
         }
-        let deadline = conn.deadline(&limits);
-        let expiry = async {
-            match deadline {
-                Some(at) => tokio::time::sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(error) = result {
@@ -314,13 +317,14 @@ pub async fn drive<A: App>(
                 }
                 break;
             }
-            () = expiry => {
-                if conn.deadline(&limits).is_some_and(|at| at <= Instant::now()) {
+            () = look.as_mut() => {
+                let now = Instant::now();
+                if conn.deadline(&limits).is_some_and(|at| at <= now) {
                     tracing::debug!(%peer, "closing a connection past its deadline");
                     break;
                 }
+                look.as_mut().reset(conn.next_look(&limits, now));
             }
-            () = conn.changed.notified() => {}
             () = conn.close.notified() => {
                 tracing::debug!(%peer, "closing the longest-waiting connection to make room");
                 break;
