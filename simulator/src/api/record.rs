@@ -48,11 +48,13 @@ impl Owner {
 /// The intent of a call, from its method and path alone (`initiate` says its own, see
 /// [`About`]). Which path means what is knowledge of Mono's API, so it lives here rather
 /// than in the log.
-fn intent_of(method: &str, path: &str) -> Option<Intent> {
+/// `account` is the one the path names ([`crate::tenants::account_in`]), parsed once by the
+/// caller.
+fn intent_of(method: &str, path: &str, account: Option<ObjectId>) -> Option<Intent> {
     let account_route = path
         .strip_prefix("/v2/accounts/")
         .or_else(|| path.strip_prefix("/accounts/"))
-        .filter(|rest| crate::tenants::account_in(path).is_some() && !rest.is_empty());
+        .filter(|rest| account.is_some() && !rest.is_empty());
     if method == "POST" && matches!(path, "/account/auth" | "/v2/accounts/auth") {
         return Some(Intent::Link);
     }
@@ -95,10 +97,10 @@ impl Call {
         let path = self.uri.path();
         let (account, intent) = match response.extensions().get::<About>() {
             Some(about) => (about.account, Some(about.intent)),
-            None => (
-                crate::tenants::account_in(path),
-                intent_of(self.method.as_str(), path),
-            ),
+            None => {
+                let account = crate::tenants::account_in(path);
+                (account, intent_of(self.method.as_str(), path, account))
+            }
         };
         sim.requests.push(RequestRecord {
             seq: 0,
@@ -117,11 +119,12 @@ impl Call {
 #[cfg(test)]
 mod tests {
     use super::{intent_of, Intent};
+    use crate::tenants::account_in;
 
     #[test]
     fn calls_are_classified_by_what_they_are_for() {
         let id = "5f171a530295e231abca1153";
-        let of = |method, path: String| intent_of(method, &path);
+        let of = |method, path: String| intent_of(method, &path, account_in(&path));
         assert_eq!(
             of("POST", format!("/accounts/{id}/reauthorise")),
             Some(Intent::Token)

@@ -24,6 +24,9 @@ use crate::http::{self, Answer, ApiError, ApiState, Gated, Shared};
 #[derive(Clone)]
 pub struct MonoApi {
     shared: Arc<Shared>,
+    /// What the handlers of the main simulated Mono work with, made once: most calls are
+    /// for it.
+    main: Arc<ApiState>,
     routes: Router,
 }
 
@@ -31,12 +34,21 @@ impl MonoApi {
     /// `routes` are Mono's routes, their state given, with [`RequireKey`] on those that
     /// need the secret key.
     pub fn new(shared: Arc<Shared>, routes: Router) -> MonoApi {
-        MonoApi { shared, routes }
+        let main = Arc::new(ApiState::new(shared.tenants.main().clone(), &shared));
+        MonoApi {
+            shared,
+            main,
+            routes,
+        }
     }
 
     async fn answer(mut self, mut request: Request) -> Response {
         let sim = self.shared.tenants.for_path(request.uri().path());
-        let state = Arc::new(ApiState::new(sim, &self.shared));
+        let state = if Arc::ptr_eq(&sim, &self.main.sim) {
+            self.main.clone()
+        } else {
+            Arc::new(ApiState::new(sim, &self.shared))
+        };
         request.extensions_mut().insert(state.clone());
         let call = Call::of(&request);
         let response = match http::declared_too_large(&request) {
