@@ -7,6 +7,29 @@ use common::{router, send_with, ADA, CHIDI};
 use insta::assert_snapshot;
 use monosim_simulator::DEFAULT_SECRET_KEY;
 
+/// The key is checked before anything else about a route, as Mono's gateway does: a
+/// wrong method without a key is a 401, not a 405; a path that is no route is a 404 either
+/// way.
+#[tokio::test]
+async fn the_key_is_checked_before_the_method_and_unknown_paths_are_not_found() {
+    let router = router();
+    let wrong_method =
+        send_with(&router, "DELETE", &format!("/v2/accounts/{ADA}"), None, &[]).await;
+    assert_eq!(wrong_method.status.as_u16(), 401);
+    let with_key = [("mono-sec-key", DEFAULT_SECRET_KEY)];
+    let wrong_method_with_key = send_with(
+        &router,
+        "DELETE",
+        &format!("/v2/accounts/{ADA}"),
+        None,
+        &with_key,
+    )
+    .await;
+    assert_eq!(wrong_method_with_key.status.as_u16(), 405);
+    let unknown = send_with(&router, "GET", "/v3/banks/list", None, &[]).await;
+    assert_eq!(unknown.status.as_u16(), 404);
+}
+
 #[tokio::test]
 async fn error_paths_answer_in_each_versions_shape() {
     let router = router();
