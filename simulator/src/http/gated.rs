@@ -3,9 +3,9 @@
 //!
 //! `axum::middleware::from_fn` is the easy way to write one, but per request it boxes the
 //! rest of the stack and its own future, and Mono's API had seven of them: a third of
-//! a request's CPU went on that machinery (bench/RESULTS.md). The checks themselves (a
-//! header compared, a length read) are synchronous, so a service that runs one and returns
-//! this enum costs nothing beyond the check.
+//! a request's CPU went on that machinery (bench/RESULTS.md). A check that is synchronous
+//! (the secret key compared, `api/service.rs`) and returns this enum costs nothing beyond
+//! itself.
 
 use std::convert::Infallible;
 use std::future::{ready, Future, Ready};

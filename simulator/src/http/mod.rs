@@ -8,8 +8,8 @@
 //! 1 MiB), error bodies in the version's shape ([`render_error`]) and the request log. The
 //! control API has the body limit and the error bodies as the layers [`limit_body`] and
 //! [`render`]: it works on the main simulated Mono and is not logged. [`check_uri`] (8 KiB)
-//! is outside them all, over every route; a [`Gated`] future answers such checks without
-//! boxing.
+//! is outside them all, over every route. A [`Gated`] future answers a per-route check
+//! (Mono's secret key) without boxing.
 
 mod body_limit;
 mod error;
