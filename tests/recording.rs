@@ -125,7 +125,11 @@ impl Client {
         self.post("/_sim/idle", json!({"timeout": "10s"})).await;
     }
 
+    /// Moves the clock once the webhooks on their way are delivered: an advance is a
+    /// recorded action, whose mark ends the stretch before it, and a delivery landing
+    /// after that mark would fall in the next stretch only now and then.
     async fn advance(&self, by: &str) {
+        self.idle().await;
         self.post("/_sim/clock/advance", json!({ "by": by })).await;
         self.idle().await;
     }
