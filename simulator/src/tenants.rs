@@ -78,16 +78,17 @@ impl Tenants {
     /// The simulator a request path is about: the account in `/accounts/{id}/…` or
     /// `/v2/accounts/{id}/…`, else the main one.
     pub fn for_path(&self, path: &str) -> Arc<Sim> {
+        // With no other simulated Mono (the usual case) the path is not even read.
+        let alone = self
+            .others
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty();
+        if alone {
+            return self.main.clone();
+        }
         match account_in(path) {
-            Some(id)
-                if !self
-                    .others
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty() =>
-            {
-                self.for_account(&id)
-            }
+            Some(id) => self.for_account(&id),
             _ => self.main.clone(),
         }
     }

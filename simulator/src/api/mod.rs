@@ -7,7 +7,8 @@
 //! Every call goes through [`MonoApi`] (`service.rs`): which simulated Mono it is for (see
 //! [`crate::tenants`]), the body limit (1 MiB), error bodies in the version's shape, the
 //! request log (`record.rs`); then [`RequireKey`] on every route of [`routes()`], like
-//! Mono, then the routes.
+//! Mono, then the routes. The two reads integrators make most skip the router
+//! (`reads.rs`).
 //!
 //! Each handler returns the type that documents its answer, defined beside it (v1.rs,
 //! v2.rs) or beside the logic that fills it (statements.rs, insights.rs, listing.rs).
@@ -19,6 +20,7 @@ mod json;
 mod lifecycle;
 mod listing;
 mod params;
+mod reads;
 mod record;
 mod service;
 mod statements;

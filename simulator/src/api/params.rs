@@ -3,8 +3,11 @@
 //! default, never a 500.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query};
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::Uri;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -25,21 +28,28 @@ pub fn json_body<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, ApiErr
 pub struct Params(Vec<(String, String)>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = ApiError;
+    type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let Query(pairs) =
-            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|e| {
-                ApiError::bad_request(format!("Invalid query string: {}", quoted(&e.to_string())))
-            })?;
-        // Clients such as mono-node leave empty pairs (`?type=credit&&paginate=true&`).
-        Ok(Params(
-            pairs.into_iter().filter(|(k, _)| !k.is_empty()).collect(),
-        ))
+        Ok(Params::of(&parts.uri))
     }
 }
 
 impl Params {
+    /// The query string of `uri`, decoded as a form is (`+` is a space, `%XX` a byte, bytes
+    /// that are not UTF-8 become U+FFFD), which is what axum's `Query` did through serde:
+    /// any query string reads.
+    pub fn of(uri: &Uri) -> Params {
+        let query = uri.query().unwrap_or_default();
+        Params(
+            form_urlencoded::parse(query.as_bytes())
+                // Clients such as mono-node leave empty pairs (`?type=credit&&paginate=true&`).
+                .filter(|(name, _)| !name.is_empty())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
+    }
+
     /// The last value given for `name`, if any.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -87,17 +97,22 @@ impl Params {
             .transpose()
     }
 
-    /// The query string for a link to `page`, keeping every other parameter.
-    pub fn with_page(&self, page: u32) -> String {
-        let mut query = String::new();
-        for (k, v) in self.0.iter().filter(|(k, _)| k != "page") {
-            query.push_str(&percent_encode(k));
-            query.push('=');
-            query.push_str(&percent_encode(v));
-            query.push('&');
+    /// A link to `page` of the listing at `path`, keeping every other parameter.
+    pub fn link(&self, path: &str, page: u32) -> String {
+        let pairs = self.0.iter().filter(|(name, _)| name != "page");
+        let length: usize = pairs.clone().map(|(n, v)| n.len() + v.len() + 2).sum();
+        let mut link = String::with_capacity(path.len() + length + 16);
+        link.push_str(path);
+        link.push('?');
+        for (name, value) in pairs {
+            percent_encode(&mut link, name);
+            link.push('=');
+            percent_encode(&mut link, value);
+            link.push('&');
         }
-        query.push_str(&format!("page={page}"));
-        query
+        link.push_str("page=");
+        link.push_str(itoa::Buffer::new().format(page));
+        link
     }
 }
 
@@ -180,15 +195,17 @@ impl TransactionFilter {
     }
 }
 
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Appends `text` to `out`, percent-encoding everything but RFC 3986's unreserved
+/// characters.
+fn percent_encode(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
+            out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
     }
-    out
 }

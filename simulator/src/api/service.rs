@@ -6,7 +6,8 @@
 //! five `from_fn` middleware, and each boxed the rest of the stack and its own future on
 //! every request: a third of a request's CPU (bench/RESULTS.md). Here the whole way costs one
 //! box. The secret key is checked per route ([`RequireKey`]), so a statement's PDF and the
-//! OpenAPI document stay open and an unknown path is still a 404.
+//! OpenAPI document stay open and an unknown path is still a 404. The two reads integrators
+//! make most go to their handlers without the router ([`Read`]).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower::{Layer, Service};
 
+use super::reads::Read;
 use super::record::Call;
 use crate::http::{self, Answer, ApiError, ApiState, Gated, Shared};
 
@@ -49,14 +51,18 @@ impl MonoApi {
         } else {
             Arc::new(ApiState::new(sim, &self.shared))
         };
-        request.extensions_mut().insert(state.clone());
         let call = Call::of(&request);
-        let response = match http::declared_too_large(&request) {
-            Some(refusal) => refusal,
-            None => match self.routes.call(request).await {
-                Ok(response) => http::explain_too_large(response),
-                Err(never) => match never {},
-            },
+        let read = Read::of(&request).filter(|_| carries_key(&request, &self.shared.secret_key));
+        let response = match (http::declared_too_large(&request), read) {
+            (Some(refusal), _) => refusal,
+            (None, Some(read)) => read.answer(state.clone(), request).await,
+            (None, None) => {
+                request.extensions_mut().insert(state.clone());
+                match self.routes.call(request).await {
+                    Ok(response) => http::explain_too_large(response),
+                    Err(never) => match never {},
+                }
+            }
         };
         let response =
             http::render_error(response, &call.method, call.uri.path(), Some(&state)).await;
@@ -79,6 +85,12 @@ impl Service<Request> for MonoApi {
         let api = self.clone();
         Box::pin(async move { Ok(api.answer(request).await) })
     }
+}
+
+/// Whether `request` carries `mono-sec-key: <key>`.
+fn carries_key(request: &Request, key: &str) -> bool {
+    let given = request.headers().get("mono-sec-key");
+    given.is_some_and(|given| given.as_bytes() == key.as_bytes())
 }
 
 /// The layer that puts [`KeyChecked`] on a route: every Mono route needs
@@ -127,8 +139,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let given = request.headers().get("mono-sec-key");
-        if given.is_some_and(|given| given.as_bytes() == self.key.as_bytes()) {
+        if carries_key(&request, &self.key) {
             Gated::Passed(self.inner.call(request))
         } else {
             Gated::refused(ApiError::unauthorized().into_response())

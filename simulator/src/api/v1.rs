@@ -3,7 +3,9 @@
 //! Each handler returns the type that documents its answer: the OpenAPI document describes
 //! what is serialised, field by field, because it is derived from the same struct.
 
-use super::json::{Json, Listing, TRANSACTION_BYTES};
+use std::sync::{Arc, LazyLock};
+
+use super::json::{Json, Listing};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
@@ -13,7 +15,7 @@ use utoipa::ToSchema;
 use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest, JobPath};
 use super::envelope::SuccessfulStatus;
 use super::insights::{Flow, Income};
-use super::listing::{self, Paging};
+use super::listing::{self, Data, Paging, Written};
 use super::params::{Params, TransactionFilter};
 use super::record::{About, Owner};
 use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
@@ -22,6 +24,7 @@ use crate::http::{AccountPath, ApiError, Null, Tenant};
 use crate::request_log::Intent;
 use crate::world::{
     institutions, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, ObjectId,
+    Transaction,
 };
 
 type Reply<T> = Result<Json<T>, ApiError>;
@@ -65,9 +68,11 @@ pub struct V1DetailsMeta {
 pub struct V1Account {
     _id: ObjectId,
     institution: V1Institution,
-    name: String,
+    #[schema(value_type = String)]
+    name: Arc<str>,
     #[serde(rename = "accountNumber")]
-    account_number: String,
+    #[schema(value_type = String)]
+    account_number: Arc<str>,
     #[serde(rename = "type")]
     kind: AccountKind,
     /// Kobo; `null` until the balance is retrieved.
@@ -131,7 +136,8 @@ pub(super) async fn details(
 #[derive(Serialize, ToSchema)]
 pub struct V1Transactions {
     paging: Paging,
-    data: Vec<V1Transaction>,
+    #[schema(value_type = Vec<V1Transaction>)]
+    data: Data<V1Transaction>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -170,10 +176,21 @@ pub(super) async fn transactions(
     let filter = TransactionFilter::from_params(&params)?;
     let path = format!("{}/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data: Vec<_> = page
-        .transactions
-        .into_iter()
-        .map(|t| V1Transaction {
+    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::new);
+    let data = page.transactions.data(&WRITTEN, V1Transaction::from);
+    let list_bytes = data.bytes();
+    Ok(Listing {
+        body: V1Transactions {
+            paging: page.paging,
+            data,
+        },
+        list_bytes,
+    })
+}
+
+impl From<Transaction> for V1Transaction {
+    fn from(t: Transaction) -> V1Transaction {
+        V1Transaction {
             _id: t.id,
             direction: t.direction,
             amount: t.amount,
@@ -182,17 +199,8 @@ pub(super) async fn transactions(
             balance: t.balance,
             currency: "NGN",
             category: t.category,
-        })
-        .collect();
-    let items = data.len();
-    Ok(Listing {
-        body: V1Transactions {
-            paging: page.paging,
-            data,
-        },
-        items,
-        bytes_each: TRANSACTION_BYTES,
-    })
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -5,9 +5,9 @@
 //! Each handler returns the type that documents its answer: the OpenAPI document describes
 //! what is serialised, field by field, because it is derived from the same struct.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use super::json::{Json, Listing, TRANSACTION_BYTES};
+use super::json::{Json, Listing};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest, JobPath};
 use super::envelope::{SuccessfulStatus, V2Envelope, COMPLETED};
-use super::listing::{self, Paging};
+use super::listing::{self, Data, Paging, Written};
 use super::params::{Params, TransactionFilter};
 use super::record::{About, Owner};
 use super::statements::{self, Statement, StatementData, StatementJob, StatementQuery};
@@ -27,7 +27,7 @@ use crate::http::{AccountPath, ApiError, ApiState, Null, Tenant};
 use crate::request_log::Intent;
 use crate::world::{
     Account, AccountKind, AuthMethod, DataStatus, Direction, InstitutionType, JobKind, JobStatus,
-    ObjectId, RealtimeData,
+    ObjectId, RealtimeData, Transaction,
 };
 
 type Reply<T> = Result<Json<V2Envelope<T>>, ApiError>;
@@ -93,12 +93,14 @@ pub struct V2Details {
 #[derive(Serialize, ToSchema)]
 pub struct V2Account {
     id: ObjectId,
-    name: String,
+    #[schema(value_type = String)]
+    name: Arc<str>,
     #[schema(value_type = String)]
     currency: &'static str,
     #[serde(rename = "type")]
     kind: AccountKind,
-    account_number: String,
+    #[schema(value_type = String)]
+    account_number: Arc<str>,
     /// Kobo; `null` until the balance is retrieved.
     balance: Option<i64>,
     /// The last four digits of the holder's BVN.
@@ -203,13 +205,13 @@ fn wants_realtime(headers: &HeaderMap) -> bool {
 /// the bank's data, which the body then shows. See [`crate::jobs`] for the states.
 fn realtime_job(
     state: &ApiState,
-    account: &Account,
+    account: Account,
     data: RealtimeData,
     request: &HeaderMap,
 ) -> Result<(HeaderMap, Account), ApiError> {
     let mut headers = HeaderMap::new();
     if !wants_realtime(request) {
-        return Ok((headers, account.clone()));
+        return Ok((headers, account));
     }
     let job = state
         .sim
@@ -235,10 +237,7 @@ fn realtime_job(
     if job.reauth_required {
         set("x-reauth-required", "true");
     }
-    let account = state
-        .world
-        .account(&account.id)
-        .unwrap_or_else(|| account.clone());
+    let account = state.world.account(&account.id).unwrap_or(account);
     Ok((headers, account))
 }
 
@@ -249,7 +248,8 @@ pub struct V2Transactions {
     #[schema(value_type = String)]
     message: &'static str,
     timestamp: Timestamp,
-    data: Vec<V2Transaction>,
+    #[schema(value_type = Vec<V2Transaction>)]
+    data: Data<V2Transaction>,
     meta: Paging,
 }
 
@@ -284,23 +284,12 @@ pub(super) async fn transactions(
 ) -> Result<(HeaderMap, Listing<V2Transactions>), ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
-    let (realtime, account) = realtime_job(&state, &account, RealtimeData::Transactions, &headers)?;
+    let (realtime, account) = realtime_job(&state, account, RealtimeData::Transactions, &headers)?;
     let path = format!("{}/v2/accounts/{id}/transactions", state.base_url);
     let page = listing::page(&account, &filter, &params, &path);
-    let data: Vec<_> = page
-        .transactions
-        .into_iter()
-        .map(|t| V2Transaction {
-            id: t.id,
-            narration: t.narration,
-            amount: t.amount,
-            direction: t.direction,
-            balance: t.balance,
-            date: t.date,
-            category: t.category,
-        })
-        .collect();
-    let items = data.len();
+    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::new);
+    let data = page.transactions.data(&WRITTEN, V2Transaction::from);
+    let list_bytes = data.bytes();
     let body = V2Transactions {
         status: SuccessfulStatus::Successful,
         message: "Transaction retrieved successfully",
@@ -308,14 +297,21 @@ pub(super) async fn transactions(
         data,
         meta: page.paging,
     };
-    Ok((
-        realtime,
-        Listing {
-            body,
-            items,
-            bytes_each: TRANSACTION_BYTES,
-        },
-    ))
+    Ok((realtime, Listing { body, list_bytes }))
+}
+
+impl From<Transaction> for V2Transaction {
+    fn from(t: Transaction) -> V2Transaction {
+        V2Transaction {
+            id: t.id,
+            narration: t.narration,
+            amount: t.amount,
+            direction: t.direction,
+            balance: t.balance,
+            date: t.date,
+            category: t.category,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -375,8 +371,10 @@ pub(super) async fn identity(
 #[derive(Serialize, ToSchema)]
 pub struct V2Balance {
     id: ObjectId,
-    name: String,
-    account_number: String,
+    #[schema(value_type = String)]
+    name: Arc<str>,
+    #[schema(value_type = String)]
+    account_number: Arc<str>,
     /// Kobo.
     balance: i64,
     #[schema(value_type = String)]
@@ -402,7 +400,7 @@ pub(super) async fn balance(
     if !account.data_status.shows_balance() {
         require_data(&account, "balance")?;
     }
-    let (realtime, account) = realtime_job(&state, &account, RealtimeData::Balance, &headers)?;
+    let (realtime, account) = realtime_job(&state, account, RealtimeData::Balance, &headers)?;
     let holder = account.summary();
     let balance = V2Balance {
         id: account.id,

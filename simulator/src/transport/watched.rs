@@ -66,6 +66,37 @@ impl AsyncRead for Watched {
     }
 }
 
+impl Watched {
+    /// Notices hyper's own answer to a head it refused when it starts writing one; `head`
+    /// is the first bytes of what it writes.
+    fn notice(&mut self, head: &[u8]) {
+        if self.replacement.is_none() && !self.conn.busy() {
+            if let Some(status) = automatic_answer(head) {
+                let line = self.conn.request_line();
+                self.replacement = Some((answer(status, &line, &self.clock), 0));
+            }
+        }
+    }
+
+    /// Writes our answer in place of hyper's: hyper's `len` bytes are reported written
+    /// once ours are; anything it writes after them (it closes next) is dropped.
+    fn poll_replacement(&mut self, cx: &mut Context<'_>, len: usize) -> Poll<io::Result<usize>> {
+        if let Some((answer, written)) = &mut self.replacement {
+            while *written < answer.len() {
+                let n = ready!(Pin::new(&mut self.stream).poll_write(cx, &answer[*written..]))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                *written += n;
+            }
+        }
+        Poll::Ready(Ok(len))
+    }
+}
+
+/// Writes go to the socket as hyper hands them over, vectored too: hyper then queues an
+/// answer's body after its head and writes both in one call, where it would otherwise copy
+/// the body into its own buffer first (a page of transactions is 5 KB).
 impl AsyncWrite for Watched {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -73,25 +104,29 @@ impl AsyncWrite for Watched {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if this.replacement.is_none() && !this.conn.busy() {
-            if let Some(status) = automatic_answer(data) {
-                let line = this.conn.request_line();
-                this.replacement = Some((answer(status, &line, &this.clock), 0));
-            }
+        this.notice(data);
+        if this.replacement.is_some() {
+            return this.poll_replacement(cx, data.len());
         }
-        let Some((answer, written)) = &mut this.replacement else {
-            return Pin::new(&mut this.stream).poll_write(cx, data);
-        };
-        // hyper's bytes are reported written once ours are; anything it writes after them
-        // (it closes next) is dropped.
-        while *written < answer.len() {
-            let n = ready!(Pin::new(&mut this.stream).poll_write(cx, &answer[*written..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            *written += n;
+        Pin::new(&mut this.stream).poll_write(cx, data)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let head = bufs.iter().find(|buf| !buf.is_empty());
+        this.notice(head.map_or(&[][..], |buf| &buf[..]));
+        if this.replacement.is_some() {
+            return this.poll_replacement(cx, bufs.iter().map(|buf| buf.len()).sum());
         }
-        Poll::Ready(Ok(data.len()))
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::holder::{Holder, Summary};
 use super::ids::ObjectId;
 use super::institutions::{AuthMethod, Institution, Mfa, CATALOGUE};
-use super::transactions::{self, Transaction};
+use super::transactions::{self, Transaction, Window};
 use crate::clock::{Date, Timestamp};
 use crate::world::Dialect;
 
@@ -201,7 +201,7 @@ impl Account {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::of(self.profile);
         if let Some(name) = &self.name {
-            summary.full_name = name.to_string();
+            summary.full_name = name.clone();
         }
         summary
     }
@@ -229,10 +229,11 @@ impl Account {
         }
     }
 
-    /// The transactions at newest-first `positions` of [`Self::transactions`], without
-    /// drawing the whole history (see `transactions`' module docs).
-    pub fn transaction_window(&self, positions: std::ops::Range<u32>) -> Vec<Transaction> {
-        self.history.window(
+    /// The transactions at newest-first `positions` of [`Self::transactions`]: drawn with
+    /// [`Window::draw`], without drawing the whole history (see `transactions`' module docs).
+    pub fn transaction_window(&self, positions: std::ops::Range<u32>) -> Window {
+        Window::new(
+            self.history,
             self.profile,
             self.shown_transaction_count(),
             self.balance,

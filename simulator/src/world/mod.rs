@@ -27,7 +27,8 @@ pub use file::{WorldFile, WorldFileError};
 pub use holder::{Gender, Holder, Summary};
 pub use ids::{alphanumeric, InvalidObjectId, ObjectId};
 pub use institutions::{AuthMethod, Institution, InstitutionType, Mfa};
-pub use transactions::{Direction, Timeline, Transaction};
+pub use recent::Recent;
+pub use transactions::{Direction, Timeline, Transaction, Window};
 
 use crate::clock::{Clock, Timestamp, DAY};
 use crate::echo::Echo;

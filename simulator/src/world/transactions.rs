@@ -352,6 +352,57 @@ fn checkpoints(key: HistoryKey) -> Arc<[i64]> {
     marks
 }
 
+/// Which transactions a page shows, with everything they are drawn from: a window's
+/// transactions are a function of its fields alone. So a window is also the key a page's
+/// drawn or written transactions can be kept under, and a kept page is never stale: an
+/// account whose balance, history or data status changes asks for another window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Window {
+    timeline: Timeline,
+    profile: u64,
+    /// The transactions shown (none until they are retrieved).
+    count: u32,
+    balance: i64,
+    /// Newest-first positions `first..end`, within `count`.
+    first: u32,
+    end: u32,
+}
+
+impl Window {
+    pub fn new(
+        timeline: Timeline,
+        profile: u64,
+        count: u32,
+        balance: i64,
+        positions: Range<u32>,
+    ) -> Window {
+        let end = positions.end.min(count);
+        Window {
+            timeline,
+            profile,
+            count,
+            balance,
+            first: positions.start.min(end),
+            end,
+        }
+    }
+
+    /// How many transactions the window holds.
+    pub fn len(&self) -> usize {
+        (self.end - self.first) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.first == self.end
+    }
+
+    /// The window's transactions, newest first.
+    pub fn draw(&self) -> Vec<Transaction> {
+        self.timeline
+            .window(self.profile, self.count, self.balance, self.first..self.end)
+    }
+}
+
 impl Timeline {
     /// The transactions at newest-first `positions` of [`Timeline::transactions`], drawing
     /// at most [`CHECKPOINT_STRIDE`] others (after the history's first walk, see the module

@@ -5,19 +5,22 @@
 //! of transactions (about 8 KB) paid for that growth on every request, and for serde_json's
 //! byte-at-a-time string escaping. This one writes with [`writer`] (the same bytes) into a
 //! `Vec` sized for a typical answer, then hands it to the response without copying.
+//! [`Spliced`] is JSON written once and copied into many answers: a page of transactions
+//! read again (`api::listing`).
 
 mod writer;
 
+use std::fmt::Display;
+use std::sync::Arc;
+
+use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 /// Room for most answers at once: an account's details, a job, a token. A page of
 /// transactions grows it a few times, by doubling.
 const TYPICAL_ANSWER: usize = 1024;
-
-/// About what a transaction takes in a v1 or v2 answer (220–250 bytes), for [`Listing`].
-pub const TRANSACTION_BYTES: usize = 256;
 
 /// A JSON answer (`200` unless wrapped with another status).
 pub struct Json<T>(pub T);
@@ -28,29 +31,89 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// A JSON answer holding a list of `items` items of about `bytes_each` bytes: a page of
-/// transactions is 4–5 KB, and growing a buffer there from 1 KB went through three
-/// reallocations and glibc's slower paths for large blocks on every page.
+/// A JSON answer holding a list of about `list_bytes` bytes: a page of transactions is
+/// 4–5 KB, and growing a buffer there from 1 KB went through three reallocations and
+/// glibc's slower paths for large blocks on every page.
 pub struct Listing<T> {
     pub body: T,
-    pub items: usize,
-    pub bytes_each: usize,
+    pub list_bytes: usize,
 }
 
 impl<T: Serialize> IntoResponse for Listing<T> {
     fn into_response(self) -> Response {
-        let capacity = self.items.saturating_mul(self.bytes_each);
-        answer(&self.body, TYPICAL_ANSWER.saturating_add(capacity))
+        answer(&self.body, TYPICAL_ANSWER.saturating_add(self.list_bytes))
+    }
+}
+
+/// JSON text written once by this module, copied as it is wherever it is serialised.
+///
+/// It serialises the way serde_json's `RawValue` does, so serde_json (the writer's fallback,
+/// and debug builds' check of every answer) splices it just as the writer does.
+#[derive(Clone, Debug)]
+pub struct Spliced(Arc<str>);
+
+impl Spliced {
+    /// `value` as JSON, to splice into answers.
+    pub fn write<T: Serialize + ?Sized>(value: &T) -> Result<Spliced, serde_json::Error> {
+        let text = String::from_utf8(json(value, 0)?).map_err(serde::ser::Error::custom)?;
+        Ok(Spliced(text.into()))
+    }
+
+    /// Its length in bytes.
+    pub fn bytes(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl Serialize for Spliced {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut raw = serializer.serialize_struct(writer::RAW_VALUE, 1)?;
+        raw.serialize_field(writer::RAW_VALUE, &*self.0)?;
+        raw.end()
+    }
+}
+
+/// `value` as JSON: by the writer, or by serde_json where the writer gives up.
+fn json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(capacity);
+    match writer::write(&mut body, value) {
+        Ok(()) => Ok(body),
+        // A shape the writer does not take (see its module doc): serde_json writes it.
+        Err(_) => serde_json::to_vec(value),
     }
 }
 
 fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
-    let mut body = Vec::with_capacity(capacity);
-    let written = match writer::write(&mut body, value) {
-        Ok(()) => Ok(body),
-        // A shape the writer does not take (see its module doc): serde_json writes it.
-        Err(_) => serde_json::to_vec(value),
-    };
+    match checked(value, capacity) {
+        Ok(body) => json_response(Body::from(body)),
+        Err(error) => unwritable(&error),
+    }
+}
+
+/// A `200` with `body`, built directly: through `IntoResponse`, the body set
+/// `application/octet-stream` first and the header map took both.
+fn json_response(body: Body) -> Response {
+    let mut response = Response::new(body);
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// Only a map with non-string keys or a failing `Serialize` impl gets here; none of
+/// Mono's shapes has either. The render layer gives it the version's shape.
+fn unwritable(error: &dyn Display) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("The answer could not be written as JSON: {error}"),
+    )
+        .into_response()
+}
+
+/// [`json`], which debug builds check against serde_json.
+fn checked<T: Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
+    let written = json(value, capacity);
     // Every answer of the test suite checks the writer against serde_json.
     debug_assert_eq!(
         written.as_ref().ok().map(|b| String::from_utf8_lossy(b)),
@@ -60,21 +123,37 @@ fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
             .map(|b| String::from_utf8_lossy(b)),
         "the JSON writer and serde_json disagree"
     );
-    match written {
-        Ok(body) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body,
-        )
-            .into_response(),
-        // Only a map with non-string keys or a failing `Serialize` impl gets here; none
-        // of Mono's shapes has either. The render layer gives it the version's shape.
-        Err(error) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("The answer could not be written as JSON: {error}"),
-        )
-            .into_response(),
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::{writer, Spliced};
+
+    #[derive(Serialize)]
+    struct Answer {
+        status: &'static str,
+        data: Spliced,
+        after: u8,
+    }
+
+    #[test]
+    fn spliced_json_is_copied_as_it_is_by_the_writer_and_by_serde_json() {
+        let data = Spliced::write(&json!([{"id": "a\"b", "amount": 1}, null])).unwrap();
+        assert_eq!(data.bytes(), r#"[{"id":"a\"b","amount":1},null]"#.len());
+        let answer = Answer {
+            status: "successful",
+            data,
+            after: 2,
+        };
+        let expected =
+            r#"{"status":"successful","data":[{"id":"a\"b","amount":1},null],"after":2}"#;
+        let mut ours = Vec::new();
+        writer::write(&mut ours, &answer).unwrap();
+        assert_eq!(String::from_utf8(ours).unwrap(), expected);
+        assert_eq!(serde_json::to_string(&answer).unwrap(), expected);
     }
 }

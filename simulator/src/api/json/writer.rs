@@ -44,62 +44,97 @@ fn needs_escape(byte: u8) -> bool {
     byte < 0x20 || byte == b'"' || byte == b'\\'
 }
 
-/// Whether no byte of `bytes` needs escaping: eight bytes at a time (Mycroft's zero-byte
-/// test, on the bytes under 0x20 and on those equal to `"` or `\`), then the rest one by
-/// one. A false alarm only sends the string down the careful path, which is always right.
+/// Whether no byte of `bytes` needs escaping, eight bytes at a time: the whole words, then
+/// the last eight bytes again (overlapping) or, for a string shorter than a word, its bytes
+/// padded with spaces. Mono's strings are short — keys, ids, names — and a byte-by-byte
+/// tail cost more than the words. A false alarm only sends the string down the careful
+/// path, which is always right.
 fn plain(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        let mut word = u64::from_le_bytes([b' '; 8]);
+        for (i, &byte) in bytes.iter().enumerate() {
+            let shift = 8 * i;
+            word = word & !(0xff << shift) | u64::from(byte) << shift;
+        }
+        return clean(word);
+    }
+    let mut words = bytes.chunks_exact(8);
+    let whole = words.all(|word| clean(load(word)));
+    whole && clean(load(&bytes[bytes.len() - 8..]))
+}
+
+/// Eight bytes as a word; `bytes` holds at least eight.
+fn load(bytes: &[u8]) -> u64 {
+    let mut eight = [0; 8];
+    eight.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(eight)
+}
+
+/// Whether no byte of `word` needs escaping (Mycroft's zero-byte test, on the bytes under
+/// 0x20 and on those equal to `"` or `\`); it may answer no for a word that is clean.
+fn clean(word: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut eight = [0; 8];
-        eight.copy_from_slice(word);
-        let x = u64::from_le_bytes(eight);
-        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS != 0;
-        if control
-            || has_zero(x ^ (ONES * u64::from(b'"')))
-            || has_zero(x ^ (ONES * u64::from(b'\\')))
-        {
-            return false;
-        }
-    }
-    !words.remainder().iter().any(|&b| needs_escape(b))
+    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    !(control
+        || has_zero(word ^ (ONES * u64::from(b'"')))
+        || has_zero(word ^ (ONES * u64::from(b'\\'))))
 }
 
 /// A JSON string, escaped as serde_json escapes it.
 fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
+    if plain(bytes) {
+        write_plain(out, bytes);
+    } else {
+        write_escaped(out, bytes);
+    }
+}
+
+/// A string with nothing to escape, quoted: a struct's keys go straight here.
+fn write_plain(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if plain(bytes) {
-        out.extend_from_slice(bytes);
-    } else {
-        let mut start = 0;
-        for (i, &byte) in bytes.iter().enumerate() {
-            if !needs_escape(byte) {
-                continue;
-            }
-            out.extend_from_slice(&bytes[start..i]);
-            match byte {
-                b'"' => out.extend_from_slice(b"\\\""),
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\x08' => out.extend_from_slice(b"\\b"),
-                b'\x0c' => out.extend_from_slice(b"\\f"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                _ => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    out.extend_from_slice(b"\\u00");
-                    out.push(HEX[usize::from(byte >> 4)]);
-                    out.push(HEX[usize::from(byte & 0xf)]);
-                }
-            }
-            start = i + 1;
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+}
+
+/// A field's or a unit variant's name: nothing to escape in any of Mono's shapes (debug
+/// builds check, and compare every answer with serde_json's besides), so not checked.
+fn write_name(out: &mut Vec<u8>, name: &'static str) {
+    debug_assert!(plain(name.as_bytes()), "a name to escape: {name}");
+    write_plain(out, name.as_bytes());
+}
+
+#[cold]
+fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() + 8);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        if !needs_escape(byte) {
+            continue;
         }
-        out.extend_from_slice(&bytes[start..]);
+        out.extend_from_slice(&bytes[start..i]);
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\x08' => out.extend_from_slice(b"\\b"),
+            b'\x0c' => out.extend_from_slice(b"\\f"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(byte >> 4)]);
+                out.push(HEX[usize::from(byte & 0xf)]);
+            }
+        }
+        start = i + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
@@ -140,12 +175,19 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The name serde_json gives the one-field struct a `RawValue` serialises as: JSON text to
+/// copy as it is. [`super::Spliced`] serialises that way too, so this writer and serde_json
+/// both splice text written before (serde_json with its `raw_value` feature).
+pub const RAW_VALUE: &str = "$serde_json::private::RawValue";
+
 /// An array or object being written: whether a comma comes before the next element, and
-/// what closes it (`]`, `}`, or `]}` / `}}` for a variant's).
+/// what closes it (`]`, `}`, or `]}` / `}}` for a variant's). A [`RAW_VALUE`] is a
+/// compound too, whose one field is the text to copy.
 pub struct Compound<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
     close: &'static [u8],
+    raw: bool,
 }
 
 impl<'a> Compound<'a> {
@@ -155,6 +197,7 @@ impl<'a> Compound<'a> {
             out,
             first: true,
             close,
+            raw: false,
         }
     }
 
@@ -170,9 +213,15 @@ impl<'a> Compound<'a> {
         value.serialize(Writer { out: self.out })
     }
 
-    fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), Error> {
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        if self.raw {
+            return value.serialize(MapKey {
+                out: self.out,
+                raw: true,
+            });
+        }
         self.comma();
-        write_str(self.out, key);
+        write_name(self.out, key);
         self.out.push(b':');
         value.serialize(Writer { out: self.out })
     }
@@ -253,7 +302,7 @@ impl<'a> ser::Serializer for Writer<'a> {
         _: u32,
         variant: &'static str,
     ) -> Result<(), Error> {
-        write_str(self.out, variant);
+        write_name(self.out, variant);
         Ok(())
     }
 
@@ -305,7 +354,15 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(Compound::open(self.out, b'{', b"}"))
     }
 
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+    fn serialize_struct(self, name: &'static str, _: usize) -> Result<Compound<'a>, Error> {
+        if name == RAW_VALUE {
+            return Ok(Compound {
+                out: self.out,
+                first: true,
+                close: b"",
+                raw: true,
+            });
+        }
         Ok(Compound::open(self.out, b'{', b"}"))
     }
 
@@ -352,7 +409,10 @@ impl ser::SerializeMap for Compound<'_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
         self.comma();
-        key.serialize(MapKey { out: self.out })
+        key.serialize(MapKey {
+            out: self.out,
+            raw: false,
+        })
     }
 
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -391,12 +451,18 @@ objects!(SerializeStruct, SerializeStructVariant);
 
 /// A map key: a string, or what serde_json quotes into one (a character, an integer, a
 /// unit variant, a newtype around any of these). Anything else is an [`Error`].
+///
+/// Or, `raw`, a [`RAW_VALUE`]'s text: a string copied as it is, and nothing else.
 struct MapKey<'a> {
     out: &'a mut Vec<u8>,
+    raw: bool,
 }
 
 impl MapKey<'_> {
     fn quoted(self, value: impl itoa::Integer) -> Result<(), Error> {
+        if self.raw {
+            return Err(not_raw());
+        }
         self.out.push(b'"');
         write_integer(self.out, value);
         self.out.push(b'"');
@@ -406,6 +472,10 @@ impl MapKey<'_> {
 
 fn not_a_key() -> Error {
     Error("a map key that is not a string".to_string())
+}
+
+fn not_raw() -> Error {
+    Error("a raw JSON value that is not a string".to_string())
 }
 
 impl ser::Serializer for MapKey<'_> {
@@ -420,11 +490,18 @@ impl ser::Serializer for MapKey<'_> {
     type SerializeStructVariant = ser::Impossible<(), Error>;
 
     fn serialize_str(self, v: &str) -> Result<(), Error> {
-        write_str(self.out, v);
+        if self.raw {
+            self.out.extend_from_slice(v.as_bytes());
+        } else {
+            write_str(self.out, v);
+        }
         Ok(())
     }
 
     fn serialize_char(self, v: char) -> Result<(), Error> {
+        if self.raw {
+            return Err(not_raw());
+        }
         write_str(self.out, v.encode_utf8(&mut [0; 4]));
         Ok(())
     }
@@ -435,6 +512,9 @@ impl ser::Serializer for MapKey<'_> {
         _: u32,
         variant: &'static str,
     ) -> Result<(), Error> {
+        if self.raw {
+            return Err(not_raw());
+        }
         write_str(self.out, variant);
         Ok(())
     }
@@ -642,17 +722,20 @@ mod tests {
 
     #[test]
     fn the_word_at_a_time_check_finds_every_byte_that_needs_escaping() {
-        for byte in 0u8..=255 {
-            for at in 0..17 {
-                let mut bytes = vec![b'a'; 17];
-                bytes[at] = byte;
-                assert_eq!(
-                    super::plain(&bytes),
-                    !super::needs_escape(byte),
-                    "byte {byte:#04x} at {at}"
-                );
+        for length in 1..=25 {
+            for byte in 0u8..=255 {
+                for at in 0..length {
+                    let mut bytes = vec![b'a'; length];
+                    bytes[at] = byte;
+                    assert_eq!(
+                        super::plain(&bytes),
+                        !super::needs_escape(byte),
+                        "byte {byte:#04x} at {at} of {length}"
+                    );
+                }
             }
         }
+        assert!(super::plain(b""));
     }
 
     #[test]
