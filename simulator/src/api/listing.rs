@@ -248,7 +248,7 @@ mod tests {
 
         // The bank's balance changes: the whole history is re-derived, and so is the page.
         let balance = world.account(&id).unwrap().balance;
-        world.set_bank_balance(&id, balance + 5_000_00).unwrap();
+        world.set_bank_balance(&id, balance + 500_000).unwrap();
         world.retrieve_data(&id);
         let rebalanced = window(&world);
         assert_ne!(rebalanced, synced);
@@ -267,7 +267,7 @@ mod tests {
     fn a_long_page_is_written_fresh_not_kept() {
         let start = Timestamp::parse_rfc3339("2026-01-15T09:00:00Z").unwrap();
         let timeline = crate::world::Timeline::ending_at(start, 1_000);
-        let long = Window::new(timeline, 7, 1_000, 5_000_000_00, 0..KEPT_AT_MOST as u32 + 1);
+        let long = Window::new(timeline, 7, 1_000, 500_000_000, 0..KEPT_AT_MOST as u32 + 1);
         let page = Shown::Window(long).data(&Written::new(), shape);
         assert!(matches!(page, Data::Fresh(ref list) if list.len() == KEPT_AT_MOST + 1));
         assert_eq!(json(&page), fresh(long));
