@@ -88,3 +88,15 @@ async fn the_answers_compared_are_real_ones() {
     let keyless = send_with(&router, "GET", &format!("/v2/accounts/{ADA}"), None, &[]).await;
     assert_eq!(keyless.status.as_u16(), 401);
 }
+
+/// `auth` and `initiate` are routes beside `{id}` (POST only): a GET of them is the
+/// router's 405, not an account details call with a malformed id (schemathesis found it).
+#[tokio::test]
+async fn the_routes_beside_an_account_id_are_not_taken_for_one() {
+    let router = simulator(7, 0, Some(WORLD)).router(BASE_URL);
+    let key = [("mono-sec-key", DEFAULT_SECRET_KEY)];
+    for path in ["/v2/accounts/auth", "/v2/accounts/initiate"] {
+        let reply = send_with(&router, "GET", path, None, &key).await;
+        assert_eq!(reply.status.as_u16(), 405, "GET {path}: {}", reply.render());
+    }
+}
