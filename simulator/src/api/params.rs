@@ -2,9 +2,9 @@
 //! is present but wrong is a 400 that names it and says what would be right. Never a silent
 //! default, never a 500.
 
-use axum::body::Bytes;
 use std::convert::Infallible;
 
+use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::Uri;

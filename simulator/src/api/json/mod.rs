@@ -10,7 +10,6 @@
 
 mod writer;
 
-use std::fmt::Display;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -53,9 +52,10 @@ impl<T: Serialize> IntoResponse for Listing<T> {
 pub struct Spliced(Arc<str>);
 
 impl Spliced {
-    /// `value` as JSON, to splice into answers.
-    pub fn write<T: Serialize + ?Sized>(value: &T) -> Result<Spliced, serde_json::Error> {
-        let text = String::from_utf8(json(value, 0)?).map_err(serde::ser::Error::custom)?;
+    /// `value` as JSON, to splice into answers. Checked like an answer: serde_json splices
+    /// the text as it is, so the answers it goes into cannot check it again.
+    pub fn write<T: Serialize>(value: &T) -> Result<Spliced, serde_json::Error> {
+        let text = String::from_utf8(checked(value, 0)?).map_err(serde::ser::Error::custom)?;
         Ok(Spliced(text.into()))
     }
 
@@ -74,7 +74,7 @@ impl Serialize for Spliced {
 }
 
 /// `value` as JSON: by the writer, or by serde_json where the writer gives up.
-fn json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
+fn json<T: Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
     let mut body = Vec::with_capacity(capacity);
     match writer::write(&mut body, value) {
         Ok(()) => Ok(body),
@@ -85,30 +85,24 @@ fn json<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Result<Vec<u8>, se
 
 fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
     match checked(value, capacity) {
-        Ok(body) => json_response(Body::from(body)),
-        Err(error) => unwritable(&error),
+        // Built directly: through `IntoResponse`, the body set `application/octet-stream`
+        // first and the header map took both.
+        Ok(body) => {
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+        }
+        // Only a map with non-string keys or a failing `Serialize` impl gets here; none
+        // of Mono's shapes has either. The render layer gives it the version's shape.
+        Err(error) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The answer could not be written as JSON: {error}"),
+        )
+            .into_response(),
     }
-}
-
-/// A `200` with `body`, built directly: through `IntoResponse`, the body set
-/// `application/octet-stream` first and the header map took both.
-fn json_response(body: Body) -> Response {
-    let mut response = Response::new(body);
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-/// Only a map with non-string keys or a failing `Serialize` impl gets here; none of
-/// Mono's shapes has either. The render layer gives it the version's shape.
-fn unwritable(error: &dyn Display) -> Response {
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        format!("The answer could not be written as JSON: {error}"),
-    )
-        .into_response()
 }
 
 /// [`json`], which debug builds check against serde_json.

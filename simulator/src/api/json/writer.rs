@@ -249,10 +249,10 @@ impl<'a> ser::Serializer for Writer<'a> {
         Ok(())
     }
 
-    // Floats are rare in Mono's answers, and serde_json's spelling of them (`1e+300`)
-    // is its own: it writes them.
     integers!(write_integer_to_out);
 
+    // Floats are rare in Mono's answers, and serde_json's spelling of them (`1e+300`)
+    // is its own: it writes them.
     fn serialize_f32(self, v: f32) -> Result<(), Error> {
         serde_json::to_writer(self.out, &v).map_err(|e| Error(e.to_string()))
     }
