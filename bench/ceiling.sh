@@ -11,8 +11,11 @@
 # the ceiling alternating, PASSES times, both unpinned on the whole machine. Prints req/s,
 # p99 and server CPU per request of each, and monosim as a fraction of the ceiling.
 # Usage: bench/ceiling.sh [seconds-per-wrk-run] [passes]   (default 8 2)
+# MONOSIM_BIN=path measures that monosim binary instead of this checkout's release build,
+# e.g. the static musl build scripts/dist ships (target/x86_64-unknown-linux-musl/release/).
 set -euo pipefail
 shopt -s inherit_errexit
+monosim_bin=${MONOSIM_BIN:+$(realpath "$MONOSIM_BIN")}
 cd "$(dirname "$0")/.."
 source bench/common.sh
 duration="${1:-8}"
@@ -21,7 +24,11 @@ page=250
 
 ensure_wrk
 cargo build --release --quiet -p monosim -p monosim-bench-ceiling
-monosim=$PWD/target/release/monosim
+monosim=${monosim_bin:-$PWD/target/release/monosim}
+if [[ ! -x "$monosim" ]]; then
+  echo "error: MONOSIM_BIN=$MONOSIM_BIN is not an executable file" >&2
+  exit 2
+fi
 ceiling=$PWD/target/release/ceiling
 key=test_sk_monosim
 tmp=$(mktemp -d)
@@ -40,8 +47,14 @@ echo
 
 # --- monosim, and the bytes it answers -------------------------------------------------
 printf 'accounts:\n  - transactions: 10000\n' >"$tmp/world.yaml"
+# Every start shows the same world: an account's id carries the day its world starts (as a
+# Mono id carries its creation time), so a run crossing midnight UTC would otherwise ask
+# the later starts for an account they do not have.
+start_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 start_monosim() {
-  coproc SIM { exec "$monosim" serve --port 0 --world "$tmp/world.yaml" 2>/dev/null; }
+  coproc SIM {
+    exec "$monosim" serve --port 0 --world "$tmp/world.yaml" --start-time "$start_time" 2>/dev/null
+  }
   server_pid=$SIM_PID
   read -r ready <&"${SIM[0]}"
   base=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["url"])' "$ready")
@@ -75,7 +88,7 @@ measure() {
   got=$(curl -sf -H "mono-sec-key: $key" "$base$path" | wc -c)
   local want
   want=$(wc -c <"$tmp/$([[ $path == *transactions* ]] && echo transactions || echo account).json")
-  [[ $got == "$want" ]] || { echo "$name answered $got bytes at $path, not $want" >&2; exit 1; }
+  [[ $got == "$want" ]] || { echo "$name answered $got bytes at $path, not $want" >&2; stop_server; exit 1; }
   local scripted=()
   [[ -z $script ]] || scripted=(-s "$script")
   wrk -t1 -c50 -d2s -H "mono-sec-key: $key" "${scripted[@]}" "$base$path" >/dev/null
@@ -115,8 +128,12 @@ for route in account transactions pages; do
   script=$([[ $route == pages ]] && echo "$tmp/pages.lua" || true)
   ratios=() p99s=()
   for pass in $(seq "$passes"); do
-    read -r m_rps m_p99 m_cpu <<<"$(measure monosim "$path" "$script")"
-    read -r c_rps c_p99 c_cpu <<<"$(measure ceiling "$path" "$script")"
+    # A plain assignment, so that measure's failure (in its subshell) ends the run under
+    # set -e rather than leaving a blank row.
+    measured=$(measure monosim "$path" "$script")
+    read -r m_rps m_p99 m_cpu <<<"$measured"
+    measured=$(measure ceiling "$path" "$script")
+    read -r c_rps c_p99 c_cpu <<<"$measured"
     printf '%-14s %-9s %4s %12s %10s %14s\n' "$route" monosim "$pass" "$m_rps" "$m_p99" "$m_cpu" \
       "$route" ceiling "$pass" "$c_rps" "$c_p99" "$c_cpu"
     ratios+=("$(awk -v a="$m_rps" -v b="$c_rps" 'BEGIN { printf "%.1f", 100 * a / b }')")

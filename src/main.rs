@@ -9,6 +9,13 @@ mod serve;
 
 use clap::Parser;
 
+/// mimalloc, not the C library's allocator. The released binary is linked statically against
+/// musl, whose allocator held `monosim serve` to about 60 % of the requests per second the
+/// same code serves on glibc (bench/RESULTS.md); with mimalloc both builds serve alike. It
+/// also takes glibc's per-request cost of freeing on another worker thread.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
     tracing_subscriber::fmt()
