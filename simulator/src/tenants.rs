@@ -99,5 +99,39 @@ pub fn account_in(path: &str) -> Option<ObjectId> {
     let rest = path
         .strip_prefix("/v2/accounts/")
         .or_else(|| path.strip_prefix("/accounts/"))?;
-    rest.split('/').next()?.parse().ok()
+    // The id is the segment's first 24 bytes: no need to search for its end.
+    let (id, after) = rest.split_at_checked(24)?;
+    if !(after.is_empty() || after.starts_with('/')) {
+        return None;
+    }
+    id.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_in;
+
+    #[test]
+    fn the_account_a_path_names_is_its_whole_id_segment() {
+        let id = "5f171a530295e231abca1153";
+        for path in [
+            format!("/accounts/{id}"),
+            format!("/v2/accounts/{id}"),
+            format!("/v2/accounts/{id}/"),
+            format!("/accounts/{id}/reauthorise"),
+        ] {
+            assert_eq!(account_in(&path), Some(id.parse().unwrap()), "{path}");
+        }
+        for path in [
+            "/accounts/".to_string(),
+            "/v2/accounts/auth".to_string(),
+            format!("/v2/accounts/{id}0"),
+            format!("/v2/accounts/{id}x/transactions"),
+            format!("/v2/accounts/{}/transactions", &id[1..]),
+            format!("/v2/accounts/{}\u{e9}", &id[1..]),
+            format!("/v3/accounts/{id}"),
+        ] {
+            assert_eq!(account_in(&path), None, "{path}");
+        }
+    }
 }

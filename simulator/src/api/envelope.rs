@@ -4,6 +4,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::json::{self, WriteJson};
 use crate::clock::Timestamp;
 use crate::http::ApiState;
 
@@ -29,6 +30,27 @@ impl<T> V2Envelope<T> {
             timestamp: state.world.now(),
             data,
         }
+    }
+}
+
+impl<T: WriteJson> WriteJson for V2Envelope<T> {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), json::Error> {
+        let V2Envelope {
+            status,
+            message,
+            timestamp,
+            data,
+        } = self;
+        out.extend_from_slice(br#"{"status":"#);
+        json::value(out, status)?;
+        out.extend_from_slice(br#","message":"#);
+        json::string(out, message);
+        out.extend_from_slice(br#","timestamp":"#);
+        json::value(out, timestamp)?;
+        out.extend_from_slice(br#","data":"#);
+        data.write_json(out)?;
+        out.push(b'}');
+        Ok(())
     }
 }
 

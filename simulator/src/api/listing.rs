@@ -9,7 +9,7 @@
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
-use super::json::Spliced;
+use super::json::{self, Spliced, WriteJson};
 use super::params::{Params, TransactionFilter};
 use crate::world::{Account, Recent, Transaction, Window};
 
@@ -101,6 +101,27 @@ pub struct Paging {
     next: Option<String>,
 }
 
+impl WriteJson for Paging {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), json::Error> {
+        let Paging {
+            total,
+            page,
+            previous,
+            next,
+        } = self;
+        out.extend_from_slice(br#"{"total":"#);
+        json::value(out, total)?;
+        out.extend_from_slice(br#","page":"#);
+        json::value(out, page)?;
+        out.extend_from_slice(br#","previous":"#);
+        json::value(out, previous)?;
+        out.extend_from_slice(br#","next":"#);
+        json::value(out, next)?;
+        out.push(b'}');
+        Ok(())
+    }
+}
+
 /// Applies `filter` to the account's history; `path` is the absolute URL of the listing
 /// (`{base}/accounts/{id}/transactions`) that `previous` / `next` point back to, keeping the
 /// request's other parameters so a filtered listing pages through the same filter.
@@ -185,7 +206,8 @@ fn paged(
 mod tests {
     use std::sync::Arc;
 
-    use super::{Data, Shown, Written, KEPT_AT_MOST};
+    use super::{Data, Paging, Shown, Written, KEPT_AT_MOST};
+    use crate::api::json::WriteJson;
     use crate::clock::{Clock, Timestamp, DAY};
     use crate::world::{AccountSpec, Arrival, Dialect, Transaction, Window, World, WorldConfig};
 
@@ -200,6 +222,30 @@ mod tests {
     /// The page as if nothing were kept.
     fn fresh(window: Window) -> String {
         json(&window.draw().into_iter().map(shape).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn paging_is_written_as_serde_writes_it() {
+        let links = [
+            None,
+            Some(String::new()),
+            Some("http://127.0.0.1:1/v2/accounts/x/transactions?limit=2&page=3".to_string()),
+            Some("odd \"base\" \\ é\n".to_string()),
+        ];
+        for (i, previous) in links.iter().enumerate() {
+            let paging = Paging {
+                total: [0, 7, usize::MAX][i % 3],
+                page: [1, 2, u32::MAX][i % 3],
+                previous: previous.clone(),
+                next: links[(i + 1) % links.len()].clone(),
+            };
+            let mut ours = Vec::new();
+            paging.write_json(&mut ours).expect("written");
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(&paging).unwrap()
+            );
+        }
     }
 
     #[test]

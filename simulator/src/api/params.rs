@@ -42,10 +42,11 @@ impl Params {
     pub fn of(uri: &Uri) -> Params {
         let query = uri.query().unwrap_or_default();
         Params(
-            form_urlencoded::parse(query.as_bytes())
+            query
+                .split('&')
+                .map(decode_pair)
                 // Clients such as mono-node leave empty pairs (`?type=credit&&paginate=true&`).
                 .filter(|(name, _)| !name.is_empty())
-                .map(|(name, value)| (name.into_owned(), value.into_owned()))
                 .collect(),
         )
     }
@@ -195,6 +196,19 @@ impl TransactionFilter {
     }
 }
 
+/// One `name=value` of a query string, decoded as [`Params::of`] says. Most pairs
+/// (`page=2`) have nothing to decode and are taken as they are: decoding every pair cost
+/// more than the rest of reading a page's parameters (bench/RESULTS.md).
+fn decode_pair(pair: &str) -> (String, String) {
+    if pair.bytes().any(|byte| byte == b'%' || byte == b'+') {
+        let decoded = form_urlencoded::parse(pair.as_bytes()).next();
+        let (name, value) = decoded.unwrap_or_default();
+        return (name.into_owned(), value.into_owned());
+    }
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    (name.to_owned(), value.to_owned())
+}
+
 /// Appends `text` to `out`, percent-encoding everything but RFC 3986's unreserved
 /// characters.
 fn percent_encode(out: &mut String, text: &str) {
@@ -206,6 +220,49 @@ fn percent_encode(out: &mut String, text: &str) {
             out.push('%');
             out.push(char::from(HEX[usize::from(byte >> 4)]));
             out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::Uri;
+
+    use super::Params;
+
+    #[test]
+    fn links_keep_the_other_parameters_percent_encoded() {
+        let uri: Uri = "/t?narration=caf%C3%A9%20%C3%A9%26co+x&type=debit&page=3&limit=2"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            Params::of(&uri).link("http://h/t", 4),
+            "http://h/t?narration=caf%C3%A9%20%C3%A9%26co%20x&type=debit&limit=2&page=4"
+        );
+        let uri: Uri = "/t?%C3%A9=%C3%A9%C3%A9&a-b._~=".parse().unwrap();
+        assert_eq!(
+            Params::of(&uri).link("/t", 1),
+            "/t?%C3%A9=%C3%A9%C3%A9&a-b._~=&page=1"
+        );
+    }
+
+    #[test]
+    fn a_query_reads_as_a_form_does() {
+        for query in [
+            "",
+            "page=2",
+            "page=2&limit=5",
+            "a=%20b+c&&page=2&limit=2&",
+            "&&=x&=&a&b=&c==d&e=f=g",
+            "n=%C3%A9%ff%2&m=%&+=+&k%3D=v%26w",
+            "x=1&x=2&X=3",
+        ] {
+            let uri: Uri = format!("/t?{query}").parse().unwrap();
+            let form: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .filter(|(name, _)| !name.is_empty())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+            assert_eq!(Params::of(&uri).0, form, "{query}");
         }
     }
 }

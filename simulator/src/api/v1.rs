@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use super::json::{Json, Listing};
+use super::json::{Json, Listing, WriteJson};
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::response::Response;
@@ -140,6 +140,9 @@ pub struct V1Transactions {
     data: Data<V1Transaction>,
 }
 
+/// Written by the writer's serde path: v1 is read less than v2.
+impl WriteJson for V1Transactions {}
+
 #[derive(Serialize, ToSchema)]
 pub struct V1Transaction {
     _id: ObjectId,
@@ -174,7 +177,7 @@ pub(super) async fn transactions(
 ) -> Result<Listing<V1Transactions>, ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
-    let path = format!("{}/accounts/{id}/transactions", state.base_url);
+    let path = [&*state.base_url, "/accounts/", &id, "/transactions"].concat();
     let page = listing::page(&account, &filter, &params, &path);
     static WRITTEN: LazyLock<Written> = LazyLock::new(Written::new);
     let data = page.transactions.data(&WRITTEN, V1Transaction::from);

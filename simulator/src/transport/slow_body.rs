@@ -12,14 +12,18 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::{Body, Bytes, Frame, Incoming, SizeHint};
-use tokio::time::{sleep, Instant, Sleep};
+use tokio::time::{sleep_until, Instant, Sleep};
 
 /// A request body whose pieces must each arrive within `timeout` of the one before.
 pub struct SlowBody {
     inner: Incoming,
     timeout: Duration,
-    /// When the wait for the next piece ends; reset by every piece.
-    deadline: Pin<Box<Sleep>>,
+    /// When the last piece came; the head, before the first.
+    last: Instant,
+    /// The wait for the next piece, made the first time a piece is awaited: most requests
+    /// (every `GET`) have no body to wait for, and a timer made for each was a visible
+    /// share of a read's cost (bench/RESULTS.md).
+    deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl SlowBody {
@@ -27,7 +31,8 @@ impl SlowBody {
         SlowBody {
             inner,
             timeout,
-            deadline: Box::pin(sleep(timeout)),
+            last: Instant::now(),
+            deadline: None,
         }
     }
 }
@@ -56,14 +61,22 @@ impl Body for SlowBody {
         let this = self.get_mut();
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(frame) => {
-                let next = Instant::now() + this.timeout;
-                this.deadline.as_mut().reset(next);
+                this.last = Instant::now();
+                if let Some(deadline) = &mut this.deadline {
+                    deadline.as_mut().reset(this.last + this.timeout);
+                }
                 Poll::Ready(frame.map(|f| f.map_err(BodyError::from)))
             }
-            Poll::Pending => match this.deadline.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::Stalled(this.timeout)))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let next = this.last + this.timeout;
+                let deadline = this
+                    .deadline
+                    .get_or_insert_with(|| Box::pin(sleep_until(next)));
+                match deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(BodyError::Stalled(this.timeout)))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 

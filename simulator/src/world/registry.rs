@@ -13,9 +13,10 @@
 //! from the record, and [`Registry::set`] folds a changed one back.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
+use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use rand::{Rng as _, RngExt};
 
@@ -130,9 +131,12 @@ impl Extras {
 pub(super) struct Registry {
     origin: Origin,
     records: Vec<Record>,
-    extras: HashMap<u32, Extras>,
+    extras: HashMap<u32, Extras, RandomState>,
     by_id: HashTable<u32>,
     by_code: HashTable<u32>,
+    /// foldhash rather than std's SipHash: every read looks an account up by id, and
+    /// SipHash of an id cost a read more than the lookup itself (bench/RESULTS.md). Still
+    /// seeded per process, so no one can choose codes that collide.
     hasher: RandomState,
     /// What the last accounts read drew from their seeds (see `recent.rs`).
     drawn: Recent<u64, Drawn>,
@@ -143,10 +147,10 @@ impl Registry {
         Registry {
             origin,
             records: Vec::new(),
-            extras: HashMap::new(),
+            extras: HashMap::default(),
             by_id: HashTable::new(),
             by_code: HashTable::new(),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             drawn: Recent::new(),
         }
     }
@@ -308,7 +312,7 @@ impl Registry {
 fn code_of(
     origin: Origin,
     records: &[Record],
-    extras: &HashMap<u32, Extras>,
+    extras: &HashMap<u32, Extras, RandomState>,
     index: u32,
 ) -> Arc<str> {
     let record = &records[index as usize];

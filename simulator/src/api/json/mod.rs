@@ -6,9 +6,12 @@
 //! byte-at-a-time string escaping. This one writes with [`writer`] (the same bytes) into a
 //! `Vec` sized for a typical answer, then hands it to the response without copying.
 //! [`Spliced`] is JSON written once and copied into many answers: a page of transactions
-//! read again (`api::listing`).
+//! read again (`api::listing`). [`Handwritten`] is an answer whose shape writes itself
+//! ([`WriteJson`]): an account's details.
 
 mod writer;
+
+pub use writer::{write as value, write_str as string, write_strs as strings, Error};
 
 use std::sync::Arc;
 
@@ -30,6 +33,33 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// A shape that writes itself as JSON, field by field, into its answer's buffer.
+///
+/// An account's details and a page of its transactions are what integrators ask for after
+/// every webhook, and serde's way through a struct — a call per field, a comma check, the
+/// key pushed in pieces, each value checked for characters to escape — cost more than
+/// their values (bench/RESULTS.md). An implementation writes its fixed text (keys and
+/// punctuation) in runs and its values with [`string`], [`strings`] and [`value`]; one
+/// that does not is written by the writer's serde path. The bytes must be serde_json's:
+/// debug builds compare every answer with serde_json's, as for [`Json`], and an error
+/// falls back to serde_json.
+pub trait WriteJson: Serialize {
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        writer::write(out, self)
+    }
+}
+
+/// A JSON answer written by its [`WriteJson`] (`200`).
+pub struct Handwritten<T>(pub T);
+
+impl<T: WriteJson> IntoResponse for Handwritten<T> {
+    fn into_response(self) -> Response {
+        respond(checked(&self.0, TYPICAL_ANSWER, |body| {
+            self.0.write_json(body)
+        }))
+    }
+}
+
 /// A JSON answer holding a list of about `list_bytes` bytes: a page of transactions is
 /// 4–5 KB, and growing a buffer there from 1 KB went through three reallocations and
 /// glibc's slower paths for large blocks on every page.
@@ -38,9 +68,12 @@ pub struct Listing<T> {
     pub list_bytes: usize,
 }
 
-impl<T: Serialize> IntoResponse for Listing<T> {
+impl<T: WriteJson> IntoResponse for Listing<T> {
     fn into_response(self) -> Response {
-        answer(&self.body, TYPICAL_ANSWER.saturating_add(self.list_bytes))
+        let capacity = TYPICAL_ANSWER.saturating_add(self.list_bytes);
+        respond(checked(&self.body, capacity, |body| {
+            self.body.write_json(body)
+        }))
     }
 }
 
@@ -55,7 +88,8 @@ impl Spliced {
     /// `value` as JSON, to splice into answers. Checked like an answer: serde_json splices
     /// the text as it is, so the answers it goes into cannot check it again.
     pub fn write<T: Serialize>(value: &T) -> Result<Spliced, serde_json::Error> {
-        let text = String::from_utf8(checked(value, 0)?).map_err(serde::ser::Error::custom)?;
+        let written = checked(value, 0, |body| writer::write(body, value))?;
+        let text = String::from_utf8(written).map_err(serde::ser::Error::custom)?;
         Ok(Spliced(text.into()))
     }
 
@@ -73,18 +107,12 @@ impl Serialize for Spliced {
     }
 }
 
-/// `value` as JSON: by the writer, or by serde_json where the writer gives up.
-fn json<T: Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
-    let mut body = Vec::with_capacity(capacity);
-    match writer::write(&mut body, value) {
-        Ok(()) => Ok(body),
-        // A shape the writer does not take (see its module doc): serde_json writes it.
-        Err(_) => serde_json::to_vec(value),
-    }
+fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
+    respond(checked(value, capacity, |body| writer::write(body, value)))
 }
 
-fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
-    match checked(value, capacity) {
+fn respond(written: Result<Vec<u8>, serde_json::Error>) -> Response {
+    match written {
         // Built directly: through `IntoResponse`, the body set `application/octet-stream`
         // first and the header map took both.
         Ok(body) => {
@@ -105,9 +133,19 @@ fn answer<T: Serialize>(value: &T, capacity: usize) -> Response {
     }
 }
 
-/// [`json`], which debug builds check against serde_json.
-fn checked<T: Serialize>(value: &T, capacity: usize) -> Result<Vec<u8>, serde_json::Error> {
-    let written = json(value, capacity);
+/// `value` as JSON, written by `write` into a buffer of `capacity` bytes, or by
+/// serde_json where `write` gives up (see the writer's module doc); debug builds check it
+/// against serde_json.
+fn checked<T: Serialize>(
+    value: &T,
+    capacity: usize,
+    write: impl FnOnce(&mut Vec<u8>) -> Result<(), Error>,
+) -> Result<Vec<u8>, serde_json::Error> {
+    let mut body = Vec::with_capacity(capacity);
+    let written = match write(&mut body) {
+        Ok(()) => Ok(body),
+        Err(_) => serde_json::to_vec(value),
+    };
     // Every answer of the test suite checks the writer against serde_json.
     debug_assert_eq!(
         written.as_ref().ok().map(|b| String::from_utf8_lossy(b)),

@@ -45,22 +45,26 @@ fn needs_escape(byte: u8) -> bool {
 }
 
 /// Whether no byte of `bytes` needs escaping, eight bytes at a time: the whole words, then
-/// the last eight bytes again (overlapping) or, for a string shorter than a word, its bytes
-/// padded with spaces. Mono's strings are short — keys, ids, names — and a byte-by-byte
-/// tail cost more than the words. A false alarm only sends the string down the careful
-/// path, which is always right.
+/// the last eight bytes again (overlapping). Mono's strings are short — keys, ids, names,
+/// codes — so one of four to seven bytes is read as two overlapping halves of a word, and
+/// only one of under four bytes a byte at a time. A false alarm only sends the string
+/// down the careful path, which is always right.
 fn plain(bytes: &[u8]) -> bool {
-    if bytes.len() < 8 {
-        let mut word = u64::from_le_bytes([b' '; 8]);
-        for (i, &byte) in bytes.iter().enumerate() {
-            let shift = 8 * i;
-            word = word & !(0xff << shift) | u64::from(byte) << shift;
-        }
-        return clean(word);
+    let n = bytes.len();
+    if n < 4 {
+        return bytes.iter().all(|&byte| !needs_escape(byte));
+    }
+    if n < 8 {
+        let half = |at: usize| {
+            let mut four = [0; 4];
+            four.copy_from_slice(&bytes[at..at + 4]);
+            u64::from(u32::from_le_bytes(four))
+        };
+        return clean(half(0) | half(n - 4) << 32);
     }
     let mut words = bytes.chunks_exact(8);
     let whole = words.all(|word| clean(load(word)));
-    whole && clean(load(&bytes[bytes.len() - 8..]))
+    whole && clean(load(&bytes[n - 8..]))
 }
 
 /// Eight bytes as a word; `bytes` holds at least eight.
@@ -83,13 +87,25 @@ fn clean(word: u64) -> bool {
 }
 
 /// A JSON string, escaped as serde_json escapes it.
-fn write_str(out: &mut Vec<u8>, text: &str) {
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     if plain(bytes) {
         write_plain(out, bytes);
     } else {
         write_escaped(out, bytes);
     }
+}
+
+/// A JSON array of strings.
+pub fn write_strs(out: &mut Vec<u8>, texts: &[&str]) {
+    out.push(b'[');
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, text);
+    }
+    out.push(b']');
 }
 
 /// A string with nothing to escape, quoted: a struct's keys go straight here.
@@ -213,6 +229,7 @@ impl<'a> Compound<'a> {
         value.serialize(Writer { out: self.out })
     }
 
+    #[inline(always)]
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         if self.raw {
             return value.serialize(MapKey {
@@ -432,6 +449,7 @@ macro_rules! objects {
             type Ok = ();
             type Error = Error;
 
+            #[inline(always)]
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
