@@ -41,17 +41,28 @@ impl<T: WriteJson> WriteJson for V2Envelope<T> {
             timestamp,
             data,
         } = self;
-        out.extend_from_slice(br#"{"status":"#);
-        json::value(out, status)?;
-        out.extend_from_slice(br#","message":"#);
-        json::string(out, message);
-        out.extend_from_slice(br#","timestamp":"#);
-        json::value(out, timestamp)?;
+        write_head(out, status, message, timestamp)?;
         out.extend_from_slice(br#","data":"#);
         data.write_json(out)?;
         out.push(b'}');
         Ok(())
     }
+}
+
+/// `{"status":…,"message":…,"timestamp":…`, how every v2 answer opens; the caller writes
+/// the rest and closes it.
+pub fn write_head(
+    out: &mut Vec<u8>,
+    status: &SuccessfulStatus,
+    message: &str,
+    timestamp: &Timestamp,
+) -> Result<(), json::Error> {
+    out.extend_from_slice(br#"{"status":"#);
+    json::value(out, status)?;
+    out.extend_from_slice(br#","message":"#);
+    json::string(out, message);
+    out.extend_from_slice(br#","timestamp":"#);
+    json::value(out, timestamp)
 }
 
 #[derive(Serialize, ToSchema)]

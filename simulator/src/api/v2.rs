@@ -16,7 +16,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::accounts::{account_for_code, require_data, AccountIdBody, CodeRequest, JobPath};
-use super::envelope::{SuccessfulStatus, V2Envelope, COMPLETED};
+use super::envelope::{self, SuccessfulStatus, V2Envelope, COMPLETED};
 use super::listing::{self, Data, Paging, Written};
 use super::params::{Params, TransactionFilter};
 use super::record::{About, Owner};
@@ -264,7 +264,7 @@ pub(super) async fn details(
 
 /// True when the request asks for realtime data. Mono's docs spell the header both
 /// `x-realtime` and `x-real-time`; both are honoured. The names are made once: a lookup by
-/// `&str` parses the name each time, a third of a page's handler work (bench/RESULTS.md).
+/// `&str` parses the name each time (about 600 instructions of every page, bench/RESULTS.md).
 fn wants_realtime(headers: &HeaderMap) -> bool {
     const SPELLINGS: [HeaderName; 2] = [
         HeaderName::from_static("x-realtime"),
@@ -341,12 +341,7 @@ impl WriteJson for V2Transactions {
             data,
             meta,
         } = self;
-        out.extend_from_slice(br#"{"status":"#);
-        json::value(out, status)?;
-        out.extend_from_slice(br#","message":"#);
-        json::string(out, message);
-        out.extend_from_slice(br#","timestamp":"#);
-        json::value(out, timestamp)?;
+        envelope::write_head(out, status, message, timestamp)?;
         out.extend_from_slice(br#","data":"#);
         json::value(out, data)?;
         out.extend_from_slice(br#","meta":"#);

@@ -50,6 +50,13 @@ pub enum BodyError {
     Stalled(Duration),
 }
 
+/// `timeout` after `from`; for a timeout past what an `Instant` holds (one given in
+/// centuries), thirty years, which is as good as never.
+fn after(from: Instant, timeout: Duration) -> Instant {
+    from.checked_add(timeout)
+        .unwrap_or_else(|| from + Duration::from_secs(30 * 365 * 86_400))
+}
+
 impl Body for SlowBody {
     type Data = Bytes;
     type Error = BodyError;
@@ -63,12 +70,12 @@ impl Body for SlowBody {
             Poll::Ready(frame) => {
                 this.last = Instant::now();
                 if let Some(deadline) = &mut this.deadline {
-                    deadline.as_mut().reset(this.last + this.timeout);
+                    deadline.as_mut().reset(after(this.last, this.timeout));
                 }
                 Poll::Ready(frame.map(|f| f.map_err(BodyError::from)))
             }
             Poll::Pending => {
-                let next = this.last + this.timeout;
+                let next = after(this.last, this.timeout);
                 let deadline = this
                     .deadline
                     .get_or_insert_with(|| Box::pin(sleep_until(next)));

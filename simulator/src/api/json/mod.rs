@@ -6,8 +6,9 @@
 //! byte-at-a-time string escaping. This one writes with [`writer`] (the same bytes) into a
 //! `Vec` sized for a typical answer, then hands it to the response without copying.
 //! [`Spliced`] is JSON written once and copied into many answers: a page of transactions
-//! read again (`api::listing`). [`Handwritten`] is an answer whose shape writes itself
-//! ([`WriteJson`]): an account's details.
+//! read again (`api::listing`). [`WriteJson`] is a shape that writes itself, field by
+//! field: the two hot answers, an account's details ([`Handwritten`]) and a page of its
+//! transactions ([`Listing`]).
 
 mod writer;
 
