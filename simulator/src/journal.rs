@@ -26,16 +26,28 @@ impl<T: Numbered + Clone> Journal<T> {
         }
     }
 
-    pub fn push(&self, mut record: T) {
+    pub fn push(&self, record: T) {
+        self.push_reusing(|_| record);
+    }
+
+    /// Pushes the record `make` makes from the one it evicts, if the journal is full: a
+    /// record's strings can be reused rather than freed and allocated again. Under load,
+    /// every request's log entry freed memory another worker had allocated, which costs
+    /// both (bench/RESULTS.md). `make` runs under the journal's lock: keep it to copying.
+    pub fn push_reusing(&self, make: impl FnOnce(Option<T>) -> T) {
         let mut guard = self.records.lock().unwrap_or_else(|p| p.into_inner());
         guard.1 += 1;
-        record.set_seq(guard.1);
+        let seq = guard.1;
         if self.capacity == 0 {
             return;
         }
-        if guard.0.len() >= self.capacity {
-            guard.0.pop_front();
-        }
+        let evicted = if guard.0.len() >= self.capacity {
+            guard.0.pop_front()
+        } else {
+            None
+        };
+        let mut record = make(evicted);
+        record.set_seq(seq);
         guard.0.push_back(record);
     }
 
@@ -90,5 +102,20 @@ mod tests {
         assert_eq!(kept, [3, 4, 5]);
         assert_eq!(journal.since(4, |_| true).len(), 1);
         assert_eq!(journal.last_seq(), 5);
+    }
+
+    #[test]
+    fn a_full_journal_hands_its_oldest_record_over_to_be_reused() {
+        let journal = Journal::new(2);
+        let mut evicted = Vec::new();
+        for _ in 0..4 {
+            journal.push_reusing(|oldest| {
+                evicted.push(oldest.map(|r: R| r.0));
+                R(0)
+            });
+        }
+        assert_eq!(evicted, [None, None, Some(1), Some(2)]);
+        let kept: Vec<u64> = journal.since(0, |_| true).iter().map(|r| r.0).collect();
+        assert_eq!(kept, [3, 4]);
     }
 }

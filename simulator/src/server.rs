@@ -287,6 +287,25 @@ pub struct Front {
     surfaces: Router,
 }
 
+/// How the connections ask the front: by reference, so nothing is cloned per request.
+impl transport::App for Front {
+    type Answer = Answer;
+
+    fn answer(&self, request: Request) -> Answer {
+        let refusal = http::check_uri(&self.clock, &request)
+            .or_else(|| control::access::check(&self.access, &request));
+        if let Some(refusal) = refusal {
+            return Answer::now(refusal);
+        }
+        if api::owns(request.uri().path()) {
+            self.mono.answer(request)
+        } else {
+            // A router is always ready, and a clone of one is a reference count.
+            Answer::later(self.surfaces.clone().call(request))
+        }
+    }
+}
+
 impl Service<Request> for Front {
     type Response = Response;
     type Error = Infallible;
@@ -297,16 +316,8 @@ impl Service<Request> for Front {
         Poll::Ready(Ok(()))
     }
 
+    /// As a tower service (nested in a router, see [`Simulator::router`]): the same answer.
     fn call(&mut self, request: Request) -> Self::Future {
-        let refusal = http::check_uri(&self.clock, &request)
-            .or_else(|| control::access::check(&self.access, &request));
-        if let Some(refusal) = refusal {
-            return Box::pin(std::future::ready(Ok(refusal)));
-        }
-        if api::owns(request.uri().path()) {
-            self.mono.call(request)
-        } else {
-            Box::pin(self.surfaces.call(request))
-        }
+        transport::App::answer(self, request)
     }
 }

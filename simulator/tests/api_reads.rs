@@ -100,3 +100,65 @@ async fn the_routes_beside_an_account_id_are_not_taken_for_one() {
         assert_eq!(reply.status.as_u16(), 405, "GET {path}: {}", reply.render());
     }
 }
+
+/// The reads answered on the spot are logged like every other call: account, intent,
+/// status and query, in the order they came.
+#[tokio::test]
+async fn reads_answered_on_the_spot_are_logged() {
+    let simulator = simulator(7, 0, Some(WORLD));
+    let router = simulator.router(BASE_URL);
+    let key = [("mono-sec-key", DEFAULT_SECRET_KEY)];
+    let unknown = "5f171a530295e231abca1154";
+    for path in [
+        format!("/v2/accounts/{ADA}"),
+        format!("/v2/accounts/{ADA}/transactions?page=2&limit=5"),
+        format!("/v2/accounts/{unknown}"),
+        format!("/v2/accounts/{ADA}/transactions?page=x"),
+    ] {
+        send_with(&router, "GET", &path, None, &key).await;
+    }
+    let logged: Vec<_> = simulator
+        .sim()
+        .requests
+        .since(0, |_| true)
+        .into_iter()
+        .map(|r| {
+            let account = r.account.map(|id| id.to_string());
+            let intent = r.intent.map(|i| i.as_str());
+            (r.method, r.path, r.query, account, intent, r.status)
+        })
+        .collect();
+    let ada = || Some(ADA.to_string());
+    let path = |tail: &str| format!("/v2/accounts/{ADA}{tail}");
+    let get = || "GET".to_string();
+    assert_eq!(
+        logged,
+        [
+            (get(), path(""), None, ada(), Some("data"), 200),
+            (
+                get(),
+                path("/transactions"),
+                Some("page=2&limit=5".to_string()),
+                ada(),
+                Some("data"),
+                200
+            ),
+            (
+                get(),
+                format!("/v2/accounts/{unknown}"),
+                None,
+                Some(unknown.to_string()),
+                Some("data"),
+                404
+            ),
+            (
+                get(),
+                path("/transactions"),
+                Some("page=x".to_string()),
+                ada(),
+                Some("data"),
+                400
+            ),
+        ]
+    );
+}

@@ -32,7 +32,8 @@ pub enum Shown {
 }
 
 /// The pages one version wrote lately, by window; a page is written again only when it
-/// has been pushed out (see `world::Recent`).
+/// has been pushed out (see `world::Recent`). One set for every thread
+/// ([`Recent::shared`]): pages are too large to keep per thread.
 pub type Written = Recent<Window, Option<Spliced>>;
 
 /// The longest page kept: 256 pages of 100 transactions are about 6.5 MB per version,

@@ -5,32 +5,32 @@
 //! JSON: matching, a clone of the route's boxed service, the id percent-decoded into the
 //! request's extensions and parsed back out by `Path`, the headers cloned for `HeaderMap`,
 //! a future boxed per layer (bench/RESULTS.md). Here a `GET` of exactly one of the two
-//! paths, with the secret key and a well-formed id (24 hexadecimal digits), calls the same
-//! handler with the same arguments. Anything else — another method, no key, an id that is
-//! not one (`auth` and `initiate` are routes of their own there), a trailing slash — goes to
-//! the router, which answers as it always did; `tests/api_reads.rs` asks both ways and
-//! compares the answers.
+//! paths, with the secret key and a well-formed id (24 hexadecimal digits), calls what the
+//! route's handler calls (`v2::details_of`, `v2::transactions_of`) with the same arguments,
+//! borrowed, and is answered at once (`api/service.rs`). Anything else — another method, no
+//! key, an id that is not one (`auth` and `initiate` are routes of their own there), a
+//! trailing slash — goes to the router, which answers as it always did, and a body declared
+//! over the limit is refused before either; `tests/api_reads.rs` asks both ways and compares
+//! the answers.
 
-use std::sync::Arc;
-
-use axum::extract::{Path, Request};
+use axum::extract::Request;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 
 use super::params::Params;
 use super::v2;
-use crate::http::{AccountPath, ApiState, Tenant};
+use crate::http::ApiState;
 
 /// One of the two reads, with the account id its path names.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Read {
-    Details(String),
-    Transactions(String),
+pub enum Read<'a> {
+    Details(&'a str),
+    Transactions(&'a str),
 }
 
-impl Read {
+impl<'a> Read<'a> {
     /// The read `request` is, if it is one (see the module doc); the key is checked apart.
-    pub fn of(request: &Request) -> Option<Read> {
+    pub fn of(request: &'a Request) -> Option<Read<'a>> {
         if request.method() != Method::GET {
             return None;
         }
@@ -45,29 +45,20 @@ impl Read {
             return None;
         }
         match tail {
-            None => Some(Read::Details(id.to_string())),
-            Some("transactions") => Some(Read::Transactions(id.to_string())),
+            None => Some(Read::Details(id)),
+            Some("transactions") => Some(Read::Transactions(id)),
             Some(_) => None,
         }
     }
 
-    /// The handler's answer, for the simulated Mono `state`.
-    pub async fn answer(self, state: Arc<ApiState>, request: Request) -> Response {
+    /// The handler's answer to `request`, for the simulated Mono `state`. Both handlers
+    /// are synchronous, so this is too: the call is answered before it returns.
+    pub fn answer(self, state: &ApiState, request: &Request) -> Response {
         match self {
-            Read::Details(id) => v2::details(Tenant(state), Path(AccountPath { id }))
-                .await
-                .into_response(),
+            Read::Details(id) => v2::details_of(state, id).into_response(),
             Read::Transactions(id) => {
-                let (parts, _) = request.into_parts();
-                let params = Params::of(&parts.uri);
-                v2::transactions(
-                    Tenant(state),
-                    Path(AccountPath { id }),
-                    parts.headers,
-                    params,
-                )
-                .await
-                .into_response()
+                let params = Params::of(request.uri());
+                v2::transactions_of(state, id, request.headers(), &params).into_response()
             }
         }
     }
@@ -80,20 +71,24 @@ mod tests {
 
     use super::Read;
 
-    fn read(method: &str, uri: &str) -> Option<Read> {
+    /// The read a request is, with its id owned (a [`Read`] borrows its request).
+    fn read(method: &str, uri: &str) -> Option<(&'static str, String)> {
         let request = Request::builder()
             .method(method)
             .uri(uri)
             .body(Body::empty())
             .unwrap();
-        Read::of(&request)
+        Read::of(&request).map(|read| match read {
+            Read::Details(id) => ("details", id.to_string()),
+            Read::Transactions(id) => ("transactions", id.to_string()),
+        })
     }
 
     #[test]
     fn only_a_get_of_the_two_paths_with_a_well_formed_id_is_read_here() {
         let id = "6adfe980e830617b4c97db89";
-        let details = Some(Read::Details(id.to_string()));
-        let page = Some(Read::Transactions(id.to_string()));
+        let details = Some(("details", id.to_string()));
+        let page = Some(("transactions", id.to_string()));
         assert_eq!(read("GET", &format!("/v2/accounts/{id}")), details);
         assert_eq!(read("GET", &format!("/v2/accounts/{id}?x=1")), details);
         assert_eq!(

@@ -102,24 +102,68 @@ impl Call {
                 (account, intent_of(self.method.as_str(), path, account))
             }
         };
-        sim.requests.push(RequestRecord {
-            seq: 0,
-            at: sim.clock.now(),
-            account,
-            intent,
-            method: self.method.as_str().to_string(),
-            path: path.to_string(),
-            query: self.uri.query().map(str::to_string),
-            status: response.status().as_u16(),
-            latency_ms: (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+        let at = sim.clock.now();
+        let status = response.status().as_u16();
+        let latency_ms = (self.started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
+        let query = self.uri.query();
+        sim.requests.push_reusing(|evicted| {
+            let (method, old_path, old_query) = match evicted {
+                Some(r) => (Some(r.method), Some(r.path), r.query),
+                None => (None, None, None),
+            };
+            RequestRecord {
+                seq: 0,
+                at,
+                account,
+                intent,
+                method: reuse(method, self.method.as_str()),
+                path: reuse(old_path, path),
+                query: query.map(|query| reuse(old_query, query)),
+                status,
+                latency_ms,
+            }
         });
+    }
+}
+
+/// The most room a reused log string keeps: Mono's paths and queries are well under it, and
+/// a full log of 10,000 entries holds at most three such strings each (under 4 MB).
+const REUSED_AT_MOST: usize = 128;
+
+/// `text`, in `reused`'s allocation when there is one of an ordinary size (a path's or a
+/// query's): the log's strings are copied into the evicted entry's, not allocated anew. A
+/// larger one is let go, so a burst of long paths does not keep its room for good.
+fn reuse(reused: Option<String>, text: &str) -> String {
+    match reused {
+        Some(mut reused) if reused.capacity() <= REUSED_AT_MOST && text.len() <= REUSED_AT_MOST => {
+            reused.clear();
+            reused.push_str(text);
+            reused
+        }
+        _ => text.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{intent_of, Intent};
+    use super::{intent_of, reuse, Intent, REUSED_AT_MOST};
     use crate::tenants::account_in;
+
+    #[test]
+    fn an_evicted_entry_s_strings_take_the_new_text_unless_they_are_long() {
+        let evicted = String::with_capacity(64);
+        let room = evicted.as_ptr();
+        let reused = reuse(Some(evicted), "/v2/accounts");
+        assert_eq!(reused, "/v2/accounts");
+        assert_eq!(reused.as_ptr(), room, "the evicted string's room is reused");
+        assert_eq!(reuse(None, "/accounts"), "/accounts");
+        // Long text, or a string that grew long, is not kept in the log's strings for good.
+        let long = "x".repeat(REUSED_AT_MOST + 1);
+        assert!(reuse(Some(String::with_capacity(64)), &long).capacity() >= long.len());
+        let grown = reuse(Some(long), "/accounts");
+        assert_eq!(grown, "/accounts");
+        assert!(grown.capacity() <= REUSED_AT_MOST);
+    }
 
     #[test]
     fn calls_are_classified_by_what_they_are_for() {

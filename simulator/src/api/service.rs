@@ -7,7 +7,9 @@
 //! every request: a third of a request's CPU (bench/RESULTS.md). Here the whole way costs one
 //! box. The secret key is checked per route ([`RequireKey`]), so a statement's PDF and the
 //! OpenAPI document stay open and an unknown path is still a 404. The two reads integrators
-//! make most go to their handlers without the router ([`Read`]).
+//! make most go to their handlers without the router ([`Read`]), and are answered before
+//! [`MonoApi::answer`] returns: no boxed future, and, for the main simulated Mono, no clone
+//! of anything both workers share.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use tower::{Layer, Service};
 
 use super::reads::Read;
 use super::record::Call;
-use crate::http::{self, Answer, ApiError, ApiState, Gated, Shared};
+use crate::http::{self, Answer, ApiError, ApiState, Gated, Rendered, Shared};
 
 /// Mono's API: its routes behind what every call goes through (see the module doc).
 #[derive(Clone)]
@@ -45,19 +47,52 @@ impl MonoApi {
         }
     }
 
-    async fn answer(mut self, mut request: Request) -> Response {
-        let sim = self.shared.tenants.for_path(request.uri().path());
-        let state = if Arc::ptr_eq(&sim, &self.main.sim) {
-            self.main.clone()
-        } else {
-            Arc::new(ApiState::new(sim, &self.shared))
+    /// The answer to `request`. The two hot reads ([`Read`]) are answered here and now,
+    /// with what they need borrowed (a tenant's state is made for the call, as before);
+    /// every other call is answered later, on a clone. A clone, or a box, per request wrote
+    /// to memory both workers share: reference counts, and the allocator's lists
+    /// (bench/RESULTS.md).
+    pub fn answer(&self, request: Request) -> Answer {
+        let read = Read::of(&request).filter(|_| {
+            carries_key(&request, &self.shared.secret_key)
+                && http::declared_too_large(&request).is_none()
+        });
+        let Some(read) = read else {
+            return Answer::later(self.clone().routed(request));
         };
         let call = Call::of(&request);
-        let read = Read::of(&request).filter(|_| carries_key(&request, &self.shared.secret_key));
-        let response = match (http::declared_too_large(&request), read) {
-            (Some(refusal), _) => refusal,
-            (None, Some(read)) => read.answer(state.clone(), request).await,
-            (None, None) => {
+        let other = self.tenant_state(request.uri().path());
+        let state = other.as_ref().unwrap_or(&self.main);
+        let response = read.answer(state, &request);
+        match http::render_error_now(response, &call.method, call.uri.path(), Some(state)) {
+            Rendered::Done(response) => {
+                call.record(state, &response);
+                Answer::now(response)
+            }
+            // Neither read answers with a body to read, but should one ever, it is read.
+            Rendered::Unread(rejection) => {
+                let state = other.unwrap_or_else(|| self.main.clone());
+                Answer::later(async move { Ok(finish(call, &state, rejection.into()).await) })
+            }
+        }
+    }
+
+    /// What the handlers work with for a call to `path` when it is for a tenant, not the
+    /// main simulated Mono (see [`crate::tenants`]).
+    fn tenant_state(&self, path: &str) -> Option<Arc<ApiState>> {
+        let sim = self.shared.tenants.other_for_path(path)?;
+        Some(Arc::new(ApiState::new(sim, &self.shared)))
+    }
+
+    /// The answer to any call but the hot reads, through the router.
+    async fn routed(mut self, mut request: Request) -> Result<Response, Infallible> {
+        let state = self
+            .tenant_state(request.uri().path())
+            .unwrap_or_else(|| self.main.clone());
+        let call = Call::of(&request);
+        let response = match http::declared_too_large(&request) {
+            Some(refusal) => refusal,
+            None => {
                 request.extensions_mut().insert(state.clone());
                 match self.routes.call(request).await {
                     Ok(response) => http::explain_too_large(response),
@@ -65,11 +100,15 @@ impl MonoApi {
                 }
             }
         };
-        let response =
-            http::render_error(response, &call.method, call.uri.path(), Some(&state)).await;
-        call.record(&state, &response);
-        response
+        Ok(finish(call, &state, response).await)
     }
+}
+
+/// `response` to `call` with an error body in its version's shape, logged.
+async fn finish(call: Call, state: &ApiState, response: Response) -> Response {
+    let response = http::render_error(response, &call.method, call.uri.path(), Some(state)).await;
+    call.record(state, &response);
+    response
 }
 
 impl Service<Request> for MonoApi {
@@ -83,8 +122,7 @@ impl Service<Request> for MonoApi {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let api = self.clone();
-        Box::pin(async move { Ok(api.answer(request).await) })
+        self.answer(request)
     }
 }
 

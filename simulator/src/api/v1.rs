@@ -179,7 +179,7 @@ pub(super) async fn transactions(
     let filter = TransactionFilter::from_params(&params)?;
     let path = [&*state.base_url, "/accounts/", &id, "/transactions"].concat();
     let page = listing::page(&account, &filter, &params, &path);
-    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::new);
+    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::shared);
     let data = page.transactions.data(&WRITTEN, V1Transaction::from);
     let list_bytes = data.bytes();
     Ok(Listing {

@@ -236,7 +236,16 @@ pub(super) async fn details(
     Tenant(state): Tenant,
     Path(AccountPath { id }): Path<AccountPath>,
 ) -> Result<Handwritten<V2Envelope<V2Details>>, ApiError> {
-    let account = state.linked_account(&id)?;
+    details_of(&state, &id)
+}
+
+/// The details of account `id`: the route's answer, made without waiting for anything, so
+/// the hot read answers it on the spot (`api/reads.rs`).
+pub(super) fn details_of(
+    state: &ApiState,
+    id: &str,
+) -> Result<Handwritten<V2Envelope<V2Details>>, ApiError> {
+    let account = state.linked_account(id)?;
     let holder = account.summary();
     let details = V2Details {
         account: V2Account {
@@ -259,7 +268,7 @@ pub(super) async fn details(
             reference: account.reference.clone(),
         },
     };
-    Ok(Handwritten(V2Envelope::new(&state, COMPLETED, details)))
+    Ok(Handwritten(V2Envelope::new(state, COMPLETED, details)))
 }
 
 /// True when the request asks for realtime data. Mono's docs spell the header both
@@ -380,12 +389,23 @@ pub(super) async fn transactions(
     headers: HeaderMap,
     params: Params,
 ) -> Result<(HeaderMap, Listing<V2Transactions>), ApiError> {
-    let account = state.linked_account(&id)?;
-    let filter = TransactionFilter::from_params(&params)?;
-    let (realtime, account) = realtime_job(&state, account, RealtimeData::Transactions, &headers)?;
-    let path = [&*state.base_url, "/v2/accounts/", &id, "/transactions"].concat();
-    let page = listing::page(&account, &filter, &params, &path);
-    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::new);
+    transactions_of(&state, &id, &headers, &params)
+}
+
+/// A page of account `id`'s transactions: the route's answer, made without waiting for
+/// anything, so the hot read answers it on the spot (`api/reads.rs`).
+pub(super) fn transactions_of(
+    state: &ApiState,
+    id: &str,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(HeaderMap, Listing<V2Transactions>), ApiError> {
+    let account = state.linked_account(id)?;
+    let filter = TransactionFilter::from_params(params)?;
+    let (realtime, account) = realtime_job(state, account, RealtimeData::Transactions, headers)?;
+    let path = [&*state.base_url, "/v2/accounts/", id, "/transactions"].concat();
+    let page = listing::page(&account, &filter, params, &path);
+    static WRITTEN: LazyLock<Written> = LazyLock::new(Written::shared);
     let data = page.transactions.data(&WRITTEN, V2Transaction::from);
     let list_bytes = data.bytes();
     let body = V2Transactions {

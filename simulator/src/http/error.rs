@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::body::HttpBody as _;
 use axum::extract::Request;
+use axum::http::response::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -149,31 +150,84 @@ pub async fn render_error(
     path: &str,
     state: Option<&ApiState>,
 ) -> Response {
+    match render_error_now(response, method, path, state) {
+        Rendered::Done(response) => response,
+        Rendered::Unread(Rejection { parts, body }) => {
+            // axum's own rejection: its plain-text explanation (a body that could not be
+            // read, for instance) becomes the message.
+            let message = match axum::body::to_bytes(body, REJECTION_TEXT).await {
+                Ok(text) => quoted(&String::from_utf8_lossy(&text)).into_owned(),
+                Err(_) => parts
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("Error")
+                    .to_string(),
+            };
+            with_error_body(parts, Version::of(path), message, state)
+        }
+    }
+}
+
+/// What [`render_error_now`] made of a response.
+pub enum Rendered {
+    /// The response to send.
+    Done(Response),
+    /// axum's rejection, whose message is in its body, to be read first.
+    Unread(Rejection),
+}
+
+/// A response whose message is in its plain-text body, which has to be read first.
+pub struct Rejection {
+    parts: Parts,
+    body: Body,
+}
+
+impl From<Rejection> for Response {
+    fn from(Rejection { parts, body }: Rejection) -> Response {
+        Response::from_parts(parts, body)
+    }
+}
+
+/// [`render_error`] without reading a body: every response but axum's plain-text
+/// rejections, which come back unread. Mono's hot reads are answered with this, on the
+/// spot (`api/service.rs`).
+pub fn render_error_now(
+    response: Response,
+    method: &Method,
+    path: &str,
+    state: Option<&ApiState>,
+) -> Rendered {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
-        return response;
+        return Rendered::Done(response);
     }
-    let version = Version::of(path);
     let plain_text = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"text/plain"));
-    let (mut parts, body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     let message = match parts.extensions.get::<ErrorMessage>() {
         Some(ErrorMessage(message)) => message.clone(),
         // An error axum produced itself: an empty one (405, for instance) is explained; a
-        // rejection's plain-text explanation (a body that could not be read) becomes the
-        // message. Anything else is left alone.
+        // rejection's plain-text explanation is read by `render_error`. Anything else is
+        // left alone.
         None if body.size_hint().exact() == Some(0) => match status {
             StatusCode::METHOD_NOT_ALLOWED => format!("Cannot {method} {}", Echo(path)),
             _ => status.canonical_reason().unwrap_or("Error").to_string(),
         },
-        None if plain_text => match axum::body::to_bytes(body, REJECTION_TEXT).await {
-            Ok(text) => quoted(&String::from_utf8_lossy(&text)).into_owned(),
-            Err(_) => status.canonical_reason().unwrap_or("Error").to_string(),
-        },
-        None => return Response::from_parts(parts, body),
+        None if plain_text => return Rendered::Unread(Rejection { parts, body }),
+        None => return Rendered::Done(Response::from_parts(parts, body)),
     };
+    Rendered::Done(with_error_body(parts, Version::of(path), message, state))
+}
+
+/// An error's head with `message` as its body, in `version`'s shape.
+fn with_error_body(
+    mut parts: Parts,
+    version: Version,
+    message: String,
+    state: Option<&ApiState>,
+) -> Response {
     let body = error_body(version, message, state.map(|s| s.world.now()));
     parts.headers.insert(
         header::CONTENT_TYPE,

@@ -14,8 +14,38 @@ use std::task::{Context, Poll};
 
 use axum::response::Response;
 
-/// The future of a service whose answer is boxed: Mono's API, and the front of the server.
-pub type Answer = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+/// The future of a service that answers some requests on the spot and the rest later:
+/// Mono's API, whose hot reads are answered before `call` returns (`api/service.rs`), and
+/// the front of the server. Only an answer still being made costs a box.
+pub enum Answer {
+    Now(Ready<Result<Response, Infallible>>),
+    Later(Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>),
+}
+
+impl Answer {
+    /// An answer already made.
+    pub fn now(response: Response) -> Answer {
+        Answer::Now(ready(Ok(response)))
+    }
+
+    /// An answer `future` makes.
+    pub fn later(
+        future: impl Future<Output = Result<Response, Infallible>> + Send + 'static,
+    ) -> Answer {
+        Answer::Later(Box::pin(future))
+    }
+}
+
+impl Future for Answer {
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Answer::Now(answer) => Pin::new(answer).poll(cx),
+            Answer::Later(future) => future.as_mut().poll(cx),
+        }
+    }
+}
 
 /// The answer of a checked service: the refusal, or the service's own future.
 pub enum Gated<F> {

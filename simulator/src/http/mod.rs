@@ -24,7 +24,8 @@ pub use body_limit::{
     MAX_BODY,
 };
 pub use error::{
-    error_body, render, render_error, unknown_route, ApiError, Null, V1Error, V2Error, Version,
+    error_body, render, render_error, render_error_now, unknown_route, ApiError, Null, Rendered,
+    V1Error, V2Error, Version,
 };
 pub use gated::{Answer, Gated};
 pub use path::AccountPath;

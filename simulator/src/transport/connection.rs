@@ -9,6 +9,8 @@
 //! (a request in flight). Only a connection with no request in flight has a deadline; a
 //! request's body has its own ([`super::slow_body`]).
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -22,7 +24,6 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
-use tower::ServiceExt;
 
 use super::registry::Registry;
 use super::slow_body::SlowBody;
@@ -215,37 +216,21 @@ impl Drop for InFlight {
     }
 }
 
-/// What answers the requests: the simulator's [`crate::server::Front`], or any service of
-/// the same shape.
-pub trait App:
-    tower::Service<
-        hyper::Request<Body>,
-        Response = Response,
-        Error = std::convert::Infallible,
-        Future: Send,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
-}
+/// What answers the requests: the simulator's [`crate::server::Front`].
+///
+/// Asked by reference: a tower service is cloned per request to be called (`oneshot`), and
+/// every clone of the front wrote to the reference counts of the six `Arc`s it holds, which
+/// both workers share (bench/RESULTS.md).
+pub trait App: Send + Sync + 'static {
+    /// The answer, made already or being made.
+    type Answer: Future<Output = Result<Response, Infallible>> + Send + 'static;
 
-impl<S> App for S where
-    S: tower::Service<
-            hyper::Request<Body>,
-            Response = Response,
-            Error = std::convert::Infallible,
-            Future: Send,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
-{
+    fn answer(&self, request: hyper::Request<Body>) -> Self::Answer;
 }
 
 /// What every connection shares.
 pub struct Context<A> {
-    pub app: A,
+    pub app: Arc<A>,
     pub limits: ConnectionLimits,
     pub clock: Arc<Clock>,
     /// Becomes `true` when the server shuts down.
@@ -276,9 +261,9 @@ pub async fn drive<A: App>(
             // The control API's access rule needs the peer (see control/access.rs).
             request.extensions_mut().insert(ConnectInfo(peer));
             let request = request.map(|body| Body::new(SlowBody::new(body, limits.header_timeout)));
-            let app = app.clone();
+            let answer = app.answer(request);
             async move {
-                let answer = app.oneshot(request).await;
+                let answer = answer.await;
                 drop(in_flight);
                 answer
             }

@@ -26,6 +26,7 @@
 //! look to a client is in docs/reliability.md.
 
 mod connection;
+pub use connection::App;
 pub mod fd_limit;
 mod registry;
 mod slow_body;
@@ -89,6 +90,7 @@ pub async fn serve<App: connection::App>(
     clock: Arc<Clock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    let app = Arc::new(app);
     let cap = fd_limit::connection_cap(limits.max_connections);
     let registry = Arc::new(Registry::default());
     let (stop, stopped) = watch::channel(false);

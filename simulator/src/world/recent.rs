@@ -7,32 +7,69 @@
 //! names) were a fifth of a `GET /v2/accounts/:id` (bench/RESULTS.md). So the last results
 //! are kept here, a fixed number of them: the memory stays bounded, and a result is never
 //! stale because it depends on its key alone.
+//!
+//! Each thread reads and fills a set of slots of its own (nearly: [`SETS`] sets, handed
+//! out in turn), unless the values are too large for that ([`Recent::shared`]). One set
+//! shared by every worker cost more than the draws it saved once two workers read the same
+//! account: the slot's lock and the reference counts of its strings were written by both
+//! on every read, and a cache line written from two cores passes between them each time
+//! (bench/RESULTS.md).
 
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// How many results are kept: slots are chosen by the key's hash, and a new key takes its
-/// slot from whatever was there.
+/// How many results a set keeps: slots are chosen by the key's hash, and a new key takes
+/// its slot from whatever was there.
 const SLOTS: usize = 256;
+
+/// How many sets of slots there are; threads beyond that share them, which costs time,
+/// never correctness.
+const SETS: usize = 8;
+
+/// The set of slots the calling thread uses.
+fn own_set() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SET: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SETS;
+    }
+    SET.with(|set| *set)
+}
 
 /// One kept result: its key and value, or nothing yet.
 type Slot<K, V> = Mutex<Option<(K, V)>>;
 
 pub struct Recent<K, V> {
     slots: Box<[Slot<K, V>]>,
+    /// How many sets of [`SLOTS`] slots: [`SETS`], or one.
+    sets: usize,
     hasher: BuildHasherDefault<Mix>,
 }
 
 impl<K: Hash + Eq + Copy, V: Clone> Recent<K, V> {
+    /// Kept per thread (see the module doc).
     pub fn new() -> Recent<K, V> {
+        Recent::with_sets(SETS)
+    }
+
+    /// Kept once, for every thread: for values too large to keep [`SETS`] times over,
+    /// such as written pages.
+    pub fn shared() -> Recent<K, V> {
+        Recent::with_sets(1)
+    }
+
+    fn with_sets(sets: usize) -> Recent<K, V> {
         Recent {
-            slots: (0..SLOTS).map(|_| Mutex::new(None)).collect(),
+            slots: (0..SLOTS * sets).map(|_| Mutex::new(None)).collect(),
+            sets,
             hasher: BuildHasherDefault::default(),
         }
     }
 
+    /// The calling thread's slot for `key`.
     fn slot(&self, key: K) -> usize {
-        self.hasher.hash_one(key) as usize % SLOTS
+        let set = if self.sets == 1 { 0 } else { own_set() };
+        set * SLOTS + self.hasher.hash_one(key) as usize % SLOTS
     }
 
     /// The value for `key`: kept, or computed by `compute` (which must depend on `key`
@@ -124,6 +161,33 @@ mod tests {
             assert_eq!(recent.get(n, || square(n)), n * n);
         }
         assert_eq!(recent.get(7, || square(7)), 49);
+    }
+
+    #[test]
+    fn threads_keep_their_results_in_sets_of_their_own() {
+        let recent = std::sync::Arc::new(Recent::<u64, u64>::new());
+        // Threads one after another take the sets in turn (other tests' threads may take a
+        // turn between them, so only "not all in one set" is certain).
+        let slots: std::collections::HashSet<usize> = (0..super::SETS)
+            .map(|_| {
+                let recent = recent.clone();
+                std::thread::spawn(move || {
+                    assert_eq!(recent.get(7, || 49), 49);
+                    recent.slot(7)
+                })
+                .join()
+                .unwrap()
+            })
+            .collect();
+        assert!(slots.len() > 1, "every thread used slot {slots:?}");
+        // Whichever set a thread uses, the key's slot within it is the same.
+        let within: std::collections::HashSet<usize> =
+            slots.iter().map(|slot| slot % super::SLOTS).collect();
+        assert_eq!(within.len(), 1);
+        // A shared one has one set.
+        let shared = Recent::<u64, u64>::shared();
+        assert_eq!(shared.slots.len(), super::SLOTS);
+        assert_eq!(shared.slot(7), slots.iter().next().unwrap() % super::SLOTS);
     }
 
     #[test]
