@@ -19,7 +19,7 @@ source bench/common.sh
 scripts=(
   "ceiling.sh|8 2|1 1"
   "peers.sh|10 15|1 2"
-  "webhooks.sh|20000 200 10|400 8 1"
+  "webhooks.sh|90000 200 2 5|400 8 1 1"
   "memory.sh|1000000|20000"
   "library.sh|5|1"
   "harness.sh|200|3"

@@ -2,7 +2,7 @@
 # Measures the webhook dispatcher on this machine against wrk, in the same run, on loopback:
 #   - monosim: EVENTS account_updated events spread round-robin over ACCOUNTS linked accounts
 #     (one ordered lane each), from the first emit until the delivery log shows all delivered;
-#   - wrk: -t1 -c64 for the given seconds, POSTing the same body with the same headers to the
+#   - wrk: -t1 -c64 for the given seconds, right after, POSTing the same body with the same headers to the
 #     same receiver: the ceiling's webhook sink (bench/ceiling, one worker thread), which
 #     parses each body as JSON and answers 200. A process of its own, built apart from
 #     monosim, so the receiver's cost is the same whatever monosim is built with;
@@ -10,12 +10,21 @@
 #   - replay: one event against a receiver that always answers 500, clock frozen, advanced
 #     50 h: attempts logged (must be 25), simulated span, wall time.
 # wrk is installed from Debian if missing.
-# Usage: bench/webhooks.sh [events] [accounts] [seconds-of-wrk]   (default 20000 200 10)
+# Both are measured PASSES times in turn, each wrk run right after a fan-out, and the
+# ratios' median is the result: this machine's speed drifts by a third within a minute, so
+# one fan-out against 10 s of wrk a few seconds later said more about the drift than about
+# the dispatcher (bench/RESULTS.md).
+# Usage: bench/webhooks.sh [events] [accounts] [seconds-of-wrk] [passes]
+#        (default 90000 200 2 5)
+# 90,000 events keep the dispatcher busy for over a second: 20,000, the old default, were
+# one burst of 0.25-0.4 s. The benchmark's delivery log holds 100,000 attempts: events
+# + 2 x accounts must fit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-events="${1:-20000}"
+events="${1:-90000}"
 accounts="${2:-200}"
-duration="${3:-10}"
+duration="${3:-2}"
+passes="${4:-5}"
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (Debian package)..." >&2
@@ -61,7 +70,7 @@ children_cpu() {
 per_request() { echo "scale=1; 1000000 * ($2 - $1) / $3" | bc -l; } # seconds before, after; requests
 
 # Fans out, then POSTs with wrk, to the receiver at $1; sets the figures below.
-measure() {
+measure_once() {
   local url=$1 out r0 r1 fanout total p50 p99 errors
   # monosim fan-out
   r0=$(receiver_cpu)
@@ -105,25 +114,44 @@ EOF
   ratio_all=$(echo "scale=1; 100 * $dps / $rps" | bc -l)
 }
 
+# The median of the numbers on stdin, one per line.
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# `measure_once`, $passes times; the ratios become their medians, the other figures are
+# the last pass's.
+measure() {
+  local url=$1 pass all=() alone_all=()
+  for pass in $(seq "$passes"); do
+    measure_once "$url"
+    echo "pass $pass: dispatch alone $alone/s, wrk $rps/s: $ratio % ($ratio_all % counting event generation)"
+    alone_all+=("$ratio")
+    all+=("$ratio_all")
+  done
+  per_pass="$(IFS=/; echo "${alone_all[*]}") %"
+  ratio=$(printf '%s\n' "${alone_all[@]}" | median)
+  ratio_all=$(printf '%s\n' "${all[@]}" | median)
+}
+
 row() { printf '%-50s %20s   %s\n' "$@"; }
-# The figures of the last `measure`, as rows.
+# The figures of the last `measure`, as rows (rates and CPU: its last pass).
 rows() {
   row "monosim, first emit -> all delivered" "$dps deliveries/s" "CPU $dps_cpu µs/event (emit + delivery)"
   row "monosim, dispatch alone (events queued first)" "$alone deliveries/s" "CPU $alone_cpu µs/delivery"
   row "wrk -t1 -c64 -d${duration}s, same receiver and body" "$rps requests/s" "CPU $wrk_cpu µs/request"
-  row "monosim / wrk" "$ratio_all %" "(dispatch alone: $ratio %)"
+  row "monosim / wrk, median of $passes passes" "$ratio_all %" "(dispatch alone: $ratio %)"
+  row "  dispatch alone / wrk, each pass" "" "$per_pass"
   row "receiver CPU per request" "" "$recv_fanout µs under monosim, $recv_wrk µs under wrk"
 }
 
 echo "== receiver parsing each body as JSON ($base/webhook)"
 measure "$base/webhook"
 json_rows=$(rows)
-json_summary="$ratio % dispatch alone ($alone/s vs $rps/s); $ratio_all % counting event generation"
+json_summary="$ratio % dispatch alone (median of $per_pass); $ratio_all % counting event generation"
 echo
 echo "== bare receiver, parsing nothing ($base/webhook/bare): the sender's own cost shows"
 measure "$base/webhook/bare"
 bare_rows=$(rows)
-bare_summary="$ratio % dispatch alone ($alone/s vs $rps/s); $ratio_all % counting event generation"
+bare_summary="$ratio % dispatch alone (median of $per_pass); $ratio_all % counting event generation"
 
 # --- replay of the retry schedule --------------------------------------------------------
 replay=$("$bin" replay)

@@ -30,6 +30,12 @@ use monosim_simulator::{Simulator, SimulatorConfig, Timestamp};
 
 type Error = Box<dyn std::error::Error>;
 
+/// The allocator the monosim binary serves and delivers with (`src/main.rs`), so that the
+/// dispatcher is measured as it ships: under glibc's, a fifth of the benchmark's
+/// instructions were `malloc`, `free` and `realloc` (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: webhook_bench receiver PORT_FILE | fanout URL EVENTS ACCOUNTS | replay";
 /// Every run draws the same world.
 const SEED: u64 = 42;

@@ -54,13 +54,14 @@ impl<T: WriteJson> WriteJson for V2Envelope<T> {
 pub fn write_head(
     out: &mut Vec<u8>,
     status: &SuccessfulStatus,
-    message: &str,
+    message: &'static str,
     timestamp: &Timestamp,
 ) -> Result<(), json::Error> {
-    out.extend_from_slice(br#"{"status":"#);
-    json::value(out, status)?;
+    match status {
+        SuccessfulStatus::Successful => out.extend_from_slice(br#"{"status":"successful""#),
+    }
     out.extend_from_slice(br#","message":"#);
-    json::string(out, message);
+    json::constant(out, message);
     out.extend_from_slice(br#","timestamp":"#);
     json::value(out, timestamp)
 }

@@ -6,11 +6,12 @@
 //! same pages again and again — page 1 after every webhook — and drawing and writing a page
 //! of 20 was three quarters of its cost (bench/RESULTS.md).
 
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use utoipa::ToSchema;
 
 use super::json::{self, Spliced, WriteJson};
-use super::params::{Params, TransactionFilter};
+use super::params::{PageLink, TransactionFilter};
 use crate::world::{Account, Recent, Transaction, Window};
 
 /// About what a transaction takes in a v1 or v2 answer (220–250 bytes), to size the
@@ -91,15 +92,57 @@ impl Shown {
     }
 }
 
+// `previous` and `next` differ only in their page number, so they are kept as that and
+// written out of one `PageLink`, looked at once for anything to escape in JSON: checking
+// each link had cost more than the rest of writing the paging (bench/RESULTS.md).
 /// Where the page is in the filtered history; `previous` / `next` are absolute URLs that
 /// keep the request's other query parameters.
-#[derive(Serialize, ToSchema)]
+#[derive(ToSchema)]
 pub struct Paging {
     #[schema(value_type = u64)]
     total: usize,
     page: u32,
-    previous: Option<String>,
-    next: Option<String>,
+    #[schema(value_type = Option<String>)]
+    previous: Option<u32>,
+    #[schema(value_type = Option<String>)]
+    next: Option<u32>,
+    #[schema(ignore)]
+    link: PageLink,
+    /// The link has nothing to escape in JSON (it almost never has).
+    #[schema(ignore)]
+    plain: bool,
+}
+
+impl Paging {
+    fn new(
+        total: usize,
+        page: u32,
+        previous: Option<u32>,
+        next: Option<u32>,
+        link: PageLink,
+    ) -> Paging {
+        Paging {
+            // Looked at before `link` moves in.
+            plain: json::is_plain(link.prefix()),
+            total,
+            page,
+            previous,
+            next,
+            link,
+        }
+    }
+}
+
+impl Serialize for Paging {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let link = |page: Option<u32>| page.map(|page| self.link.to(page));
+        let mut paging = serializer.serialize_struct("Paging", 4)?;
+        paging.serialize_field("total", &self.total)?;
+        paging.serialize_field("page", &self.page)?;
+        paging.serialize_field("previous", &link(self.previous))?;
+        paging.serialize_field("next", &link(self.next))?;
+        paging.end()
+    }
 }
 
 impl WriteJson for Paging {
@@ -109,26 +152,44 @@ impl WriteJson for Paging {
             page,
             previous,
             next,
+            link,
+            plain,
         } = self;
+        let write_link = |out: &mut Vec<u8>, page: &Option<u32>| {
+            let Some(page) = page else {
+                return out.extend_from_slice(b"null");
+            };
+            let (prefix, mut digits) = (link.prefix(), itoa::Buffer::new());
+            let digits = digits.format(*page);
+            if *plain {
+                out.reserve(prefix.len() + digits.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(prefix.as_bytes());
+                out.extend_from_slice(digits.as_bytes());
+                out.push(b'"');
+            } else {
+                json::string_of(out, &[prefix, digits]);
+            }
+        };
         out.extend_from_slice(br#"{"total":"#);
         json::value(out, total)?;
         out.extend_from_slice(br#","page":"#);
         json::value(out, page)?;
         out.extend_from_slice(br#","previous":"#);
-        json::value(out, previous)?;
+        write_link(out, previous);
         out.extend_from_slice(br#","next":"#);
-        json::value(out, next)?;
+        write_link(out, next);
         out.push(b'}');
         Ok(())
     }
 }
 
-/// Applies `filter` to the account's history; `path` is the absolute URL of the listing
-/// (`{base}/accounts/{id}/transactions`) that `previous` / `next` point back to, keeping the
-/// request's other parameters so a filtered listing pages through the same filter.
-pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path: &str) -> Page {
+/// Applies `filter` to the account's history; `link` is the listing's URL
+/// (`{base}/accounts/{id}/transactions`) and its other parameters, which `previous` /
+/// `next` point back to so that a filtered listing pages through the same filter.
+pub fn page(account: &Account, filter: &TransactionFilter, link: PageLink) -> Page {
     if filter.paginate && filter.direction.is_none() && filter.narration.is_none() {
-        return dated_page(account, filter, params, path);
+        return dated_page(account, filter, link);
     }
     let matching: Vec<Transaction> = account
         .transactions()
@@ -148,24 +209,19 @@ pub fn page(account: &Account, filter: &TransactionFilter, params: &Params, path
     if !filter.paginate {
         return Page {
             transactions: Shown::Picked(matching),
-            paging: Paging {
-                total,
-                page: 1,
-                previous: None,
-                next: None,
-            },
+            paging: Paging::new(total, 1, None, None, link),
         };
     }
     let limit = filter.limit as usize;
     let skip = (filter.page as usize - 1).saturating_mul(limit);
     let transactions = matching.into_iter().skip(skip).take(limit).collect();
-    paged(Shown::Picked(transactions), total, filter, params, path)
+    paged(Shown::Picked(transactions), total, filter, link)
 }
 
 /// A page of a listing filtered by dates at most: which positions the days cover is found
 /// without drawing the history, and only the page's transactions are drawn. (A type or
 /// narration filter must look at every transaction to count `total`.)
-fn dated_page(account: &Account, filter: &TransactionFilter, params: &Params, path: &str) -> Page {
+fn dated_page(account: &Account, filter: &TransactionFilter, link: PageLink) -> Page {
     let positions = account.transaction_positions(filter.start, filter.end);
     let total = positions.len();
     let first = u64::from(positions.start)
@@ -176,30 +232,23 @@ fn dated_page(account: &Account, filter: &TransactionFilter, params: &Params, pa
         Shown::Window(account.transaction_window(first..last)),
         total,
         filter,
-        params,
-        path,
+        link,
     )
 }
 
 /// `transactions` as page `filter.page` of `total`, with links to its neighbours.
-fn paged(
-    transactions: Shown,
-    total: usize,
-    filter: &TransactionFilter,
-    params: &Params,
-    path: &str,
-) -> Page {
+fn paged(transactions: Shown, total: usize, filter: &TransactionFilter, link: PageLink) -> Page {
     let pages = total.div_ceil(filter.limit as usize).max(1) as u32;
     let page = filter.page;
-    let link = |p: u32| params.link(path, p);
     Page {
         transactions,
-        paging: Paging {
+        paging: Paging::new(
             total,
             page,
-            previous: (page > 1).then(|| link((page - 1).min(pages))),
-            next: (page < pages).then(|| link(page + 1)),
-        },
+            (page > 1).then(|| (page - 1).min(pages)),
+            (page < pages).then_some(page + 1),
+            link,
+        ),
     }
 }
 
@@ -209,6 +258,7 @@ mod tests {
 
     use super::{Data, Paging, Shown, Written, KEPT_AT_MOST};
     use crate::api::json::WriteJson;
+    use crate::api::params::Params;
     use crate::clock::{Clock, Timestamp, DAY};
     use crate::world::{AccountSpec, Arrival, Dialect, Transaction, Window, World, WorldConfig};
 
@@ -227,19 +277,30 @@ mod tests {
 
     #[test]
     fn paging_is_written_as_serde_writes_it() {
-        let links = [
-            None,
-            Some(String::new()),
-            Some("http://127.0.0.1:1/v2/accounts/x/transactions?limit=2&page=3".to_string()),
-            Some("odd \"base\" \\ é\n".to_string()),
-        ];
-        for (i, previous) in links.iter().enumerate() {
-            let paging = Paging {
-                total: [0, 7, usize::MAX][i % 3],
-                page: [1, 2, u32::MAX][i % 3],
-                previous: previous.clone(),
-                next: links[(i + 1) % links.len()].clone(),
+        let bases = ["", "http://127.0.0.1:1", "odd \"base\" \\ é\n"];
+        let pages = [None, Some(1), Some(u32::MAX)];
+        let params = Params::of(&"/t?limit=2&page=3&q=a%22b".parse().unwrap());
+        for (i, base) in bases.into_iter().enumerate() {
+            let (previous, next) = (pages[i], pages[(i + 1) % pages.len()]);
+            let paging = Paging::new(
+                [0, 7, usize::MAX][i],
+                [1, 2, u32::MAX][i],
+                previous,
+                next,
+                params.page_link(&[base, "/v2/accounts/x/transactions"]),
+            );
+            let link = |page: Option<u32>| {
+                page.map(|p| format!("{base}/v2/accounts/x/transactions?limit=2&q=a%22b&page={p}"))
             };
+            assert_eq!(
+                serde_json::to_value(&paging).unwrap(),
+                serde_json::json!({
+                    "total": paging.total,
+                    "page": paging.page,
+                    "previous": link(previous),
+                    "next": link(next),
+                })
+            );
             let mut ours = Vec::new();
             paging.write_json(&mut ours).expect("written");
             assert_eq!(

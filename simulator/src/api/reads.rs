@@ -35,8 +35,9 @@ impl<'a> Read<'a> {
             return None;
         }
         let rest = request.uri().path().strip_prefix("/v2/accounts/")?;
-        let (id, tail) = match rest.split_once('/') {
-            Some((id, tail)) => (id, Some(tail)),
+        // A byte search: `split_once` sets up a search that costs more than this short path.
+        let (id, tail) = match rest.bytes().position(|byte| byte == b'/') {
+            Some(at) => (&rest[..at], Some(&rest[at + 1..])),
             None => (rest, None),
         };
         // What the router would take for the `{id}` of these routes and no other: not a

@@ -59,7 +59,10 @@ fn intent_of(method: &str, path: &str, account: Option<ObjectId>) -> Option<Inte
         return Some(Intent::Link);
     }
     let rest = account_route?;
-    let action = rest.split_once('/').map(|(_, action)| action);
+    let action = rest
+        .bytes()
+        .position(|byte| byte == b'/')
+        .map(|at| &rest[at + 1..]);
     match (method, action) {
         ("POST", Some("reauthorise")) => Some(Intent::Token),
         ("POST", Some("sync")) => Some(Intent::Sync),

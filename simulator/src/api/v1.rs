@@ -177,8 +177,8 @@ pub(super) async fn transactions(
 ) -> Result<Listing<V1Transactions>, ApiError> {
     let account = state.linked_account(&id)?;
     let filter = TransactionFilter::from_params(&params)?;
-    let path = [&*state.base_url, "/accounts/", &id, "/transactions"].concat();
-    let page = listing::page(&account, &filter, &params, &path);
+    let link = params.page_link(&[&state.base_url, "/accounts/", &id, "/transactions"]);
+    let page = listing::page(&account, &filter, link);
     static WRITTEN: LazyLock<Written> = LazyLock::new(Written::shared);
     let data = page.transactions.data(&WRITTEN, V1Transaction::from);
     let list_bytes = data.bytes();

@@ -57,6 +57,13 @@ pub struct RequestLine {
 const LINE_START: usize = 32;
 
 impl RequestLine {
+    /// Starts over for a new request, keeping the room the last one's start took.
+    fn restart(&mut self) {
+        self.start.clear();
+        self.length = 0;
+        self.ended = false;
+    }
+
     fn take(&mut self, bytes: &[u8]) {
         if self.ended {
             return;
@@ -121,7 +128,7 @@ impl Conn {
                 state.phase = Phase::Head {
                     since: Instant::now(),
                 };
-                state.line = RequestLine::default();
+                state.line.restart();
                 state.line.take(bytes);
             }
             Phase::Head { .. } => state.line.take(bytes),
@@ -318,4 +325,26 @@ pub async fn drive<A: App>(
         }
     }
     registry.remove(conn.id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RequestLine;
+
+    #[test]
+    fn a_request_line_starts_over_for_the_next_request() {
+        let mut line = RequestLine::default();
+        line.take(
+            b"GET /v2/accounts/6adfe980e830617b4c97db89/transactions HTTP/1.1\r\nHost: x\r\n",
+        );
+        assert!(line.ended);
+        assert_eq!((line.length, line.start.len()), (64, 32));
+        line.restart();
+        line.take(b"POST /a");
+        line.take(b"b HTTP/1.1\r");
+        assert_eq!((line.ended, line.path()), (false, "/ab".to_string()));
+        line.take(b"\nHost: x\r\n\r\n");
+        assert_eq!((line.ended, line.length), (true, 18));
+        assert_eq!(line.start, b"POST /ab HTTP/1.1\r");
+    }
 }

@@ -12,7 +12,10 @@
 
 mod writer;
 
-pub use writer::{write as value, write_str as string, write_strs as strings, Error};
+pub use writer::{
+    is_plain, write as value, write_name as constant, write_str as string,
+    write_str_of as string_of, write_strs as strings, Error,
+};
 
 use std::sync::Arc;
 

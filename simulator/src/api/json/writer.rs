@@ -92,8 +92,31 @@ pub fn write_str(out: &mut Vec<u8>, text: &str) {
     if plain(bytes) {
         write_plain(out, bytes);
     } else {
+        out.push(b'"');
         write_escaped(out, bytes);
+        out.push(b'"');
     }
+}
+
+/// Whether `text` goes into a JSON string as it is. It may say no of text with nothing to
+/// escape (see [`plain`]): writing it by [`write_str`] then finds nothing to escape.
+pub fn is_plain(text: &str) -> bool {
+    plain(text.as_bytes())
+}
+
+/// One JSON string of `parts` end to end, without joining them first: escaping goes byte
+/// by byte, so each part is escaped apart. A page's links are one prefix and a page number.
+pub fn write_str_of(out: &mut Vec<u8>, parts: &[&str]) {
+    out.push(b'"');
+    for part in parts {
+        let bytes = part.as_bytes();
+        if plain(bytes) {
+            out.extend_from_slice(bytes);
+        } else {
+            write_escaped(out, bytes);
+        }
+    }
+    out.push(b'"');
 }
 
 /// A JSON array of strings.
@@ -116,17 +139,18 @@ fn write_plain(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
 }
 
-/// A field's or a unit variant's name: nothing to escape in any of Mono's shapes (debug
-/// builds check, and compare every answer with serde_json's besides), so not checked.
-fn write_name(out: &mut Vec<u8>, name: &'static str) {
+/// A field's or a unit variant's name, or one of monosim's own fixed texts (an answer's
+/// `message`): nothing to escape in any of them (debug builds check, and compare every
+/// answer with serde_json's besides), so not checked.
+pub fn write_name(out: &mut Vec<u8>, name: &'static str) {
     debug_assert!(plain(name.as_bytes()), "a name to escape: {name}");
     write_plain(out, name.as_bytes());
 }
 
+/// `bytes` escaped, without quotes.
 #[cold]
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 8);
-    out.push(b'"');
     let mut start = 0;
     for (i, &byte) in bytes.iter().enumerate() {
         if !needs_escape(byte) {
@@ -151,7 +175,6 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 fn write_integer(out: &mut Vec<u8>, value: impl itoa::Integer) {
@@ -694,6 +717,17 @@ mod tests {
         ] {
             same_as_serde_json(&text);
             same_as_serde_json(&json!({ text: text }));
+        }
+    }
+
+    #[test]
+    fn a_string_in_parts_is_the_whole_string_escaped() {
+        let parts = ["", "http://h/t?q=\"x\"", "\u{1}é&page=", "12", "\\"];
+        for end in 0..=parts.len() {
+            let mut out = Vec::new();
+            super::write_str_of(&mut out, &parts[..end]);
+            let whole = parts[..end].concat();
+            assert_eq!(String::from_utf8(out).unwrap(), ours(&whole), "{whole:?}");
         }
     }
 
