@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use http_body_util::BodyExt;
 
 use super::client::{self, Client, Slot, Target};
@@ -53,6 +53,9 @@ pub struct Targets {
     pub urls: Vec<String>,
     pub secret: String,
 }
+
+/// The header Mono sends its webhook secret in.
+const WEBHOOK_SECRET: HeaderName = HeaderName::from_static("mono-webhook-secret");
 
 /// Whether `secret` can go in the `mono-webhook-secret` header: no control characters (a
 /// newline would end the header). The error says so in words for whoever set it.
@@ -389,8 +392,8 @@ impl Dispatcher {
         };
         let slot = self.client.slot(target).await;
         let started = Instant::now();
-        let headers: &[(&'static str, &str)] = match secret {
-            Some(secret) => &[("mono-webhook-secret", secret)],
+        let headers: &[(HeaderName, &str)] = match secret {
+            Some(secret) => &[(WEBHOOK_SECRET, secret)],
             None => &[],
         };
         // One deadline for the whole exchange: one timer per attempt.
@@ -411,7 +414,7 @@ impl Dispatcher {
         &self,
         slot: Slot,
         target: &Target,
-        headers: &[(&'static str, &str)],
+        headers: &[(HeaderName, &str)],
         body: Bytes,
     ) -> Answer {
         let (response, lease) = match self.client.post(slot, target, headers, body).await {
