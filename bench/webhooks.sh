@@ -2,8 +2,8 @@
 # Measures the webhook dispatcher on this machine against wrk, in the same run, on loopback:
 #   - monosim: EVENTS account_updated events spread round-robin over ACCOUNTS linked accounts
 #     (one ordered lane each), from the first emit until the delivery log shows all delivered;
-#   - wrk: -t1 -c64 for the given seconds, right after, POSTing the same body with the same headers to the
-#     same receiver: the ceiling's webhook sink (bench/ceiling, one worker thread), which
+#   - wrk: -t1 -c64 for the given seconds, right after, POSTing the same body with the same
+#     headers to the same receiver: the ceiling's webhook sink (bench/ceiling, one worker thread), which
 #     parses each body as JSON and answers 200. A process of its own, built apart from
 #     monosim, so the receiver's cost is the same whatever monosim is built with;
 #   - CPU time per request of each sender, and of the receiver under each;
@@ -115,7 +115,10 @@ EOF
 }
 
 # The median of the numbers on stdin, one per line.
-median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {
+  sort -n | awk '{ v[NR] = $1 }
+    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
 # `measure_once`, $passes times; the ratios become their medians, the other figures are
 # the last pass's.
@@ -123,7 +126,8 @@ measure() {
   local url=$1 pass all=() alone_all=()
   for pass in $(seq "$passes"); do
     measure_once "$url"
-    echo "pass $pass: dispatch alone $alone/s, wrk $rps/s: $ratio % ($ratio_all % counting event generation)"
+    echo "pass $pass: dispatch alone $alone/s, wrk $rps/s: $ratio %" \
+      "($ratio_all % counting event generation)"
     alone_all+=("$ratio")
     all+=("$ratio_all")
   done

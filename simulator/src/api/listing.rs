@@ -168,7 +168,7 @@ impl WriteJson for Paging {
                 out.extend_from_slice(digits.as_bytes());
                 out.push(b'"');
             } else {
-                json::string_of(out, &[prefix, digits]);
+                json::string(out, &link.to(*page));
             }
         };
         out.extend_from_slice(br#"{"total":"#);

@@ -13,8 +13,8 @@
 mod writer;
 
 pub use writer::{
-    is_plain, write as value, write_name as constant, write_str as string,
-    write_str_of as string_of, write_strs as strings, Error,
+    is_plain, write as value, write_name as constant, write_str as string, write_strs as strings,
+    Error,
 };
 
 use std::sync::Arc;

@@ -104,21 +104,6 @@ pub fn is_plain(text: &str) -> bool {
     plain(text.as_bytes())
 }
 
-/// One JSON string of `parts` end to end, without joining them first: escaping goes byte
-/// by byte, so each part is escaped apart. A page's links are one prefix and a page number.
-pub fn write_str_of(out: &mut Vec<u8>, parts: &[&str]) {
-    out.push(b'"');
-    for part in parts {
-        let bytes = part.as_bytes();
-        if plain(bytes) {
-            out.extend_from_slice(bytes);
-        } else {
-            write_escaped(out, bytes);
-        }
-    }
-    out.push(b'"');
-}
-
 /// A JSON array of strings.
 pub fn write_strs(out: &mut Vec<u8>, texts: &[&str]) {
     out.push(b'[');
@@ -717,17 +702,6 @@ mod tests {
         ] {
             same_as_serde_json(&text);
             same_as_serde_json(&json!({ text: text }));
-        }
-    }
-
-    #[test]
-    fn a_string_in_parts_is_the_whole_string_escaped() {
-        let parts = ["", "http://h/t?q=\"x\"", "\u{1}é&page=", "12", "\\"];
-        for end in 0..=parts.len() {
-            let mut out = Vec::new();
-            super::write_str_of(&mut out, &parts[..end]);
-            let whole = parts[..end].concat();
-            assert_eq!(String::from_utf8(out).unwrap(), ours(&whole), "{whole:?}");
         }
     }
 
