@@ -2,10 +2,13 @@
 # Measures the webhook dispatcher on this machine against wrk, in the same run, on loopback:
 #   - monosim: EVENTS account_updated events spread round-robin over ACCOUNTS linked accounts
 #     (one ordered lane each), from the first emit until the delivery log shows all delivered;
-#   - wrk: -t1 -c64 for the given seconds, right after, POSTing the same body with the same
-#     headers to the same receiver: the ceiling's webhook sink (bench/ceiling, one worker thread), which
-#     parses each body as JSON and answers 200. A process of its own, built apart from
-#     monosim, so the receiver's cost is the same whatever monosim is built with;
+#   - wrk: -t1 for the given seconds, right after, POSTing the same body with the same
+#     headers to the same receiver: the ceiling's webhook sink (bench/ceiling, one worker
+#     thread), which parses each body as JSON and answers 200. A process of its own, built
+#     apart from monosim, so the receiver's cost is the same whatever monosim is built with.
+#     wrk keeps as many connections open as the dispatcher does, one per account (-c
+#     ACCOUNTS): the receiver's cost per request grows with its connections (at 200 it
+#     answers wrk a sixth slower than at 64, bench/RESULTS.md), so both load it alike;
 #   - CPU time per request of each sender, and of the receiver under each;
 #   - replay: one event against a receiver that always answers 500, clock frozen, advanced
 #     50 h: attempts logged (must be 25), simulated span, wall time.
@@ -99,7 +102,7 @@ f:close()
 EOF
   r0=$(receiver_cpu)
   times >"$tmp/times0"
-  out=$(wrk -t1 -c64 -d"${duration}s" --latency -s "$tmp/post.lua" "$url")
+  out=$(wrk -t1 -c"$accounts" -d"${duration}s" --latency -s "$tmp/post.lua" "$url")
   times >"$tmp/times1"
   r1=$(receiver_cpu)
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
@@ -141,7 +144,7 @@ row() { printf '%-50s %20s   %s\n' "$@"; }
 rows() {
   row "monosim, first emit -> all delivered" "$dps deliveries/s" "CPU $dps_cpu µs/event (emit + delivery)"
   row "monosim, dispatch alone (events queued first)" "$alone deliveries/s" "CPU $alone_cpu µs/delivery"
-  row "wrk -t1 -c64 -d${duration}s, same receiver and body" "$rps requests/s" "CPU $wrk_cpu µs/request"
+  row "wrk -t1 -c$accounts -d${duration}s, same receiver and body" "$rps requests/s" "CPU $wrk_cpu µs/request"
   row "monosim / wrk, median of $passes passes" "$ratio_all %" "(dispatch alone: $ratio %)"
   row "  dispatch alone / wrk, each pass" "" "$per_pass"
   row "receiver CPU per request" "" "$recv_fanout µs under monosim, $recv_wrk µs under wrk"

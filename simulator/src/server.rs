@@ -9,10 +9,11 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::Router;
@@ -254,8 +255,8 @@ impl Simulator {
 
     /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight
     /// and closes idle connections. Connections live under the configured
-    /// [`ConnectionLimits`] (header and idle timeouts, a cap); each request carries its
-    /// peer's address (`ConnectInfo`), which the control API's access rule needs.
+    /// [`ConnectionLimits`] (header and idle timeouts, a cap); the control API's access rule
+    /// sees each request's peer address.
     pub async fn serve(
         &self,
         listener: TcpListener,
@@ -287,13 +288,12 @@ pub struct Front {
     surfaces: Router,
 }
 
-/// How the connections ask the front: by reference, so nothing is cloned per request.
-impl transport::App for Front {
-    type Answer = Answer;
-
-    fn answer(&self, request: Request) -> Answer {
+impl Front {
+    /// The answer to `request` from a client at `peer`; `None` for a request that came from
+    /// no socket (a router driven in-process), which counts as local.
+    fn answer_from(&self, request: Request, peer: Option<IpAddr>) -> Answer {
         let refusal = http::check_uri(&self.clock, &request)
-            .or_else(|| control::access::check(&self.access, &request));
+            .or_else(|| control::access::check(&self.access, &request, peer));
         if let Some(refusal) = refusal {
             return Answer::now(refusal);
         }
@@ -303,6 +303,15 @@ impl transport::App for Front {
             // A router is always ready, and a clone of one is a reference count.
             Answer::later(self.surfaces.clone().call(request))
         }
+    }
+}
+
+/// How the connections ask the front: by reference, so nothing is cloned per request.
+impl transport::App for Front {
+    type Answer = Answer;
+
+    fn answer(&self, request: Request, peer: SocketAddr) -> Answer {
+        self.answer_from(request, Some(peer.ip()))
     }
 }
 
@@ -317,7 +326,13 @@ impl Service<Request> for Front {
     }
 
     /// As a tower service (nested in a router, see [`Simulator::router`]): the same answer.
+    /// The peer is axum's `ConnectInfo`, there when the router is served with
+    /// `into_make_service_with_connect_info`.
     fn call(&mut self, request: Request) -> Self::Future {
-        transport::App::answer(self, request)
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(address)| address.ip());
+        self.answer_from(request, peer)
     }
 }

@@ -7,13 +7,14 @@
 //! control token (`--control-token`), in which case it must send `Authorization: Bearer
 //! <token>`; the comparison takes the same time wherever the first wrong byte is.
 //!
-//! The peer address comes from axum's `ConnectInfo`, which [`crate::Simulator::serve`]
-//! provides. A request without one was not accepted from a socket at all (a test driving
-//! the router in-process), so it counts as local.
+//! The peer address comes from the connection ([`crate::Simulator::serve`]), or from
+//! axum's `ConnectInfo` when the router is served some other way. A request with neither
+//! was not accepted from a socket at all (a test driving the router in-process), so it
+//! counts as local.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -27,16 +28,12 @@ pub struct ControlAccess {
 }
 
 /// Checked on every request before any surface sees it: requests for `/_sim` and the
-/// console are refused unless their client may use them; the rest pass.
-pub fn check(access: &ControlAccess, request: &Request) -> Option<Response> {
+/// console are refused unless their client, at `peer`, may use them; the rest pass.
+pub fn check(access: &ControlAccess, request: &Request, peer: Option<IpAddr>) -> Option<Response> {
     let path = request.uri().path();
     if !guarded(path) {
         return None;
     }
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(address)| address.ip());
     let peer = peer.filter(|ip| !is_loopback(ip))?;
     let Some(token) = access.token.as_deref() else {
         return Some(refuse(

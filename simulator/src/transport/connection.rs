@@ -15,7 +15,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -232,7 +231,10 @@ pub trait App: Send + Sync + 'static {
     /// The answer, made already or being made.
     type Answer: Future<Output = Result<Response, Infallible>> + Send + 'static;
 
-    fn answer(&self, request: hyper::Request<Body>) -> Self::Answer;
+    /// `peer` is the client's address: the control API's access rule needs it. It is
+    /// passed, not put in the request's extensions, which would cost every request two
+    /// allocations for the few that ask (bench/RESULTS.md).
+    fn answer(&self, request: hyper::Request<Body>, peer: SocketAddr) -> Self::Answer;
 }
 
 /// What every connection shares.
@@ -263,12 +265,10 @@ pub async fn drive<A: App>(
     let io = TokioIo::new(Watched::new(stream, conn.clone(), clock));
     let service = {
         let conn = conn.clone();
-        service_fn(move |mut request: hyper::Request<Incoming>| {
+        service_fn(move |request: hyper::Request<Incoming>| {
             let in_flight = conn.begin();
-            // The control API's access rule needs the peer (see control/access.rs).
-            request.extensions_mut().insert(ConnectInfo(peer));
             let request = request.map(|body| Body::new(SlowBody::new(body, limits.header_timeout)));
-            let answer = app.answer(request);
+            let answer = app.answer(request, peer);
             async move {
                 let answer = answer.await;
                 drop(in_flight);
