@@ -497,13 +497,18 @@ impl Sim {
             data_status: emit.data_status.unwrap_or(account.data_status),
             sync: emit.sync,
         };
+        // Straight into bytes: `to_string` goes through `fmt` a token at a time, which cost
+        // more than building the payload (bench/RESULTS.md, the dispatcher's profile). A body
+        // with nothing to override is written from its fields, never built as a `Value`.
         let build = |dialect: Dialect| -> Result<Vec<u8>, LifecycleError> {
+            if emit.overrides.is_empty() {
+                let body = event::Body::new(event, account, dialect, &ctx);
+                return Ok(serde_json::to_vec(&body).expect("a webhook body always serialises"));
+            }
             let mut body = event::body(event, account, dialect, &ctx);
             for (path, value) in &emit.overrides {
                 event::apply_override(&mut body, path, value)?;
             }
-            // Straight into bytes: `to_string` goes through `fmt` a token at a time, which
-            // cost more than building the payload (bench/RESULTS.md, the dispatcher's profile).
             Ok(serde_json::to_vec(&body).expect("a JSON value always serialises"))
         };
         // Build once first, so a bad override is refused before any fault is used up.

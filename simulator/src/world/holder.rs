@@ -120,10 +120,15 @@ fn bvn(n: u64) -> String {
     format!("22{n:09}")
 }
 
+/// The last four digits of `bvn`, as Mono shows a BVN on account details and webhooks.
+pub fn masked_bvn(bvn: &str) -> &str {
+    &bvn[bvn.len().saturating_sub(4)..]
+}
+
 impl Summary {
     /// The last four digits, as Mono shows a BVN on account details and webhooks.
     pub fn masked_bvn(&self) -> &str {
-        &self.bvn[self.bvn.len().saturating_sub(4)..]
+        masked_bvn(&self.bvn)
     }
 
     /// The summary of the holder of `profile`, kept for the accounts read last (see

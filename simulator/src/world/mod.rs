@@ -24,7 +24,7 @@ use rand::RngExt;
 
 pub use account::{Account, AccountKind, DataStatus, ReauthToken, Stage, TOKEN_LIFETIME};
 pub use file::{WorldFile, WorldFileError};
-pub use holder::{Gender, Holder, Summary};
+pub use holder::{masked_bvn, Gender, Holder, Summary};
 pub use ids::{alphanumeric, InvalidObjectId, ObjectId};
 pub use institutions::{AuthMethod, Institution, InstitutionType, Mfa};
 pub use recent::Recent;
