@@ -8,7 +8,7 @@
 #     apart from monosim, so the receiver's cost is the same whatever monosim is built with.
 #     wrk keeps as many connections open as the dispatcher does, one per account (-c
 #     ACCOUNTS): the receiver's cost per request grows with its connections (at 200 it
-#     answers wrk a sixth slower than at 64, bench/RESULTS.md), so both load it alike;
+#     answers wrk about a fifth slower than at 64, bench/RESULTS.md), so both load it alike;
 #   - CPU time per request of each sender, and of the receiver under each;
 #   - replay: one event against a receiver that always answers 500, clock frozen, advanced
 #     50 h: attempts logged (must be 25), simulated span, wall time.

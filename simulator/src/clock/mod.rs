@@ -298,6 +298,9 @@ mod tests {
                 assert!(reader.join().unwrap() >= 10_000);
             }
         });
-        assert!(clock.now() > start.plus(500 * SECOND), "every advance counted");
+        assert!(
+            clock.now() > start.plus(500 * SECOND),
+            "every advance counted"
+        );
     }
 }
