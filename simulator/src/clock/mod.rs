@@ -120,6 +120,12 @@ impl Published {
     fn write<T>(&self, origin: Instant, change: impl FnOnce(&mut ClockState) -> T) -> T {
         let version = self.version.load(Ordering::Relaxed);
         self.version.store(version + 1, Ordering::Relaxed);
+        // Ends the write however `change` returns: were `change` to panic, an odd version
+        // left behind would keep every reader waiting for good.
+        let _ending = EndOfWrite {
+            version: &self.version,
+            next: version + 2,
+        };
         fence(Ordering::Release);
         let mut state = self.fields(origin);
         let result = change(&mut state);
@@ -129,8 +135,19 @@ impl Published {
             .store(u64::try_from(since).unwrap_or(u64::MAX), Ordering::Relaxed);
         self.frozen.store(state.frozen, Ordering::Relaxed);
         self.scale.store(state.scale.to_bits(), Ordering::Relaxed);
-        self.version.store(version + 2, Ordering::Release);
         result
+    }
+}
+
+/// Makes the version even again when a write ends, publishing what it stored.
+struct EndOfWrite<'a> {
+    version: &'a AtomicU64,
+    next: u64,
+}
+
+impl Drop for EndOfWrite<'_> {
+    fn drop(&mut self) {
+        self.version.store(self.next, Ordering::Release);
     }
 }
 
@@ -258,6 +275,22 @@ mod tests {
             "never backwards"
         );
         assert_eq!(clock.wall_time_until(start.plus(HOUR)), None);
+    }
+
+    /// A write that panics half way still ends: the clock reads as it was, and can be
+    /// changed again.
+    #[test]
+    fn a_write_that_panics_leaves_the_clock_readable() {
+        let start = Timestamp::parse_rfc3339("2026-01-15T09:00:00Z").unwrap();
+        let clock = Clock::starting_at(start, true);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            clock.change(|_| panic!("a change that fails"))
+        }));
+        assert!(panicked.is_err());
+        // Checked before reading: an odd version would keep `now` waiting for good.
+        assert_eq!(clock.published.version.load(Ordering::Relaxed) % 2, 0);
+        assert_eq!(clock.now(), start);
+        assert_eq!(clock.advance(SECOND), start.plus(SECOND));
     }
 
     /// Readers take no lock: a reading taken while the clock is frozen, advanced, resumed
