@@ -116,7 +116,8 @@ impl Published {
         }
     }
 
-    /// Changes the state by `change`; the caller holds the clock's `writing` lock.
+    /// Changes the state by `change`; the caller holds the clock's `writing` lock (or, in
+    /// [`Clock::starting_at`], the only reference to the clock).
     fn write<T>(&self, origin: Instant, change: impl FnOnce(&mut ClockState) -> T) -> T {
         let version = self.version.load(Ordering::Relaxed);
         self.version.store(version + 1, Ordering::Relaxed);

@@ -221,8 +221,8 @@ struct UpdatedMeta<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     job_id: Option<&'a str>,
     /// Mono sends `has_new_data` only when it is true.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    has_new_data: Option<bool>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    has_new_data: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     retrieved_data: Option<&'static [&'static str]>,
 }
@@ -236,7 +236,7 @@ impl<'a> UpdatedMeta<'a> {
             reference: current.then_some(&*account.reference),
             sync_status: sync.sync_status.filter(|_| current),
             job_id: sync.job_id.as_deref().filter(|_| current),
-            has_new_data: (current && sync.has_new_data).then_some(true),
+            has_new_data: current && sync.has_new_data,
             retrieved_data: current.then(|| ctx.data_status.retrieved_data()),
         }
     }
